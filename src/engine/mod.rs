@@ -1,0 +1,10 @@
+//! The event engine: a virtual clock, a time-ordered event queue and seeded
+//! random streams. It knows nothing of gaming; the model builds on it.
+
+pub mod queue;
+pub mod rng;
+pub mod time;
+
+pub use queue::EventQueue;
+pub use rng::{stream, Stream};
+pub use time::SimTime;

@@ -1,0 +1,97 @@
+//! Virtual time: an integer count of nanoseconds, so that ordering and sums
+//! are exact and runs are reproducible on any machine.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// An instant or a span of virtual time, in nanoseconds.
+///
+/// ```
+/// use p2c2g::engine::SimTime;
+/// let t = SimTime::from_ms(1.5);
+/// assert_eq!(t.as_nanos(), 1_500_000);
+/// assert_eq!((t + SimTime::from_ms(0.5)).as_ms(), 2.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    pub const fn from_nanos(ns: u64) -> Self {
+        SimTime(ns)
+    }
+
+    /// Rounds to the nearest nanosecond; negative and NaN become zero,
+    /// values too large for the clock saturate.
+    pub fn from_ms(ms: f64) -> Self {
+        SimTime::from_nanos_f64(ms * 1e6)
+    }
+
+    pub fn from_secs(s: f64) -> Self {
+        SimTime::from_nanos_f64(s * 1e9)
+    }
+
+    fn from_nanos_f64(ns: f64) -> Self {
+        // `as` saturates and maps NaN to 0, which is the clamp we want.
+        SimTime(ns.round() as u64)
+    }
+
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+
+    pub fn as_ms(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+
+    pub fn as_secs(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    pub fn saturating_sub(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0.saturating_sub(rhs.0))
+    }
+}
+
+impl Add for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign for SimTime {
+    fn add_assign(&mut self, rhs: SimTime) {
+        *self = *self + rhs;
+    }
+}
+
+impl Sub for SimTime {
+    type Output = SimTime;
+    fn sub(self, rhs: SimTime) -> SimTime {
+        SimTime(self.0 - rhs.0)
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ms", self.as_ms())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_round_and_clamp() {
+        assert_eq!(SimTime::from_ms(0.0000004).as_nanos(), 0);
+        assert_eq!(SimTime::from_ms(0.0000006).as_nanos(), 1);
+        assert_eq!(SimTime::from_ms(-3.0), SimTime::ZERO);
+        assert_eq!(SimTime::from_ms(f64::NAN), SimTime::ZERO);
+        assert_eq!(SimTime::from_secs(2.0).as_ms(), 2000.0);
+        assert_eq!(SimTime::from_ms(f64::INFINITY), SimTime::MAX);
+    }
+}

@@ -1,0 +1,161 @@
+//! The validated description of one run: everything the simulation needs,
+//! in domain units, with samplers already built. The scenario layer produces
+//! it from a file; the simulation never sees raw input.
+
+use super::Dist;
+use crate::engine::SimTime;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub name: String,
+    pub seed: u64,
+    /// Frames are created in `[0, duration)`.
+    pub duration: SimTime,
+    /// Frames created before this are simulated but not counted.
+    pub warmup: SimTime,
+    /// Time allowed after `duration` for in-flight work to finish.
+    pub drain: SimTime,
+    /// Interval of the time series.
+    pub sample_every: SimTime,
+    pub workload: Workload,
+    pub coordinator: CoordinatorConfig,
+    pub reputation: ReputationConfig,
+    pub peer_groups: Vec<PeerGroup>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub renters: u32,
+    pub fps: f64,
+    pub arrival: Arrival,
+    pub tasks_per_frame: u32,
+    pub work_ms: Dist,
+    pub deadline_ms: Dist,
+    pub return_ms: Dist,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// Every `1/fps`, from a random phase per renter.
+    Periodic,
+    /// Exponential gaps of mean `1/fps`.
+    Poisson,
+}
+
+#[derive(Clone, Debug)]
+pub struct CoordinatorConfig {
+    pub policy: Policy,
+    /// Sample size of `power_of_d`.
+    pub d: u32,
+    pub queue: QueueMode,
+    pub discipline: Discipline,
+    pub max_attempts: u32,
+    pub timeout_ms: Dist,
+    pub backoff_ms: Dist,
+    pub score: ScoreWeights,
+}
+
+/// How the coordinator picks a peer for a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    Random,
+    RoundRobin,
+    LeastLoaded,
+    PowerOfD,
+    LowestLatency,
+    HighestReputation,
+    Score,
+    EarliestFinish,
+}
+
+impl Policy {
+    pub const ALL: [(&'static str, Policy); 8] = [
+        ("random", Policy::Random),
+        ("round_robin", Policy::RoundRobin),
+        ("least_loaded", Policy::LeastLoaded),
+        ("power_of_d", Policy::PowerOfD),
+        ("lowest_latency", Policy::LowestLatency),
+        ("highest_reputation", Policy::HighestReputation),
+        ("score", Policy::Score),
+        ("earliest_finish", Policy::EarliestFinish),
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueueMode {
+    /// Tasks wait at the coordinator until a peer has a free slot.
+    Central,
+    /// Tasks are assigned at once and wait in the peer's FIFO queue.
+    PerPeer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discipline {
+    Fifo,
+    /// Earliest frame deadline first.
+    Edf,
+}
+
+/// Weights of the `score` policy: lower score wins.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoreWeights {
+    /// Per millisecond of one-way latency.
+    pub latency: f64,
+    /// Per attempt in flight on the peer.
+    pub load: f64,
+    /// Per unit of missing reputation (1 - reputation).
+    pub reputation: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReputationConfig {
+    pub model: ReputationModel,
+    pub initial: InitialReputation,
+    pub exclude_below: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ReputationModel {
+    Additive { success: f64, failure: f64 },
+    Ewma { alpha: f64 },
+    Beta,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum InitialReputation {
+    Value(f64),
+    /// Start at the peer's true reliability.
+    Reliability,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureMode {
+    /// The peer replies "failed" when its processing ends.
+    Error,
+    /// No reply ever comes; the coordinator learns of it by timeout.
+    Silent,
+}
+
+/// Peers that share their distributions; each peer draws its own values.
+#[derive(Clone, Debug)]
+pub struct PeerGroup {
+    pub name: String,
+    pub count: u32,
+    pub slots: Dist,
+    pub speed: Dist,
+    pub latency_ms: Dist,
+    pub jitter_ms: Dist,
+    pub reliability: Dist,
+    pub failure: FailureMode,
+}
+
+impl Config {
+    pub fn peer_count(&self) -> u64 {
+        self.peer_groups.iter().map(|g| u64::from(g.count)).sum()
+    }
+
+    /// When the run stops at the latest.
+    pub fn horizon(&self) -> SimTime {
+        self.duration + self.drain
+    }
+}

@@ -1,0 +1,212 @@
+//! The coordinator's side: what it knows of each peer, its central queue,
+//! and the choice of a peer for a task under the policy and the rules of
+//! failover and exclusion.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
+use super::policy::{Selector, Standing};
+use super::sim::TaskId;
+use super::PeerId;
+use crate::engine::{SimTime, Stream};
+
+/// The outcome of looking for a peer for one task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    Peer(PeerId),
+    /// No eligible peer can take a task now.
+    NoSlot,
+    /// Only peers that already failed this task are free, while others
+    /// that have not may free up: this task waits, others may go.
+    Blocked,
+}
+
+/// Tasks waiting at the coordinator for a free slot.
+pub enum TaskQueue {
+    Fifo(VecDeque<TaskId>),
+    /// By frame deadline, then arrival order.
+    Edf(BinaryHeap<Reverse<(SimTime, u64, TaskId)>>, u64),
+}
+
+impl TaskQueue {
+    fn new(discipline: Discipline) -> Self {
+        match discipline {
+            Discipline::Fifo => TaskQueue::Fifo(VecDeque::new()),
+            Discipline::Edf => TaskQueue::Edf(BinaryHeap::new(), 0),
+        }
+    }
+
+    pub fn push(&mut self, task: TaskId, deadline: SimTime) {
+        match self {
+            TaskQueue::Fifo(q) => q.push_back(task),
+            TaskQueue::Edf(h, seq) => {
+                h.push(Reverse((deadline, *seq, task)));
+                *seq += 1;
+            }
+        }
+    }
+
+    pub fn peek(&self) -> Option<TaskId> {
+        match self {
+            TaskQueue::Fifo(q) => q.front().copied(),
+            TaskQueue::Edf(h, _) => h.peek().map(|Reverse((_, _, t))| *t),
+        }
+    }
+
+    pub fn pop(&mut self) -> Option<TaskId> {
+        match self {
+            TaskQueue::Fifo(q) => q.pop_front(),
+            TaskQueue::Edf(h, _) => h.pop().map(|Reverse((_, _, t))| t),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            TaskQueue::Fifo(q) => q.len(),
+            TaskQueue::Edf(h, _) => h.len(),
+        }
+    }
+}
+
+pub struct Coordinator {
+    pub standings: Vec<Standing>,
+    pub rng: Stream,
+    pub queue: TaskQueue,
+    /// Retries that only failed peers could take when their turn came.
+    pub parked: Vec<TaskId>,
+    /// Attempts dispatched and not yet resolved (sum of `assigned`).
+    pub in_flight: u64,
+    mode: QueueMode,
+    selector: Selector,
+    reputation: ReputationModel,
+    exclude_below: f64,
+    /// Peers whose reputation is under `exclude_below`.
+    excluded: usize,
+    /// Sum over peers of free slots as the coordinator sees them (central
+    /// queue only), to skip the search when there is none.
+    free_slots: u64,
+    candidates: Vec<PeerId>,
+}
+
+impl Coordinator {
+    pub fn new(
+        cfg: &CoordinatorConfig,
+        reputation: &ReputationConfig,
+        standings: Vec<Standing>,
+        rng: Stream,
+    ) -> Self {
+        let excluded = standings
+            .iter()
+            .filter(|s| s.reputation.value() < reputation.exclude_below)
+            .count();
+        let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
+        Coordinator {
+            standings,
+            rng,
+            queue: TaskQueue::new(cfg.discipline),
+            parked: Vec::new(),
+            in_flight: 0,
+            mode: cfg.queue,
+            selector: Selector::new(cfg.policy, cfg.d, cfg.score),
+            reputation: reputation.model,
+            exclude_below: reputation.exclude_below,
+            excluded,
+            free_slots,
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Chooses a peer for a task that already failed on `failed`.
+    ///
+    /// Eligible: not excluded (unless all are); with a central queue, with
+    /// a free slot. A peer that failed the task is chosen only when every
+    /// peer that is not excluded has failed it.
+    pub fn pick(&mut self, failed: &[PeerId], work_ms: f64) -> Pick {
+        let central = self.mode == QueueMode::Central;
+        if central && self.free_slots == 0 {
+            return Pick::NoSlot;
+        }
+        let everyone = self.excluded == self.standings.len();
+        self.candidates.clear();
+        let mut untried_exists = false;
+        let mut free_but_failed = false;
+        for (i, s) in self.standings.iter().enumerate() {
+            if !everyone && s.reputation.value() < self.exclude_below {
+                continue;
+            }
+            let peer = PeerId(i as u32);
+            let has_failed = failed.contains(&peer);
+            untried_exists |= !has_failed;
+            if central && s.assigned >= s.slots {
+                continue;
+            }
+            if has_failed {
+                free_but_failed = true;
+            } else {
+                self.candidates.push(peer);
+            }
+        }
+        if self.candidates.is_empty() {
+            if untried_exists {
+                return if free_but_failed {
+                    Pick::Blocked
+                } else {
+                    Pick::NoSlot
+                };
+            }
+            // Every eligible peer failed this task: any of them may retry it.
+            for (i, s) in self.standings.iter().enumerate() {
+                let excluded = !everyone && s.reputation.value() < self.exclude_below;
+                if !excluded && (!central || s.assigned < s.slots) {
+                    self.candidates.push(PeerId(i as u32));
+                }
+            }
+            if self.candidates.is_empty() {
+                return Pick::NoSlot;
+            }
+        }
+        Pick::Peer(
+            self.selector
+                .choose(&self.standings, &self.candidates, work_ms, &mut self.rng),
+        )
+    }
+
+    /// An attempt was dispatched to `peer`.
+    pub fn assign(&mut self, peer: PeerId) {
+        let s = &mut self.standings[peer.index()];
+        if s.assigned < s.slots {
+            self.free_slots -= 1;
+        }
+        s.assigned += 1;
+        self.in_flight += 1;
+    }
+
+    /// An attempt on `peer` ended, as the coordinator sees it: its reply
+    /// arrived or its timeout fired.
+    pub fn release(&mut self, peer: PeerId, success: bool) {
+        let s = &mut self.standings[peer.index()];
+        s.assigned -= 1;
+        if s.assigned < s.slots {
+            self.free_slots += 1;
+        }
+        self.in_flight -= 1;
+        let was_excluded = s.reputation.value() < self.exclude_below;
+        s.reputation.update(self.reputation, success);
+        let is_excluded = s.reputation.value() < self.exclude_below;
+        match (was_excluded, is_excluded) {
+            (false, true) => self.excluded += 1,
+            (true, false) => self.excluded -= 1,
+            _ => {}
+        }
+    }
+
+    pub fn is_central(&self) -> bool {
+        self.mode == QueueMode::Central
+    }
+
+    /// Tasks waiting at the coordinator.
+    pub fn queued(&self) -> usize {
+        self.queue.len() + self.parked.len()
+    }
+}

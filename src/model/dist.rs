@@ -1,0 +1,340 @@
+//! Random quantities: a constant or one of the distributions of MODEL.md
+//! section 3, built once from validated parameters and sampled many times.
+
+use rand::{Rng, RngExt};
+use rand_distr::weighted::WeightedIndex;
+use rand_distr::{Distribution, Exp, Gamma, LogNormal, Normal, Pareto, Uniform, Weibull};
+
+/// A number that may vary: sampled from a stream each time it is needed.
+///
+/// ```
+/// use p2c2g::model::Dist;
+/// use p2c2g::engine::stream;
+/// let work = Dist::gamma(6.0, 2.0).unwrap();
+/// let mut rng = stream(1, 0, 0);
+/// let x = work.sample(&mut rng);
+/// assert!(x > 0.0);
+/// assert_eq!(work.mean(), 6.0);
+/// ```
+#[derive(Clone, Debug)]
+pub enum Dist {
+    Constant(f64),
+    Uniform {
+        low: f64,
+        high: f64,
+        sampler: Uniform<f64>,
+    },
+    Exponential {
+        mean: f64,
+        sampler: Exp<f64>,
+    },
+    Normal {
+        mean: f64,
+        sampler: Normal<f64>,
+    },
+    LogNormal {
+        mean: f64,
+        sampler: LogNormal<f64>,
+    },
+    Gamma {
+        mean: f64,
+        sampler: Gamma<f64>,
+    },
+    Weibull {
+        scale: f64,
+        shape: f64,
+        sampler: Weibull<f64>,
+    },
+    Pareto {
+        scale: f64,
+        shape: f64,
+        sampler: Pareto<f64>,
+    },
+    Choice {
+        values: Vec<f64>,
+        weights: Option<WeightedIndex<f64>>,
+        mean: f64,
+    },
+}
+
+/// Why a distribution's parameters were refused, in words for the user.
+pub type DistError = String;
+
+impl Dist {
+    pub fn constant(value: f64) -> Dist {
+        Dist::Constant(value)
+    }
+
+    pub fn uniform(low: f64, high: f64) -> Result<Dist, DistError> {
+        if low > high {
+            return Err(format!("`low` ({low}) must not exceed `high` ({high})"));
+        }
+        if low == high {
+            return Ok(Dist::Constant(low));
+        }
+        let sampler = Uniform::new_inclusive(low, high).map_err(|e| e.to_string())?;
+        Ok(Dist::Uniform { low, high, sampler })
+    }
+
+    pub fn exponential(mean: f64) -> Result<Dist, DistError> {
+        positive("mean", mean)?;
+        let sampler = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
+        Ok(Dist::Exponential { mean, sampler })
+    }
+
+    pub fn normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
+        non_negative("sd", sd)?;
+        let sampler = Normal::new(mean, sd).map_err(|e| e.to_string())?;
+        Ok(Dist::Normal { mean, sampler })
+    }
+
+    /// Lognormal with the given mean and standard deviation of the value
+    /// itself (not of its logarithm).
+    pub fn lognormal(mean: f64, sd: f64) -> Result<Dist, DistError> {
+        positive("mean", mean)?;
+        non_negative("sd", sd)?;
+        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+        let mu = mean.ln() - sigma2 / 2.0;
+        let sampler = LogNormal::new(mu, sigma2.sqrt()).map_err(|e| e.to_string())?;
+        Ok(Dist::LogNormal { mean, sampler })
+    }
+
+    pub fn gamma(mean: f64, sd: f64) -> Result<Dist, DistError> {
+        positive("mean", mean)?;
+        positive("sd", sd)?;
+        let shape = (mean / sd).powi(2);
+        let scale = sd * sd / mean;
+        let sampler = Gamma::new(shape, scale).map_err(|e| e.to_string())?;
+        Ok(Dist::Gamma { mean, sampler })
+    }
+
+    pub fn weibull(scale: f64, shape: f64) -> Result<Dist, DistError> {
+        positive("scale", scale)?;
+        positive("shape", shape)?;
+        let sampler = Weibull::new(scale, shape).map_err(|e| e.to_string())?;
+        Ok(Dist::Weibull {
+            scale,
+            shape,
+            sampler,
+        })
+    }
+
+    pub fn pareto(scale: f64, shape: f64) -> Result<Dist, DistError> {
+        positive("scale", scale)?;
+        positive("shape", shape)?;
+        let sampler = Pareto::new(scale, shape).map_err(|e| e.to_string())?;
+        Ok(Dist::Pareto {
+            scale,
+            shape,
+            sampler,
+        })
+    }
+
+    pub fn choice(values: Vec<f64>, weights: Option<Vec<f64>>) -> Result<Dist, DistError> {
+        if values.is_empty() {
+            return Err("`values` must list at least one value".into());
+        }
+        let mean = match &weights {
+            None => values.iter().sum::<f64>() / values.len() as f64,
+            Some(w) => {
+                if w.len() != values.len() {
+                    return Err(format!(
+                        "`weights` has {} entries but `values` has {}",
+                        w.len(),
+                        values.len()
+                    ));
+                }
+                if let Some(bad) = w.iter().find(|w| !(**w >= 0.0)) {
+                    return Err(format!("weights must be >= 0, found {bad}"));
+                }
+                let total: f64 = w.iter().sum();
+                if total <= 0.0 {
+                    return Err("at least one weight must be positive".into());
+                }
+                values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / total
+            }
+        };
+        let weights = weights
+            .map(|w| WeightedIndex::new(w).map_err(|e| e.to_string()))
+            .transpose()?;
+        Ok(Dist::Choice {
+            values,
+            weights,
+            mean,
+        })
+    }
+
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Uniform { sampler, .. } => sampler.sample(rng),
+            Dist::Exponential { sampler, .. } => sampler.sample(rng),
+            Dist::Normal { sampler, .. } => sampler.sample(rng),
+            Dist::LogNormal { sampler, .. } => sampler.sample(rng),
+            Dist::Gamma { sampler, .. } => sampler.sample(rng),
+            Dist::Weibull { sampler, .. } => sampler.sample(rng),
+            Dist::Pareto { sampler, .. } => sampler.sample(rng),
+            Dist::Choice {
+                values, weights, ..
+            } => match weights {
+                Some(w) => values[w.sample(rng)],
+                None => values[rng.random_range(0..values.len())],
+            },
+        }
+    }
+
+    /// The expected value (infinite for a Pareto with shape <= 1).
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Constant(v) => *v,
+            Dist::Uniform { low, high, .. } => (low + high) / 2.0,
+            Dist::Exponential { mean, .. }
+            | Dist::Normal { mean, .. }
+            | Dist::LogNormal { mean, .. }
+            | Dist::Gamma { mean, .. }
+            | Dist::Choice { mean, .. } => *mean,
+            Dist::Weibull { scale, shape, .. } => scale * gamma_fn(1.0 + 1.0 / shape),
+            Dist::Pareto { scale, shape, .. } => {
+                if *shape <= 1.0 {
+                    f64::INFINITY
+                } else {
+                    shape * scale / (shape - 1.0)
+                }
+            }
+        }
+    }
+
+    /// The smallest and largest value a draw can take.
+    pub fn range(&self) -> (f64, f64) {
+        match self {
+            Dist::Constant(v) => (*v, *v),
+            Dist::Uniform { low, high, .. } => (*low, *high),
+            Dist::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+            Dist::Exponential { .. }
+            | Dist::LogNormal { .. }
+            | Dist::Gamma { .. }
+            | Dist::Weibull { .. } => (0.0, f64::INFINITY),
+            Dist::Pareto { scale, .. } => (*scale, f64::INFINITY),
+            Dist::Choice { values, .. } => values
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(*v), hi.max(*v))
+                }),
+        }
+    }
+
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Dist::Constant(_))
+    }
+}
+
+fn positive(name: &str, v: f64) -> Result<(), DistError> {
+    if v > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("`{name}` must be > 0, found {v}"))
+    }
+}
+
+fn non_negative(name: &str, v: f64) -> Result<(), DistError> {
+    if v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("`{name}` must be >= 0, found {v}"))
+    }
+}
+
+/// Lanczos approximation of the gamma function, for the Weibull mean.
+fn gamma_fn(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x))
+    } else {
+        let x = x - 1.0;
+        let t = x + 7.5;
+        let sum = G[1..]
+            .iter()
+            .enumerate()
+            .fold(G[0], |acc, (i, g)| acc + g / (x + i as f64 + 1.0));
+        (2.0 * std::f64::consts::PI).sqrt() * t.powf(x + 0.5) * (-t).exp() * sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+
+    fn sample_mean_sd(d: &Dist, n: usize) -> (f64, f64) {
+        let mut rng = stream(42, 9, 0);
+        let xs: Vec<f64> = (0..n).map(|_| d.sample(&mut rng)).collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+        (m, v.sqrt())
+    }
+
+    /// Mean and sd as parameterised; the tolerance is 5 standard errors of
+    /// the sample mean (sd / sqrt(n)) and 5% on the sample sd.
+    #[test]
+    fn moment_parameterised_distributions_match_their_moments() {
+        let n = 200_000;
+        for d in [
+            Dist::gamma(8.0, 2.0).unwrap(),
+            Dist::lognormal(8.0, 2.0).unwrap(),
+            Dist::normal(8.0, 2.0).unwrap(),
+        ] {
+            let (m, sd) = sample_mean_sd(&d, n);
+            assert!(
+                (m - 8.0).abs() < 5.0 * 2.0 / (n as f64).sqrt(),
+                "{d:?}: mean {m}"
+            );
+            assert!((sd - 2.0).abs() < 0.1, "{d:?}: sd {sd}");
+        }
+        let (m, _) = sample_mean_sd(&Dist::exponential(10.0).unwrap(), n);
+        assert!((m - 10.0).abs() < 5.0 * 10.0 / (n as f64).sqrt());
+    }
+
+    #[test]
+    fn weibull_and_pareto_means() {
+        let w = Dist::weibull(3.0, 2.0).unwrap();
+        assert!((w.mean() - 3.0 * 0.886_226_925_452_758).abs() < 1e-9);
+        let (m, sd) = sample_mean_sd(&w, 200_000);
+        assert!((m - w.mean()).abs() < 5.0 * sd / (200_000f64).sqrt());
+        let p = Dist::pareto(1.0, 2.5).unwrap();
+        assert!((p.mean() - 2.5 / 1.5).abs() < 1e-12);
+        assert_eq!(Dist::pareto(1.0, 1.0).unwrap().mean(), f64::INFINITY);
+    }
+
+    #[test]
+    fn choice_respects_weights() {
+        let d = Dist::choice(vec![1.0, 2.0, 3.0], Some(vec![1.0, 1.0, 2.0])).unwrap();
+        assert_eq!(d.mean(), 2.25);
+        assert_eq!(d.range(), (1.0, 3.0));
+        let mut rng = stream(1, 9, 1);
+        let threes = (0..40_000).filter(|_| d.sample(&mut rng) == 3.0).count();
+        // p = 0.5, sd of the count = 100; allow 5 sd.
+        assert!((threes as i64 - 20_000).abs() < 500, "{threes}");
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        assert!(Dist::uniform(2.0, 1.0).is_err());
+        assert!(Dist::choice(vec![], None).is_err());
+        assert!(Dist::choice(vec![1.0], Some(vec![0.0])).is_err());
+        assert!(Dist::choice(vec![1.0, 2.0], Some(vec![1.0])).is_err());
+        assert!(Dist::gamma(-1.0, 1.0).is_err());
+        assert!(Dist::exponential(0.0).is_err());
+        assert!(Dist::weibull(1.0, 0.0).is_err());
+        assert!(matches!(Dist::uniform(3.0, 3.0), Ok(Dist::Constant(_))));
+    }
+}

@@ -1,0 +1,72 @@
+//! A home peer as it really is: its own slots, speed, latency, reliability
+//! and FIFO queue. The coordinator sees it only through messages.
+
+use std::collections::VecDeque;
+
+use super::config::{FailureMode, PeerGroup};
+use super::sim::AttemptKey;
+use super::{Dist, MAX_SLOTS};
+use crate::engine::{SimTime, Stream};
+
+pub struct Peer {
+    pub group: usize,
+    pub slots: u32,
+    pub speed: f64,
+    /// One-way base latency, before jitter.
+    pub latency: SimTime,
+    pub reliability: f64,
+    pub failure: FailureMode,
+    /// The peer's own stream: its properties, its jitter and its outcomes.
+    pub rng: Stream,
+    /// Attempts being processed, at most `slots`.
+    pub running: u32,
+    /// Attempts that arrived while every slot was busy.
+    pub waiting: VecDeque<AttemptKey>,
+    /// Slot-time spent processing.
+    pub busy: SimTime,
+    pub attempts: u64,
+    pub successes: u64,
+    pub failures: u64,
+}
+
+impl Peer {
+    /// Draws the peer's properties from its group, in a fixed order.
+    pub fn new(group_index: usize, group: &PeerGroup, mut rng: Stream) -> Peer {
+        let slots = group
+            .slots
+            .sample(&mut rng)
+            .round()
+            .clamp(1.0, f64::from(MAX_SLOTS)) as u32;
+        let speed = group.speed.sample(&mut rng).max(1e-9);
+        let latency = SimTime::from_ms(group.latency_ms.sample(&mut rng));
+        let reliability = group.reliability.sample(&mut rng).clamp(0.0, 1.0);
+        Peer {
+            group: group_index,
+            slots,
+            speed,
+            latency,
+            reliability,
+            failure: group.failure,
+            rng,
+            running: 0,
+            waiting: VecDeque::new(),
+            busy: SimTime::ZERO,
+            attempts: 0,
+            successes: 0,
+            failures: 0,
+        }
+    }
+
+    /// Latency plus a fresh jitter sample: one message, one direction.
+    pub fn message_delay(&mut self, jitter_ms: &Dist) -> SimTime {
+        self.latency + SimTime::from_ms(jitter_ms.sample(&mut self.rng))
+    }
+
+    pub fn processing_time(&self, work: SimTime) -> SimTime {
+        if self.speed == 1.0 {
+            work
+        } else {
+            SimTime::from_nanos((work.as_nanos() as f64 / self.speed).round() as u64)
+        }
+    }
+}

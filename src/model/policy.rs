@@ -1,0 +1,260 @@
+//! Scheduling policies: given the peers that may take a task, pick one.
+//! Each policy is a small rule over what the coordinator knows of a peer
+//! (its [`Standing`]); ties are broken at random from the coordinator's
+//! stream so that no peer is favoured by its position in the list.
+
+use rand::{Rng, RngExt};
+
+use super::config::{Policy, ScoreWeights};
+use super::{PeerId, Reputation};
+
+/// What the coordinator knows of a peer: its advertised properties and
+/// what it has heard (attempts in flight, reputation).
+#[derive(Clone, Debug)]
+pub struct Standing {
+    pub slots: u32,
+    pub speed: f64,
+    pub latency_ms: f64,
+    /// Attempts dispatched whose reply has not arrived and whose timeout
+    /// has not fired.
+    pub assigned: u32,
+    pub reputation: Reputation,
+}
+
+impl Standing {
+    fn load(&self) -> f64 {
+        f64::from(self.assigned) / f64::from(self.slots)
+    }
+}
+
+/// A policy with the little state it keeps between choices.
+#[derive(Clone, Debug)]
+pub struct Selector {
+    policy: Policy,
+    d: usize,
+    weights: ScoreWeights,
+    /// round_robin: the next peer id to consider.
+    cursor: u32,
+    /// power_of_d: the sampled positions, reused between choices.
+    sample: Vec<usize>,
+}
+
+impl Selector {
+    pub fn new(policy: Policy, d: u32, weights: ScoreWeights) -> Self {
+        Selector {
+            policy,
+            d: d.max(1) as usize,
+            weights,
+            cursor: 0,
+            sample: Vec::new(),
+        }
+    }
+
+    /// Picks one of `candidates` (non-empty, in increasing id order) for a
+    /// task of `work_ms` milliseconds of work at speed 1.
+    pub fn choose<R: Rng + ?Sized>(
+        &mut self,
+        standings: &[Standing],
+        candidates: &[PeerId],
+        work_ms: f64,
+        rng: &mut R,
+    ) -> PeerId {
+        debug_assert!(!candidates.is_empty());
+        let of = |p: PeerId| &standings[p.index()];
+        let w = self.weights;
+        match self.policy {
+            Policy::Random => candidates[rng.random_range(0..candidates.len())],
+            Policy::RoundRobin => {
+                let at = candidates.partition_point(|p| p.0 < self.cursor);
+                let chosen = candidates.get(at).copied().unwrap_or(candidates[0]);
+                self.cursor = chosen.0 + 1;
+                chosen
+            }
+            Policy::LeastLoaded => lowest(candidates.iter().copied(), |p| of(p).load(), rng),
+            Policy::PowerOfD => {
+                if self.d >= candidates.len() {
+                    return lowest(candidates.iter().copied(), |p| of(p).load(), rng);
+                }
+                self.sample.clear();
+                while self.sample.len() < self.d {
+                    let i = rng.random_range(0..candidates.len());
+                    if !self.sample.contains(&i) {
+                        self.sample.push(i);
+                    }
+                }
+                lowest(
+                    self.sample.iter().map(|&i| candidates[i]),
+                    |p| of(p).load(),
+                    rng,
+                )
+            }
+            Policy::LowestLatency => lowest(candidates.iter().copied(), |p| of(p).latency_ms, rng),
+            Policy::HighestReputation => lowest(
+                candidates.iter().copied(),
+                |p| -of(p).reputation.value(),
+                rng,
+            ),
+            Policy::Score => lowest(
+                candidates.iter().copied(),
+                |p| {
+                    let s = of(p);
+                    s.latency_ms * w.latency
+                        + f64::from(s.assigned) * w.load
+                        + (1.0 - s.reputation.value()) * w.reputation
+                },
+                rng,
+            ),
+            Policy::EarliestFinish => lowest(
+                candidates.iter().copied(),
+                |p| estimated_finish_ms(of(p), work_ms),
+                rng,
+            ),
+        }
+    }
+}
+
+/// Round trip plus this task's processing, once per round of `slots`
+/// attempts already assigned ahead of it (their work taken as like this
+/// task's, the only work the coordinator knows).
+pub fn estimated_finish_ms(s: &Standing, work_ms: f64) -> f64 {
+    let rounds = f64::from(s.assigned / s.slots + 1);
+    2.0 * s.latency_ms + rounds * work_ms / s.speed
+}
+
+/// The peer with the lowest key; ties broken uniformly at random
+/// (reservoir sampling, one draw per tie).
+fn lowest<R: Rng + ?Sized>(
+    peers: impl Iterator<Item = PeerId>,
+    key: impl Fn(PeerId) -> f64,
+    rng: &mut R,
+) -> PeerId {
+    let mut best: Option<(f64, PeerId)> = None;
+    let mut ties = 0u32;
+    for p in peers {
+        let k = key(p);
+        match best {
+            Some((bk, _)) if k > bk => {}
+            Some((bk, _)) if k == bk => {
+                ties += 1;
+                if rng.random_range(0..ties) == 0 {
+                    best = Some((k, p));
+                }
+            }
+            _ => {
+                best = Some((k, p));
+                ties = 1;
+            }
+        }
+    }
+    best.expect("at least one candidate").1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+
+    fn standing(slots: u32, assigned: u32, latency_ms: f64, rep: f64) -> Standing {
+        Standing {
+            slots,
+            speed: 1.0,
+            latency_ms,
+            assigned,
+            reputation: Reputation::new(rep),
+        }
+    }
+
+    fn ids(n: u32) -> Vec<PeerId> {
+        (0..n).map(PeerId).collect()
+    }
+
+    const W: ScoreWeights = ScoreWeights {
+        latency: 1.0,
+        load: 15.0,
+        reputation: 50.0,
+    };
+
+    #[test]
+    fn least_loaded_uses_load_per_slot() {
+        let peers = vec![
+            standing(1, 1, 0.0, 0.5),
+            standing(4, 2, 0.0, 0.5),
+            standing(2, 2, 0.0, 0.5),
+        ];
+        let mut s = Selector::new(Policy::LeastLoaded, 2, W);
+        let mut rng = stream(1, 0, 0);
+        assert_eq!(s.choose(&peers, &ids(3), 1.0, &mut rng), PeerId(1));
+    }
+
+    #[test]
+    fn ties_are_broken_evenly() {
+        let peers = vec![standing(1, 0, 10.0, 0.5); 4];
+        let mut s = Selector::new(Policy::LowestLatency, 2, W);
+        let mut rng = stream(1, 0, 0);
+        let mut counts = [0u32; 4];
+        for _ in 0..4000 {
+            counts[s.choose(&peers, &ids(4), 1.0, &mut rng).index()] += 1;
+        }
+        // Each count is Binomial(4000, 1/4): sd 27; allow 5 sd.
+        assert!(
+            counts.iter().all(|&c| (c as i32 - 1000).abs() < 137),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn round_robin_cycles_and_skips_missing_candidates() {
+        let peers = vec![standing(1, 0, 0.0, 0.5); 4];
+        let mut s = Selector::new(Policy::RoundRobin, 2, W);
+        let mut rng = stream(1, 0, 0);
+        let picks: Vec<u32> = (0..5)
+            .map(|_| {
+                s.choose(&peers, &[PeerId(0), PeerId(2), PeerId(3)], 1.0, &mut rng)
+                    .0
+            })
+            .collect();
+        assert_eq!(picks, vec![0, 2, 3, 0, 2]);
+    }
+
+    #[test]
+    fn score_follows_the_original_rule() {
+        // near but busy and distrusted, against far, idle and trusted
+        let peers = vec![standing(2, 1, 10.0, 0.2), standing(2, 0, 40.0, 0.9)];
+        let mut s = Selector::new(Policy::Score, 2, W);
+        let mut rng = stream(1, 0, 0);
+        // 10 + 15 + 40 = 65 vs 40 + 0 + 5 = 45
+        assert_eq!(s.choose(&peers, &ids(2), 1.0, &mut rng), PeerId(1));
+    }
+
+    #[test]
+    fn power_of_d_samples_distinct_peers() {
+        // Only peer 3 is idle; with d = n every peer is looked at.
+        let mut peers = vec![standing(1, 1, 0.0, 0.5); 4];
+        peers[3].assigned = 0;
+        let mut s = Selector::new(Policy::PowerOfD, 4, W);
+        let mut rng = stream(1, 0, 0);
+        assert_eq!(s.choose(&peers, &ids(4), 1.0, &mut rng), PeerId(3));
+        // With d = 2 of 4, the idle peer is in the sample with p = 1/2.
+        let mut s = Selector::new(Policy::PowerOfD, 2, W);
+        let hits = (0..4000)
+            .filter(|_| s.choose(&peers, &ids(4), 1.0, &mut rng) == PeerId(3))
+            .count();
+        // Binomial(4000, 1/2): sd 32; allow 5 sd.
+        assert!((hits as i32 - 2000).abs() < 160, "{hits}");
+    }
+
+    #[test]
+    fn earliest_finish_weighs_queue_and_speed() {
+        let mut fast_busy = standing(1, 2, 5.0, 0.5);
+        fast_busy.speed = 4.0;
+        let slow_idle = standing(1, 0, 5.0, 0.5);
+        // 10 + 3 * 8 / 4 = 16 vs 10 + 8 = 18
+        assert_eq!(estimated_finish_ms(&fast_busy, 8.0), 16.0);
+        let mut s = Selector::new(Policy::EarliestFinish, 2, W);
+        let mut rng = stream(1, 0, 0);
+        assert_eq!(
+            s.choose(&[fast_busy, slow_idle], &ids(2), 8.0, &mut rng),
+            PeerId(0)
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! What a run tells as it goes: one record per frame, task and attempt when
+//! it ends, and one sample of the system state per sampling interval. The
+//! output layer turns records into files; tests turn them into checks.
+
+use super::PeerId;
+use crate::engine::SimTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameStatus {
+    OnTime,
+    Late,
+    Failed,
+}
+
+impl FrameStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrameStatus::OnTime => "on_time",
+            FrameStatus::Late => "late",
+            FrameStatus::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FrameRecord {
+    pub renter: u32,
+    pub frame: u64,
+    pub created: SimTime,
+    pub delivered: Option<SimTime>,
+    /// The frame's deadline, relative to its creation.
+    pub deadline: SimTime,
+    pub status: FrameStatus,
+    /// Created in `[warmup, duration)`, so part of the statistics.
+    pub counted: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct TaskRecord {
+    pub renter: u32,
+    pub frame: u64,
+    pub task: u32,
+    pub created: SimTime,
+    pub ended: SimTime,
+    pub completed: bool,
+    pub attempts: u32,
+    pub counted: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Success,
+    /// The peer replied "failed".
+    Error,
+    /// The peer processed it and said nothing.
+    Silent,
+    /// Still queued or running at the peer when the run ended.
+    Unfinished,
+}
+
+impl AttemptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Success => "success",
+            AttemptOutcome::Error => "error",
+            AttemptOutcome::Silent => "silent",
+            AttemptOutcome::Unfinished => "unfinished",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AttemptRecord {
+    pub renter: u32,
+    pub frame: u64,
+    pub task: u32,
+    /// 1 for the first attempt of the task.
+    pub attempt: u32,
+    pub peer: PeerId,
+    pub dispatched: SimTime,
+    pub reached: Option<SimTime>,
+    pub started: Option<SimTime>,
+    pub processed: Option<SimTime>,
+    /// When the coordinator learnt the outcome: the reply or the timeout.
+    pub resolved: Option<SimTime>,
+    pub outcome: AttemptOutcome,
+    pub timed_out: bool,
+    pub counted: bool,
+}
+
+/// The system state at one instant of the time series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub t: SimTime,
+    /// Tasks waiting at the coordinator or in a peer's queue.
+    pub queued: u64,
+    /// Attempts dispatched whose reply has not arrived nor timed out.
+    pub in_flight: u64,
+    pub busy_slots: u64,
+    pub online_peers: u64,
+    /// Frames delivered so far (all frames, warmup included).
+    pub frames_delivered: u64,
+    pub frames_on_time: u64,
+}
+
+/// Receives the records of a run. Every method has an empty default, so a
+/// recorder implements only what it keeps.
+pub trait Recorder {
+    fn frame(&mut self, _record: &FrameRecord) {}
+    fn task(&mut self, _record: &TaskRecord) {}
+    fn attempt(&mut self, _record: &AttemptRecord) {}
+    fn sample(&mut self, _sample: &Sample) {}
+}
+
+/// Keeps nothing: for runs where only the summary matters.
+impl Recorder for () {}
