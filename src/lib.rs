@@ -13,3 +13,5 @@
 
 pub mod engine;
 pub mod model;
+pub mod output;
+pub mod scenario;

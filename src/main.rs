@@ -1,1 +1,230 @@
-fn main() {}
+//! The `p2c2g` command: parses arguments and wires the scenario, model and
+//! output layers together. Exit codes: 0 success, 1 failure while running
+//! or writing, 2 bad input (a scenario or the command line).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use p2c2g::model::{Simulation, Summary};
+use p2c2g::output::{self, CsvRecorder, RunInfo, Staging};
+use p2c2g::scenario::{self, ScenarioError};
+
+#[derive(Parser)]
+#[command(
+    name = "p2c2g",
+    version,
+    about = "Deterministic discrete-event simulator of a Peer-to-Cloud-to-Gamer system",
+    long_about = "Deterministic discrete-event simulator of a Peer-to-Cloud-to-Gamer system: \
+home peers lend GPU slots, a coordinator splits each gamer's frames into tasks, places them on \
+peers, fails over, keeps reputations and assembles frames before their deadline.\n\n\
+The same scenario file and seed always give byte-identical CSV files.",
+    after_help = "Examples:\n  p2c2g run scenarios/baseline.toml\n  p2c2g run scenarios/poc.toml --seed 7 --set coordinator.policy=least_loaded\n  p2c2g check scenarios/*.toml"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate one scenario and write its CSV files.
+    #[command(after_help = "Examples:\n  \
+p2c2g run scenarios/baseline.toml\n      writes results/baseline/{summary,frames,peers,timeseries,run_info}.csv\n  \
+p2c2g run scenarios/baseline.toml --seed 2 --out results/baseline-seed2\n  \
+p2c2g run scenarios/baseline.toml --set coordinator.policy=power_of_d --set peers.home_gpu.count=60\n  \
+p2c2g run scenarios/poc.toml --trace          also writes attempts.csv, one row per attempt")]
+    Run(RunArgs),
+    /// Validate scenario files without running them (exit code 2 if any is invalid).
+    #[command(after_help = "Example:\n  p2c2g check scenarios/*.toml")]
+    Check {
+        /// Scenario files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Scenario file (TOML), e.g. scenarios/baseline.toml.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output folder [default: results/<simulation.name>], e.g. --out /tmp/run1.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Seed instead of the scenario's simulation.seed, e.g. --seed 42.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Override one scenario value, e.g. --set coordinator.policy=random,
+    /// --set peers.0.count=80 (by index) or --set peers.home_gpu.reliability=0.9
+    /// (by group name); VALUE is TOML, so distributions work too:
+    /// --set 'workload.work_ms={ dist = "exponential", mean = 5 }'. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Also write attempts.csv: one row per attempt, with every timestamp.
+    #[arg(long)]
+    trace: bool,
+    /// Do not write frames.csv (the scenario's [output] frames = false).
+    #[arg(long)]
+    no_frames: bool,
+    /// No progress bar and no summary on standard output.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Check { files } => check(&files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<ScenarioError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut bad = 0;
+    for file in files {
+        match scenario::load(file, &[]) {
+            Ok(s) => println!(
+                "ok: {} ({} renters, {} peers)",
+                file.display(),
+                s.config.workload.renters,
+                s.config.peer_count()
+            ),
+            Err(e) => {
+                bad += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut sets = args.sets.clone();
+    if let Some(seed) = args.seed {
+        sets.push(format!("simulation.seed={seed}"));
+    }
+    let scenario = scenario::load(&args.file, &sets)?;
+    let cfg = &scenario.config;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&cfg.name));
+    let frames = scenario.output.frames && !args.no_frames;
+    let attempts = scenario.output.attempts || args.trace;
+
+    let mut staging = Staging::create(&out)
+        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let mut recorder = CsvRecorder::new(&mut staging, frames, attempts)
+        .with_context(|| format!("cannot write in {}", out.display()))?;
+
+    let progress = progress_bar(cfg.horizon().as_ms() as u64, args.quiet);
+    let started = Instant::now();
+    let report = Simulation::new(cfg)
+        .run_with_progress(&mut recorder, |t| progress.set_position(t.as_ms() as u64));
+    let wall_s = started.elapsed().as_secs_f64();
+    progress.finish_and_clear();
+
+    let s = &report.summary;
+    let info = RunInfo {
+        scenario: cfg.name.clone(),
+        seed: cfg.seed,
+        version: env!("CARGO_PKG_VERSION"),
+        wall_s,
+        events: s.events,
+        events_per_s: s.events as f64 / wall_s,
+        tasks_per_s: s.tasks as f64 / wall_s,
+    };
+    let written = recorder
+        .finish()
+        .and_then(|()| output::write_report(&mut staging, &report, &info));
+    if let Err(e) = written {
+        staging.abandon();
+        return Err(e).with_context(|| format!("cannot write the results in {}", out.display()));
+    }
+    staging
+        .commit()
+        .with_context(|| format!("cannot write the results in {}", out.display()))?;
+
+    eprintln!(
+        "{}: {} events in {:.3} s wall ({:.2} M events/s)",
+        cfg.name,
+        s.events,
+        wall_s,
+        info.events_per_s / 1e6
+    );
+    if !args.quiet {
+        print_summary(s, &out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} ms simulated, {elapsed} elapsed, ETA {eta}",
+        )
+        .expect("the template is valid"),
+    );
+    bar
+}
+
+fn print_summary(s: &Summary, out: &Path) {
+    let pct = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.2}%", 100.0 * x));
+    let ms = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1} ms"));
+    let share = |n: u64| pct((s.frames > 0).then(|| n as f64 / s.frames as f64));
+    println!("{} (seed {}): {} frames", s.scenario, s.seed, s.frames);
+    println!(
+        "  on time {}   late {}   failed {}",
+        share(s.frames_on_time),
+        share(s.frames_late),
+        share(s.frames_failed)
+    );
+    println!(
+        "  frame latency  p50 {}   p95 {}   p99 {}   max {}",
+        ms(s.frame_latency_p50_ms),
+        ms(s.frame_latency_p95_ms),
+        ms(s.frame_latency_p99_ms),
+        ms(s.frame_latency_max_ms)
+    );
+    println!(
+        "  tasks {}   attempts {}   failovers {}   timeouts {}",
+        s.tasks, s.attempts, s.failovers, s.timeouts
+    );
+    println!("  peer utilisation {:.1}%", 100.0 * s.utilization);
+    println!("  results in {}/", out.display());
+}

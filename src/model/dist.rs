@@ -144,7 +144,7 @@ impl Dist {
                         values.len()
                     ));
                 }
-                if let Some(bad) = w.iter().find(|w| !(**w >= 0.0)) {
+                if let Some(bad) = w.iter().find(|w| w.is_nan() || **w < 0.0) {
                     return Err(format!("weights must be >= 0, found {bad}"));
                 }
                 let total: f64 = w.iter().sum();

@@ -31,7 +31,11 @@ impl Default for LatencyStats {
 impl LatencyStats {
     pub fn record(&mut self, latency: SimTime) {
         let ns = latency.as_nanos();
-        self.histogram.saturating_record(ns);
+        // `record` grows the histogram as needed (`saturating_record` would
+        // clamp instead); it fails only past u64 bucket arithmetic.
+        if self.histogram.record(ns).is_err() {
+            self.histogram.saturating_record(ns);
+        }
         self.sum_ns += u128::from(ns);
         self.min_ns = self.min_ns.min(ns);
         self.max_ns = self.max_ns.max(ns);

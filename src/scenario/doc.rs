@@ -1,0 +1,299 @@
+//! A scenario document: the TOML tree with the origin of every key and
+//! value, so that any later error can point at the line it came from, and
+//! `--set PATH=VALUE` overrides can be applied before validation.
+
+use toml::de::{DeTable, DeValue};
+
+use super::error::Origin;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(String),
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Array(Vec<Node>),
+    Table(Vec<Entry>),
+    Datetime(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_origin: Origin,
+    pub node: Node,
+}
+
+impl Value {
+    /// The value's kind and, for scalars, the value, as a user wrote it.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Str(s) => format!("the string \"{s}\""),
+            Value::Int(i) => format!("the integer {i}"),
+            Value::Float(x) => format!("the number {x}"),
+            Value::Bool(b) => format!("the boolean {b}"),
+            Value::Array(_) => "an array".into(),
+            Value::Table(_) => "a table".into(),
+            Value::Datetime(d) => format!("the date-time {d}"),
+        }
+    }
+}
+
+impl Node {
+    pub fn table(entries: Vec<Entry>, origin: Origin) -> Node {
+        Node {
+            value: Value::Table(entries),
+            origin,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Table(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.node),
+            _ => None,
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Table(entries) => entries
+                .iter_mut()
+                .find(|e| e.key == key)
+                .map(|e| &mut e.node),
+            _ => None,
+        }
+    }
+
+    /// Sets `key` in this table, replacing or appending it.
+    fn set(&mut self, key: &str, node: Node) {
+        if let Some(slot) = self.get_mut(key) {
+            *slot = node;
+        } else if let Value::Table(entries) = &mut self.value {
+            entries.push(Entry {
+                key: key.to_string(),
+                key_origin: node.origin.clone(),
+                node,
+            });
+        }
+    }
+}
+
+/// Parses TOML text into a document.
+pub fn parse(text: &str) -> Result<Node, toml::de::Error> {
+    let table = DeTable::parse(text)?;
+    let span = table.span();
+    Ok(from_table(table.into_inner(), span))
+}
+
+/// Parses the VALUE of `--set PATH=VALUE`: a TOML value (`0.9`, `"x"`,
+/// `{ dist = "uniform", low = 1, high = 2 }`), or else a bare word taken as
+/// a string, so that `--set coordinator.policy=random` works unquoted.
+pub fn parse_set_value(text: &str, origin: Origin) -> Result<Node, String> {
+    let node = match DeValue::parse(text) {
+        Ok(v) => from_value(v.into_inner(), 0..0),
+        Err(e) => {
+            let bare = !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-.".contains(c));
+            if !bare {
+                return Err(e.message().to_string());
+            }
+            Node {
+                value: Value::Str(text.to_string()),
+                origin: Origin::Default,
+            }
+        }
+    };
+    Ok(relabel(node, &origin))
+}
+
+fn relabel(mut node: Node, origin: &Origin) -> Node {
+    node.origin = origin.clone();
+    match &mut node.value {
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = relabel(item.clone(), origin);
+            }
+        }
+        Value::Table(entries) => {
+            for e in entries.iter_mut() {
+                e.key_origin = origin.clone();
+                e.node = relabel(e.node.clone(), origin);
+            }
+        }
+        _ => {}
+    }
+    node
+}
+
+fn from_table(table: DeTable<'_>, span: std::ops::Range<usize>) -> Node {
+    let entries = table
+        .into_iter()
+        .map(|(k, v)| {
+            let key_origin = Origin::File(k.span());
+            let v_span = v.span();
+            Entry {
+                key: k.into_inner().into_owned(),
+                key_origin,
+                node: from_value(v.into_inner(), v_span),
+            }
+        })
+        .collect();
+    Node::table(entries, Origin::File(span))
+}
+
+fn from_value(value: DeValue<'_>, span: std::ops::Range<usize>) -> Node {
+    let value = match value {
+        DeValue::String(s) => Value::Str(s.into_owned()),
+        DeValue::Integer(i) => {
+            let digits: String = i.as_str().chars().filter(|c| *c != '_').collect();
+            match i128::from_str_radix(&digits, i.radix()) {
+                Ok(n) => Value::Int(n),
+                Err(_) => Value::Float(f64::INFINITY),
+            }
+        }
+        DeValue::Float(x) => {
+            let text: String = x.as_str().chars().filter(|c| *c != '_').collect();
+            Value::Float(text.parse().unwrap_or(f64::NAN))
+        }
+        DeValue::Boolean(b) => Value::Bool(b),
+        DeValue::Datetime(d) => Value::Datetime(d.to_string()),
+        DeValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| from_value(item.get_ref().clone(), item.span()))
+                .collect(),
+        ),
+        DeValue::Table(t) => return from_table(t, span),
+    };
+    Node {
+        value,
+        origin: Origin::File(span),
+    }
+}
+
+/// Replaces the value at `path` (`coordinator.policy`, `peers.0.count`,
+/// `peers.home_gpu.reliability`) in `doc`, making missing tables on the way.
+pub fn apply(doc: &mut Node, path: &str, value: Node) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!(
+            "`{path}` is not a key path (expected e.g. coordinator.policy or peers.0.count)"
+        ));
+    }
+    let (last, inner) = parts.split_last().expect("split yields one part");
+    let mut node = doc;
+    let mut i = 0;
+    while i < inner.len() {
+        let part = inner[i];
+        if part == "peers" && i == 0 {
+            let which = parts.get(1).copied().unwrap_or_default();
+            node = peer_group(node, which)?;
+            i += 2;
+            if i > inner.len() {
+                return Err(format!("`{path}` names a peer group, not one of its keys"));
+            }
+            continue;
+        }
+        if node.get(part).is_none() {
+            node.set(part, Node::table(Vec::new(), Origin::Default));
+        }
+        node = node.get_mut(part).expect("just made");
+        if !matches!(node.value, Value::Table(_)) {
+            return Err(format!("`{}` is not a table", inner[..=i].join(".")));
+        }
+        i += 1;
+    }
+    node.set(last, value);
+    Ok(())
+}
+
+/// The `[[peers]]` table named by index or by group name.
+fn peer_group<'a>(doc: &'a mut Node, which: &str) -> Result<&'a mut Node, String> {
+    let Some(Node {
+        value: Value::Array(groups),
+        ..
+    }) = doc.get_mut("peers")
+    else {
+        return Err("the scenario has no [[peers]] groups to set".into());
+    };
+    let names: Vec<String> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| match g.get("group").map(|n| &n.value) {
+            Some(Value::Str(s)) => s.clone(),
+            _ => format!("group{i}"),
+        })
+        .collect();
+    let index = match which.parse::<usize>() {
+        Ok(i) if i < groups.len() => i,
+        Ok(i) => {
+            return Err(format!(
+                "there is no peer group {i}: the scenario has {} (numbered from 0)",
+                groups.len()
+            ))
+        }
+        Err(_) => names.iter().position(|n| n == which).ok_or_else(|| {
+            format!(
+                "there is no peer group named `{which}`; groups: {}",
+                names.join(", ")
+            )
+        })?,
+    };
+    Ok(&mut groups[index])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_spans_of_keys_and_values() {
+        let text = "[coordinator]\npolicy = \"random\"\n";
+        let doc = parse(text).unwrap();
+        let policy = doc.get("coordinator").unwrap().get("policy").unwrap();
+        assert_eq!(policy.value, Value::Str("random".into()));
+        let Origin::File(span) = &policy.origin else {
+            panic!()
+        };
+        assert_eq!(&text[span.clone()], "\"random\"");
+    }
+
+    #[test]
+    fn overrides_by_index_group_name_and_new_tables() {
+        let text = "[[peers]]\ngroup = \"a\"\ncount = 1\n[[peers]]\ncount = 2\n";
+        let mut doc = parse(text).unwrap();
+        let set = |s: &str| parse_set_value(s, Origin::Set(s.into())).unwrap();
+        apply(&mut doc, "peers.a.count", set("10")).unwrap();
+        apply(&mut doc, "peers.1.count", set("20")).unwrap();
+        apply(&mut doc, "peers.group1.slots", set("3")).unwrap();
+        apply(&mut doc, "coordinator.policy", set("random")).unwrap();
+        let Value::Array(groups) = &doc.get("peers").unwrap().value else {
+            panic!()
+        };
+        assert_eq!(groups[0].get("count").unwrap().value, Value::Int(10));
+        assert_eq!(groups[1].get("count").unwrap().value, Value::Int(20));
+        assert_eq!(groups[1].get("slots").unwrap().value, Value::Int(3));
+        let policy = doc.get("coordinator").unwrap().get("policy").unwrap();
+        assert_eq!(policy.value, Value::Str("random".into()));
+        assert!(apply(&mut doc, "peers.nope.count", set("1"))
+            .unwrap_err()
+            .contains("groups: a, group1"));
+        assert!(apply(&mut doc, "peers.5.count", set("1")).is_err());
+    }
+
+    #[test]
+    fn set_values_may_be_tables() {
+        let node =
+            parse_set_value("{ dist = \"uniform\", low = 1, high = 2 }", Origin::Default).unwrap();
+        assert_eq!(node.get("low").unwrap().value, Value::Int(1));
+        assert!(parse_set_value("{ broken", Origin::Default).is_err());
+    }
+}

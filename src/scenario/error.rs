@@ -1,0 +1,98 @@
+//! Errors in scenario input, each naming the file, the key path, the line
+//! and column (where the value came from the file) and what was expected.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// A byte range of the scenario file.
+    File(std::ops::Range<usize>),
+    /// The `--set PATH=VALUE` override with this text.
+    Set(String),
+    /// Nowhere: a default or a table made to hold an override.
+    Default,
+}
+
+/// A scenario that cannot be run, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: cannot read the file: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Box<Diagnostic>),
+}
+
+/// One problem in a scenario, located as precisely as the input allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    /// 1-based line and column in the file.
+    pub line_col: Option<(usize, usize)>,
+    /// The `--set` override the value came from.
+    pub set: Option<String>,
+    /// Key path such as `peers[1].reliability`.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, col)) = self.line_col {
+            write!(f, ":{line}:{col}")?;
+        }
+        if let Some(set) = &self.set {
+            write!(f, " (from --set {set})")?;
+        }
+        write!(f, ": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "`{key}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// The closest of `options` to `word`, if close enough to be a likely typo.
+pub fn nearest<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    options
+        .into_iter()
+        .map(|o| (strsim::damerau_levenshtein(word, o), o))
+        .filter(|(d, o)| *d <= (o.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_are_one_based() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 6), (2, 1));
+        assert_eq!(line_col(text, text.find('2').unwrap()), (2, 6));
+    }
+
+    #[test]
+    fn suggests_only_close_keys() {
+        let keys = ["policy", "queue", "max_attempts"];
+        assert_eq!(nearest("polcy", keys), Some("policy"));
+        assert_eq!(nearest("max_attempt", keys), Some("max_attempts"));
+        assert_eq!(nearest("colour", keys), None);
+    }
+}
