@@ -87,6 +87,8 @@ pub struct Coordinator {
     /// queue only), to skip the search when there is none.
     free_slots: u64,
     candidates: Vec<PeerId>,
+    /// Every peer, in order: the candidates when none is filtered out.
+    everyone: Vec<PeerId>,
 }
 
 impl Coordinator {
@@ -101,6 +103,7 @@ impl Coordinator {
             .filter(|s| s.reputation.value() < reputation.exclude_below)
             .count();
         let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
+        let standings_len = standings.len();
         Coordinator {
             standings,
             rng,
@@ -114,6 +117,7 @@ impl Coordinator {
             excluded,
             free_slots,
             candidates: Vec::new(),
+            everyone: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
         }
     }
 
@@ -128,6 +132,14 @@ impl Coordinator {
             return Pick::NoSlot;
         }
         let everyone = self.excluded == self.standings.len();
+        if !central && failed.is_empty() && (everyone || self.excluded == 0) {
+            // Nothing filters any peer out: skip building the list, so that
+            // random and power_of_d cost O(d), not O(peers).
+            let choice =
+                self.selector
+                    .choose(&self.standings, &self.everyone, work_ms, &mut self.rng);
+            return Pick::Peer(choice);
+        }
         self.candidates.clear();
         let mut untried_exists = false;
         let mut free_but_failed = false;

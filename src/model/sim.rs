@@ -215,6 +215,9 @@ impl Simulation {
             if self.queue.popped() % PROGRESS_EVERY == 0 {
                 progress(self.queue.now());
             }
+            if self.drained() {
+                break;
+            }
         }
         self.finish(recorder)
     }
@@ -233,6 +236,12 @@ impl Simulation {
             }
             Event::Sample => self.sample(rec),
         }
+    }
+
+    /// No frame will be made and none is in progress: whatever is left in
+    /// the queue (stale timeouts, samples) cannot change the results.
+    fn drained(&self) -> bool {
+        self.now() >= self.cfg.duration && self.frames.is_empty() && self.attempts.is_empty()
     }
 
     fn now(&self) -> SimTime {
@@ -608,8 +617,7 @@ impl Simulation {
             frames_on_time: self.frames_on_time,
         });
         let next = now + self.cfg.sample_every;
-        let busy = now < self.cfg.duration || !self.queue.is_empty();
-        if busy && next <= self.cfg.horizon() {
+        if !self.drained() && next <= self.cfg.horizon() {
             self.queue.schedule(next, Event::Sample);
         }
     }

@@ -1,0 +1,501 @@
+//! The command line: runs write the promised files, the same seed gives the
+//! same bytes, renters' draws do not depend on the peers or the policy, and
+//! bad input is refused with a precise message and exit code 2.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use crate::common::*;
+
+const SHORT: [&str; 4] = [
+    "--set",
+    "simulation.duration_s=3",
+    "--set",
+    "simulation.warmup_s=0.5",
+];
+
+fn run_to(dir: &Path, scenario: &str, extra: &[&str]) {
+    let mut args = vec!["run", scenario, "--quiet", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = p2c2g(&args);
+    assert!(
+        out.status.success(),
+        "p2c2g {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn run_writes_every_promised_file_with_the_contract_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let baseline = repo("scenarios/baseline.toml");
+    let mut args = SHORT.to_vec();
+    args.push("--trace");
+    run_to(&dir, baseline.to_str().unwrap(), &args);
+
+    let summary = read(&dir, "summary.csv");
+    let required =
+        "scenario,seed,frames,frames_on_time,frames_late,frames_failed,deadline_hit_rate,\
+frame_latency_mean_ms,frame_latency_p50_ms,frame_latency_p95_ms,frame_latency_p99_ms,\
+frame_latency_max_ms,tasks,tasks_completed,tasks_failed,task_latency_mean_ms,\
+task_latency_p50_ms,task_latency_p95_ms,task_latency_p99_ms,attempts,failovers,timeouts,\
+utilization,sim_time_s,events";
+    assert!(summary.starts_with(required), "{summary}");
+    assert_eq!(summary.lines().count(), 2);
+    let headers = [
+        ("frames.csv", "renter,frame,created_ms,delivered_ms,latency_ms,deadline_ms,status"),
+        ("peers.csv", "peer,group,slots,speed,latency_ms,reliability,attempts,successes,failures,busy_ms,utilization,reputation"),
+        ("timeseries.csv", "t_ms,queued,in_flight,busy_slots,online_peers,frames_delivered,frames_on_time"),
+        ("attempts.csv", "renter,frame,task,attempt,peer,dispatched_ms"),
+        ("run_info.csv", "scenario,seed,version,wall_s,events,events_per_s"),
+    ];
+    for (file, header) in headers {
+        assert!(read(&dir, file).starts_with(header), "{file}");
+    }
+    assert_eq!(read(&dir, "peers.csv").lines().count(), 61, "60 peers");
+    // frames.csv holds every counted frame, once
+    let frames = read(&dir, "frames.csv");
+    let row: Vec<&str> = summary.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!((frames.lines().count() - 1).to_string(), row[2]);
+    let leftovers: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // A later run without frames removes the stale frames.csv.
+    let mut args = SHORT.to_vec();
+    args.push("--no-frames");
+    run_to(&dir, baseline.to_str().unwrap(), &args);
+    assert!(!dir.join("frames.csv").exists());
+    assert!(!dir.join("attempts.csv").exists());
+}
+
+#[test]
+fn run_prints_a_human_summary_and_defaults_to_results_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .current_dir(tmp.path())
+        .args(["run", repo("scenarios/poc.toml").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for word in ["30 frames", "on time", "p99", "failovers", "utilisation"] {
+        assert!(stdout.contains(word), "{word} in {stdout}");
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("events/s"));
+    assert!(tmp.path().join("results/poc/summary.csv").exists());
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = repo("scenarios/baseline.toml");
+    let baseline = baseline.to_str().unwrap();
+    let mut args = SHORT.to_vec();
+    args.push("--trace");
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    run_to(&a, baseline, &args);
+    run_to(&b, baseline, &args);
+    args.extend_from_slice(&["--seed", "2"]);
+    run_to(&c, baseline, &args);
+    for file in [
+        "summary.csv",
+        "frames.csv",
+        "peers.csv",
+        "timeseries.csv",
+        "attempts.csv",
+    ] {
+        assert_eq!(
+            read(&a, file),
+            read(&b, file),
+            "{file} differs between equal runs"
+        );
+        assert_ne!(read(&a, file), read(&c, file), "{file} ignores the seed");
+    }
+}
+
+/// Per (renter, frame): creation time and deadline; per task: its work,
+/// seen as processing time on peers of speed 1.
+fn renter_draws(
+    dir: &Path,
+) -> (
+    BTreeMap<(u32, u64), String>,
+    BTreeMap<(u32, u64, u32), String>,
+) {
+    let mut frames = BTreeMap::new();
+    for line in read(dir, "frames.csv").lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let key = (f[0].parse().unwrap(), f[1].parse().unwrap());
+        frames.insert(key, format!("{} {}", f[2], f[5]));
+    }
+    let mut work = BTreeMap::new();
+    for line in read(dir, "attempts.csv").lines().skip(1) {
+        let a: Vec<&str> = line.split(',').collect();
+        if a[7].is_empty() || a[8].is_empty() {
+            continue; // never started or never finished
+        }
+        let key = (
+            a[0].parse().unwrap(),
+            a[1].parse().unwrap(),
+            a[2].parse().unwrap(),
+        );
+        let w = a[8].parse::<f64>().unwrap() - a[7].parse::<f64>().unwrap();
+        let w = format!("{w:.6}");
+        if let Some(old) = work.insert(key, w.clone()) {
+            assert_eq!(old, w, "two attempts of one task saw different work");
+        }
+    }
+    (frames, work)
+}
+
+#[test]
+fn renters_draw_the_same_frames_and_work_whatever_the_policy_or_peers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let poc = repo("scenarios/poc.toml");
+    let poc = poc.to_str().unwrap();
+    let base = [
+        "--trace",
+        "--set",
+        "simulation.duration_s=20",
+        "--set",
+        "workload.renters=3",
+    ];
+    let variants: [&[&str]; 3] = [
+        &[],
+        &["--set", "coordinator.policy=random"],
+        &[
+            "--set",
+            "coordinator.policy=least_loaded",
+            "--set",
+            "peers.0.count=12",
+            "--set",
+            "peers.0.reliability=0.6",
+            "--set",
+            "coordinator.queue=per_peer",
+        ],
+    ];
+    let mut seen = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let dir = tmp.path().join(i.to_string());
+        let mut args = base.to_vec();
+        args.extend_from_slice(v);
+        run_to(&dir, poc, &args);
+        seen.push((renter_draws(&dir), read(&dir, "summary.csv")));
+    }
+    let ((frames0, work0), summary0) = &seen[0];
+    assert_eq!(frames0.len(), 3 * 20 * 30);
+    assert_eq!(work0.len(), frames0.len());
+    for ((frames, work), summary) in &seen[1..] {
+        assert_eq!(frames, frames0);
+        assert_eq!(work, work0);
+        assert_ne!(summary, summary0, "the variants do change the outcome");
+    }
+}
+
+#[test]
+fn bundled_scenarios_all_check() {
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["scenarios", "scenarios/textbook"] {
+        for e in fs::read_dir(repo(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    assert!(files.len() >= 6);
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = p2c2g(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        files.len()
+    );
+}
+
+#[test]
+fn help_explains_every_option_with_an_example() {
+    let out = p2c2g(&["run", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "--out",
+        "--seed",
+        "--set",
+        "--trace",
+        "--no-frames",
+        "--quiet",
+        "Examples",
+        "peers.home_gpu",
+    ] {
+        assert!(help.contains(word), "{word} missing from run --help");
+    }
+    let help = String::from_utf8_lossy(&p2c2g(&["check", "--help"]).stdout).to_string();
+    assert!(help.contains("Example"));
+    let help = String::from_utf8_lossy(&p2c2g(&["--help"]).stdout).to_string();
+    assert!(help.contains("run") && help.contains("check"));
+}
+
+/// A minimal valid scenario; each bad case below changes one thing.
+const GOOD: &str = r#"[simulation]
+duration_s = 1.0
+
+[workload]
+renters = 2
+work_ms = 5.0
+
+[coordinator]
+policy = "random"
+
+[[peers]]
+count = 3
+
+[[peers]]
+group = "b"
+count = 2
+reliability = 0.9
+"#;
+
+/// Writes `text` as a scenario, runs it, and checks the refusal.
+fn refused(text: &str, extra: &[&str], expect: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    fs::write(&file, text).unwrap();
+    let out_dir = tmp.path().join("out");
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = p2c2g(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code for {expect:?}: {stderr}"
+    );
+    assert!(stderr.contains("bad.toml"), "names the file: {stderr}");
+    for e in expect {
+        assert!(stderr.contains(e), "expected {e:?} in: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out_dir.exists(), "no results folder for a bad scenario");
+}
+
+#[test]
+fn the_good_scenario_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("good.toml");
+    fs::write(&file, GOOD).unwrap();
+    run_to(&tmp.path().join("out"), file.to_str().unwrap(), &[]);
+}
+
+#[test]
+fn not_toml_is_refused_with_its_line() {
+    refused(
+        &GOOD.replace("[workload]", "[workload"),
+        &[],
+        &["bad.toml:4:", "not valid TOML"],
+    );
+}
+
+#[test]
+fn unknown_key_is_refused_with_a_suggestion() {
+    refused(
+        &GOOD.replace("policy = ", "polcy = "),
+        &[],
+        &[
+            "bad.toml:9:1",
+            "`coordinator.polcy`",
+            "unknown key",
+            "did you mean `policy`",
+        ],
+    );
+    refused(
+        &format!("{GOOD}\n[outptu]\nframes = false\n"),
+        &[],
+        &["`outptu`", "did you mean `output`"],
+    );
+}
+
+#[test]
+fn wrong_type_is_refused() {
+    refused(
+        &GOOD.replace("renters = 2", "renters = \"two\""),
+        &[],
+        &[
+            "bad.toml:5:11",
+            "`workload.renters`",
+            "expected a whole number",
+            "\"two\"",
+        ],
+    );
+    refused(
+        &GOOD.replace("renters = 2", "renters = 2.5"),
+        &[],
+        &["`workload.renters`", "whole number"],
+    );
+}
+
+#[test]
+fn out_of_range_values_are_refused() {
+    refused(
+        &GOOD.replace("reliability = 0.9", "reliability = 1.2"),
+        &[],
+        &[
+            "bad.toml:17:15",
+            "`peers[1].reliability`",
+            "probability in [0, 1]",
+        ],
+    );
+    refused(
+        &GOOD.replace("count = 3", "count = 3\nlatency_ms = -4"),
+        &[],
+        &["`peers[0].latency_ms`", "not negative"],
+    );
+    refused(
+        &GOOD.replace("count = 3", "count = 3\nslots = 0"),
+        &[],
+        &["`peers[0].slots`", "from 1 to"],
+    );
+    refused(
+        &GOOD.replace("policy = \"random\"", "policy = \"power_of_d\"\nd = 9"),
+        &[],
+        &["`coordinator.d`", "must not exceed the number of peers (5)"],
+    );
+}
+
+#[test]
+fn non_finite_numbers_are_refused() {
+    refused(
+        &GOOD.replace("work_ms = 5.0", "work_ms = nan"),
+        &[],
+        &["`workload.work_ms`", "finite"],
+    );
+    refused(
+        &GOOD.replace("duration_s = 1.0", "duration_s = inf"),
+        &[],
+        &["`simulation.duration_s`", "finite"],
+    );
+}
+
+#[test]
+fn absurd_counts_are_refused() {
+    refused(
+        &GOOD.replace("count = 3", "count = 1000000000000000000"),
+        &[],
+        &["`peers[0].count`", "from 0 to 10000000"],
+    );
+    refused(
+        &GOOD.replace(
+            "renters = 2",
+            "renters = 1000000\nfps = 100000\ntasks_per_frame = 1000",
+        ),
+        &[],
+        &["`workload`", "tasks"],
+    );
+}
+
+#[test]
+fn bad_distributions_are_refused() {
+    refused(
+        &GOOD.replace(
+            "work_ms = 5.0",
+            "work_ms = { dist = \"choice\", values = [] }",
+        ),
+        &[],
+        &["`workload.work_ms`", "at least one value"],
+    );
+    refused(
+        &GOOD.replace(
+            "work_ms = 5.0",
+            "work_ms = { dist = \"gama\", mean = 5, sd = 1 }",
+        ),
+        &[],
+        &[
+            "`workload.work_ms.dist`",
+            "unknown distribution",
+            "did you mean \"gamma\"",
+        ],
+    );
+    refused(
+        &GOOD.replace("work_ms = 5.0", "work_ms = { dist = \"uniform\", low = 5 }"),
+        &[],
+        &["`workload.work_ms`", "missing `high`"],
+    );
+    refused(
+        &GOOD.replace(
+            "work_ms = 5.0",
+            "work_ms = { dist = \"uniform\", low = 5, hgh = 6 }",
+        ),
+        &[],
+        &["`workload.work_ms.hgh`", "did you mean `high`"],
+    );
+}
+
+#[test]
+fn unknown_policy_is_refused_with_the_choices() {
+    refused(
+        &GOOD.replace("\"random\"", "\"fastest\""),
+        &[],
+        &[
+            "`coordinator.policy`",
+            "expected one of",
+            "\"earliest_finish\"",
+            "\"fastest\"",
+        ],
+    );
+}
+
+#[test]
+fn bad_overrides_are_refused_and_name_the_override() {
+    refused(
+        GOOD,
+        &["--set", "coordinator.policy=fastest"],
+        &["--set coordinator.policy=fastest", "`coordinator.policy`"],
+    );
+    refused(
+        GOOD,
+        &["--set", "peers.nope.count=3"],
+        &["no peer group named `nope`", "group0, b"],
+    );
+    refused(GOOD, &["--set", "policy"], &["expected PATH=VALUE"]);
+}
+
+#[test]
+fn missing_file_and_check_exit_with_two() {
+    let out = p2c2g(&["run", "no/such/file.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.toml"));
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    fs::write(&bad, GOOD.replace("count = 3", "count = -3")).unwrap();
+    let out = p2c2g(&[
+        "check",
+        repo("scenarios/poc.toml").to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok: "));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`peers[0].count`"));
+}

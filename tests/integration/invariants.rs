@@ -1,0 +1,287 @@
+//! Invariants over random small scenarios (property tests): whatever the
+//! policy, queue, failures and reputation, the books always balance.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+
+use p2c2g::engine::SimTime;
+use p2c2g::model::*;
+use p2c2g::scenario::Source;
+
+/// Everything a run tells, in the order it told it.
+#[derive(Default)]
+struct Everything {
+    frames: Vec<FrameRecord>,
+    tasks: Vec<TaskRecord>,
+    attempts: Vec<AttemptRecord>,
+    samples: Vec<Sample>,
+}
+
+impl Recorder for Everything {
+    fn frame(&mut self, r: &FrameRecord) {
+        self.frames.push(r.clone());
+    }
+    fn task(&mut self, r: &TaskRecord) {
+        self.tasks.push(r.clone());
+    }
+    fn attempt(&mut self, r: &AttemptRecord) {
+        self.attempts.push(r.clone());
+    }
+    fn sample(&mut self, s: &Sample) {
+        self.samples.push(s.clone());
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Params {
+    seed: u64,
+    renters: u32,
+    fps: f64,
+    poisson: bool,
+    tasks_per_frame: u32,
+    policy: &'static str,
+    central: bool,
+    edf: bool,
+    max_attempts: u32,
+    timeout_ms: f64,
+    backoff_ms: f64,
+    reputation: &'static str,
+    exclude_below: f64,
+    groups: Vec<(u32, u32, f64, f64, f64, bool)>,
+    drain_s: f64,
+}
+
+fn params() -> impl Strategy<Value = Params> {
+    let policies = prop::sample::select(vec![
+        "random",
+        "round_robin",
+        "least_loaded",
+        "power_of_d",
+        "lowest_latency",
+        "highest_reputation",
+        "score",
+        "earliest_finish",
+    ]);
+    let group = (
+        1u32..5,
+        1u32..4,
+        0.0..20.0,
+        0.0..10.0,
+        0.3..1.0f64,
+        any::<bool>(),
+    );
+    (
+        (
+            any::<u64>(),
+            1u32..4,
+            5.0..80.0,
+            any::<bool>(),
+            1u32..5,
+            policies,
+        ),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            1u32..5,
+            10.0..150.0,
+            prop::sample::select(vec![0.0, 5.0]),
+        ),
+        (
+            prop::sample::select(vec!["additive", "ewma", "beta"]),
+            prop::sample::select(vec![0.0, 0.0, 0.3, 0.6]),
+            prop::collection::vec(group, 1..4),
+            prop::sample::select(vec![0.05, 30.0]),
+        ),
+    )
+        .prop_map(|(a, b, c)| Params {
+            seed: a.0,
+            renters: a.1,
+            fps: a.2,
+            poisson: a.3,
+            tasks_per_frame: a.4,
+            policy: a.5,
+            central: b.0,
+            edf: b.1,
+            max_attempts: b.2,
+            timeout_ms: b.3,
+            backoff_ms: b.4,
+            reputation: c.0,
+            exclude_below: c.1,
+            groups: c.2,
+            drain_s: c.3,
+        })
+}
+
+fn scenario_text(p: &Params) -> String {
+    let mut t = format!(
+        "[simulation]\nseed = {}\nduration_s = 1.0\nwarmup_s = 0.2\ndrain_s = {}\nsample_ms = 10\n\
+         [workload]\nrenters = {}\nfps = {}\narrival = \"{}\"\ntasks_per_frame = {}\n\
+         work_ms = {{ dist = \"exponential\", mean = 8 }}\ndeadline_ms = 60\nreturn_ms = 2\n\
+         [coordinator]\npolicy = \"{}\"\nd = 1\nqueue = \"{}\"\ndiscipline = \"{}\"\n\
+         max_attempts = {}\ntimeout_ms = {}\nbackoff_ms = {}\n\
+         [reputation]\nmodel = \"{}\"\nexclude_below = {}\n",
+        p.seed % (1 << 62),
+        p.drain_s,
+        p.renters,
+        p.fps,
+        if p.poisson { "poisson" } else { "periodic" },
+        p.tasks_per_frame,
+        p.policy,
+        if p.central { "central" } else { "per_peer" },
+        if p.edf { "edf" } else { "fifo" },
+        p.max_attempts,
+        p.timeout_ms,
+        p.backoff_ms,
+        p.reputation,
+        p.exclude_below,
+    );
+    for (count, slots, latency, jitter, reliability, silent) in &p.groups {
+        t += &format!(
+            "[[peers]]\ncount = {count}\nslots = {slots}\nlatency_ms = {latency}\n\
+             jitter_ms = {{ dist = \"uniform\", low = 0, high = {jitter} }}\n\
+             reliability = {reliability}\nspeed = {{ dist = \"uniform\", low = 0.5, high = 2 }}\n\
+             failure = \"{}\"\n",
+            if *silent { "silent" } else { "error" }
+        );
+    }
+    t
+}
+
+fn check(p: &Params) -> Result<(), TestCaseError> {
+    let text = scenario_text(p);
+    let source = Source::parse(std::path::Path::new("prop.toml"), text).unwrap();
+    let scenario = source
+        .validate()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let cfg = &scenario.config;
+    let mut rec = Everything::default();
+    let report = Simulation::new(cfg).run(&mut rec);
+    let s = &report.summary;
+    let tpf = cfg.workload.tasks_per_frame;
+
+    // Every frame ends exactly once, with one of three statuses.
+    let frames: BTreeSet<(u32, u64)> = rec.frames.iter().map(|f| (f.renter, f.frame)).collect();
+    prop_assert_eq!(frames.len(), rec.frames.len(), "a frame ended twice");
+    prop_assert_eq!(s.frames_on_time + s.frames_late + s.frames_failed, s.frames);
+    let counted = rec.frames.iter().filter(|f| f.counted).count() as u64;
+    prop_assert_eq!(counted, s.frames);
+
+    // Every task ends exactly once: completed or failed.
+    let mut ends: BTreeMap<(u32, u64, u32), u32> = BTreeMap::new();
+    for t in &rec.tasks {
+        *ends.entry((t.renter, t.frame, t.task)).or_default() += 1;
+        prop_assert!(t.ended >= t.created);
+        prop_assert!(t.attempts <= cfg.coordinator.max_attempts);
+        prop_assert!(
+            t.completed
+                || t.attempts == cfg.coordinator.max_attempts
+                || t.ended == SimTime::from_nanos((s.sim_time_s * 1e9).round() as u64)
+        );
+    }
+    prop_assert!(ends.values().all(|&n| n == 1), "a task ended twice");
+    prop_assert_eq!(
+        ends.len(),
+        frames.len() * tpf as usize,
+        "a task never ended"
+    );
+    for (renter, frame) in &frames {
+        for task in 0..tpf {
+            prop_assert!(ends.contains_key(&(*renter, *frame, task)));
+        }
+    }
+    prop_assert_eq!(s.tasks_completed + s.tasks_failed, s.tasks);
+
+    // Time never runs backwards: not between tasks' ends, not between
+    // samples, not within an attempt.
+    for w in rec.tasks.windows(2) {
+        prop_assert!(w[1].ended >= w[0].ended);
+    }
+    for w in rec.samples.windows(2) {
+        prop_assert!(w[1].t > w[0].t);
+    }
+    for a in &rec.attempts {
+        let steps = [Some(a.dispatched), a.reached, a.started, a.processed];
+        let known: Vec<SimTime> = steps.iter().flatten().copied().collect();
+        prop_assert!(known.windows(2).all(|w| w[0] <= w[1]), "{:?}", a);
+        if let Some(r) = a.resolved {
+            prop_assert!(r >= a.dispatched);
+        }
+        prop_assert!(a.attempt >= 1 && a.attempt <= cfg.coordinator.max_attempts);
+    }
+
+    // A peer never runs more attempts than its slots.
+    let mut edges: BTreeMap<u32, Vec<(SimTime, i32)>> = BTreeMap::new();
+    let end = SimTime::MAX;
+    for a in &rec.attempts {
+        if let Some(start) = a.started {
+            let e = edges.entry(a.peer.0).or_default();
+            e.push((start, 1));
+            e.push((a.processed.unwrap_or(end), -1));
+        }
+    }
+    for (peer, mut e) in edges {
+        e.sort(); // at equal times, -1 (a slot freed) sorts first
+        let mut running = 0;
+        for (_, d) in e {
+            running += d;
+            prop_assert!(
+                running <= report.peers[peer as usize].slots as i32,
+                "peer {} over its slots",
+                peer
+            );
+        }
+    }
+
+    // A retry never goes to a peer that failed the task while another
+    // eligible peer exists (without exclusion, every peer is eligible).
+    if cfg.reputation.exclude_below == 0.0 {
+        let mut by_task: BTreeMap<(u32, u64, u32), Vec<&AttemptRecord>> = BTreeMap::new();
+        for a in &rec.attempts {
+            by_task
+                .entry((a.renter, a.frame, a.task))
+                .or_default()
+                .push(a);
+        }
+        let peers = report.peers.len();
+        for attempts in by_task.values_mut() {
+            attempts.sort_by_key(|a| a.attempt);
+            for (k, a) in attempts.iter().enumerate() {
+                prop_assert_eq!(a.attempt as usize, k + 1, "attempts numbered in order");
+                let failed: BTreeSet<u32> = attempts[..k].iter().map(|b| b.peer.0).collect();
+                if failed.len() < peers {
+                    prop_assert!(
+                        !failed.contains(&a.peer.0),
+                        "retry went back to failed peer {}",
+                        a.peer.0
+                    );
+                }
+            }
+        }
+    }
+
+    // Counters agree with the records.
+    let counted_attempts = rec.attempts.iter().filter(|a| a.counted).count() as u64;
+    prop_assert_eq!(counted_attempts, s.attempts);
+    let retries = rec
+        .attempts
+        .iter()
+        .filter(|a| a.counted && a.attempt > 1)
+        .count() as u64;
+    prop_assert_eq!(retries, s.failovers);
+    let timeouts = rec
+        .attempts
+        .iter()
+        .filter(|a| a.counted && a.timed_out)
+        .count() as u64;
+    prop_assert_eq!(timeouts, s.timeouts);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn the_books_always_balance(p in params()) {
+        check(&p)?;
+    }
+}
