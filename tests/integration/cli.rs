@@ -127,14 +127,13 @@ fn same_seed_gives_identical_bytes_and_another_seed_differs() {
     }
 }
 
-/// Per (renter, frame): creation time and deadline; per task: its work,
-/// seen as processing time on peers of speed 1.
-fn renter_draws(
-    dir: &Path,
-) -> (
-    BTreeMap<(u32, u64), String>,
-    BTreeMap<(u32, u64, u32), String>,
-) {
+/// Per (renter, frame): creation time and deadline.
+type FrameDraws = BTreeMap<(u32, u64), String>;
+/// Per (renter, frame, task): its work, seen as processing time on peers of
+/// speed 1.
+type WorkDraws = BTreeMap<(u32, u64, u32), String>;
+
+fn renter_draws(dir: &Path) -> (FrameDraws, WorkDraws) {
     let mut frames = BTreeMap::new();
     for line in read(dir, "frames.csv").lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
