@@ -545,16 +545,7 @@ impl Simulation {
                 self.counters.tasks_failed += 1;
             }
         }
-        rec.task(&TaskRecord {
-            renter: f.renter.0,
-            frame: f.index,
-            task: t.index,
-            created: t.created,
-            ended: now,
-            completed,
-            attempts: t.attempts,
-            counted: f.counted,
-        });
+        rec.task(&task_record(&t, f, now, completed));
         f.failed |= !completed;
         f.tasks_left -= 1;
         if f.tasks_left == 0 {
@@ -637,16 +628,7 @@ impl Simulation {
             if f.counted {
                 self.counters.tasks_failed += 1;
             }
-            rec.task(&TaskRecord {
-                renter: f.renter.0,
-                frame: f.index,
-                task: t.index,
-                created: t.created,
-                ended: now,
-                completed: false,
-                attempts: t.attempts,
-                counted: f.counted,
-            });
+            rec.task(&task_record(&t, f, now, false));
         }
         let frames: Vec<Frame> = self.frames.drain().collect();
         for f in frames {
@@ -726,6 +708,19 @@ impl Simulation {
 fn poisson_gap(fps: f64, rng: &mut Stream) -> SimTime {
     let gap = Exp::new(fps).expect("fps is validated positive");
     SimTime::from_secs(gap.sample(rng))
+}
+
+fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskRecord {
+    TaskRecord {
+        renter: f.renter.0,
+        frame: f.index,
+        task: t.index,
+        created: t.created,
+        ended,
+        completed,
+        attempts: t.attempts,
+        counted: f.counted,
+    }
 }
 
 fn attempt_record(a: &Attempt) -> AttemptRecord {
