@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use p2c2g::model::{Simulation, Summary};
+use p2c2g::output::charts::{self, Format};
 use p2c2g::output::{self, CsvRecorder, RunInfo, Staging};
-use p2c2g::scenario::{self, ScenarioError};
+use p2c2g::scenario::{self, ChartFormat, ScenarioError};
 
 #[derive(Parser)]
 #[command(
@@ -38,7 +39,8 @@ enum Command {
 p2c2g run scenarios/baseline.toml\n      writes results/baseline/{summary,frames,peers,timeseries,run_info}.csv\n  \
 p2c2g run scenarios/baseline.toml --seed 2 --out results/baseline-seed2\n  \
 p2c2g run scenarios/baseline.toml --set coordinator.policy=power_of_d --set peers.home_gpu.count=60\n  \
-p2c2g run scenarios/poc.toml --trace          also writes attempts.csv, one row per attempt")]
+p2c2g run scenarios/poc.toml --trace          also writes attempts.csv, one row per attempt\n  \
+p2c2g run scenarios/poc.toml --format png     charts as PNG instead of SVG")]
     Run(RunArgs),
     /// Validate scenario files without running them (exit code 2 if any is invalid).
     #[command(after_help = "Example:\n  p2c2g check scenarios/*.toml")]
@@ -47,6 +49,36 @@ p2c2g run scenarios/poc.toml --trace          also writes attempts.csv, one row 
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Redraw the charts of a finished run from its CSV files alone.
+    #[command(after_help = "Examples:\n  \
+p2c2g plot results/baseline              redraws results/baseline/charts/*.svg\n  \
+p2c2g plot results/baseline --format png")]
+    Plot {
+        /// A run's output folder (holding summary.csv, timeseries.csv, ...).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Chart file format.
+        #[arg(long, value_enum, default_value = "svg")]
+        format: FormatArg,
+    },
+}
+
+/// Chart file format on the command line.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    /// Scalable vector graphics: sharp at any size, text stays text.
+    Svg,
+    /// 1000-pixel-wide raster images.
+    Png,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Svg => Format::Svg,
+            FormatArg::Png => Format::Png,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -72,6 +104,12 @@ struct RunArgs {
     /// Do not write frames.csv (the scenario's [output] frames = false).
     #[arg(long)]
     no_frames: bool,
+    /// Do not draw charts (the scenario's [output] charts = false).
+    #[arg(long)]
+    no_charts: bool,
+    /// Chart format instead of the scenario's [output] format, e.g. --format png.
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
     /// No progress bar and no summary on standard output.
     #[arg(long, short)]
     quiet: bool,
@@ -82,6 +120,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Check { files } => check(&files),
+        Command::Plot { dir, format } => plot(&dir, format.into()),
     };
     match result {
         Ok(code) => code,
@@ -175,6 +214,18 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     staging
         .commit()
         .with_context(|| format!("cannot write the results in {}", out.display()))?;
+    charts::clear(&out)
+        .with_context(|| format!("cannot remove old charts in {}", out.display()))?;
+    if scenario.output.charts && !args.no_charts {
+        let format = args.format.map_or(
+            match scenario.output.format {
+                ChartFormat::Svg => Format::Svg,
+                ChartFormat::Png => Format::Png,
+            },
+            Format::from,
+        );
+        charts::draw_run(&out, format)?;
+    }
 
     eprintln!(
         "{}: {} events in {:.3} s wall ({:.2} M events/s)",
@@ -185,6 +236,14 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     );
     if !args.quiet {
         print_summary(s, &out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plot(dir: &Path, format: Format) -> anyhow::Result<ExitCode> {
+    let files = charts::draw_run(dir, format)?;
+    for f in files {
+        println!("{}", f.display());
     }
     Ok(ExitCode::SUCCESS)
 }

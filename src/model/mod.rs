@@ -21,7 +21,7 @@ pub use record::{
 };
 pub use reputation::Reputation;
 pub use sim::Simulation;
-pub use stats::{PeerReport, Report, Summary};
+pub use stats::{LatencyBucket, PeerReport, Report, Summary};
 
 /// A peer, by its position in the scenario (groups in order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

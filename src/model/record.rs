@@ -101,6 +101,12 @@ pub struct Sample {
     /// Frames delivered so far (all frames, warmup included).
     pub frames_delivered: u64,
     pub frames_on_time: u64,
+    /// Attempts dispatched so far (all frames).
+    pub attempts: u64,
+    /// Of which retries.
+    pub failovers: u64,
+    /// Attempts whose timeout fired before their reply, so far.
+    pub timeouts: u64,
 }
 
 /// Receives the records of a run. Every method has an empty default, so a

@@ -10,7 +10,7 @@ use super::coordinator::{Coordinator, Pick};
 use super::peer::Peer;
 use super::policy::Standing;
 use super::record::*;
-use super::stats::{Counters, LatencyStats, PeerReport, Report, Summary};
+use super::stats::{Counters, LatencyBucket, LatencyStats, PeerReport, Report, Summary};
 use super::{InitialReputation, PeerId, RenterId, Reputation};
 use crate::engine::{stream, EventQueue, SimTime, Stream};
 
@@ -113,11 +113,17 @@ pub struct Simulation {
     counters: Counters,
     frame_latency: LatencyStats,
     task_latency: LatencyStats,
+    /// Task latency by the group of the peer that completed the task.
+    task_latency_by_group: Vec<LatencyStats>,
     /// Time-series state, over all frames.
     waiting_at_peers: u64,
     running: u64,
     frames_delivered: u64,
     frames_on_time: u64,
+    all_attempts: u64,
+    all_failovers: u64,
+    all_timeouts: u64,
+    last_sample: Option<SimTime>,
 }
 
 impl Simulation {
@@ -149,6 +155,7 @@ impl Simulation {
             standings,
             stream(cfg.seed, COORDINATOR_STREAM, 0),
         );
+        let task_latency_by_group = vec![LatencyStats::default(); cfg.peer_groups.len()];
         let mut queue = EventQueue::new();
         let period_ns = 1e9 / cfg.workload.fps;
         let renters = (0..cfg.workload.renters)
@@ -185,10 +192,15 @@ impl Simulation {
             counters: Counters::default(),
             frame_latency: LatencyStats::default(),
             task_latency: LatencyStats::default(),
+            task_latency_by_group,
             waiting_at_peers: 0,
             running: 0,
             frames_delivered: 0,
             frames_on_time: 0,
+            all_attempts: 0,
+            all_failovers: 0,
+            all_timeouts: 0,
+            last_sample: None,
         }
     }
 
@@ -354,6 +366,8 @@ impl Simulation {
         let now = self.now();
         let t = &mut self.tasks[task.0 as usize];
         t.attempts += 1;
+        self.all_attempts += 1;
+        self.all_failovers += u64::from(t.attempts > 1);
         let f = &self.frames[t.frame.0 as usize];
         if f.counted {
             self.counters.attempts += 1;
@@ -487,6 +501,7 @@ impl Simulation {
         a.resolved = Some(now);
         a.timed_out = true;
         let (counted, settled) = (a.counted, a.processed.is_some() && !a.reply_pending);
+        self.all_timeouts += 1;
         if counted {
             self.counters.timeouts += 1;
         }
@@ -506,7 +521,8 @@ impl Simulation {
         p.attempts += 1;
         if success {
             p.successes += 1;
-            self.end_task(task, true, rec);
+            let group = p.group;
+            self.end_task(task, Some(group), rec);
         } else {
             p.failures += 1;
             let t = &mut self.tasks[task.0 as usize];
@@ -525,7 +541,7 @@ impl Simulation {
                         .schedule(self.now() + backoff, Event::TaskReady(task));
                 }
             } else {
-                self.end_task(task, false, rec);
+                self.end_task(task, None, rec);
             }
         }
         if self.coordinator.is_central() {
@@ -533,14 +549,17 @@ impl Simulation {
         }
     }
 
-    fn end_task<R: Recorder>(&mut self, task: TaskId, completed: bool, rec: &mut R) {
+    /// A task ends: completed on a peer of group `completed_by`, or failed.
+    fn end_task<R: Recorder>(&mut self, task: TaskId, completed_by: Option<usize>, rec: &mut R) {
         let now = self.now();
         let t = self.tasks.remove(task.0 as usize);
         let f = &mut self.frames[t.frame.0 as usize];
+        let completed = completed_by.is_some();
         if f.counted {
-            if completed {
+            if let Some(group) = completed_by {
                 self.counters.tasks_completed += 1;
                 self.task_latency.record(now - t.created);
+                self.task_latency_by_group[group].record(now - t.created);
             } else {
                 self.counters.tasks_failed += 1;
             }
@@ -597,7 +616,16 @@ impl Simulation {
     }
 
     fn sample<R: Recorder>(&mut self, rec: &mut R) {
+        self.record_sample(rec);
+        let next = self.now() + self.cfg.sample_every;
+        if !self.drained() && next <= self.cfg.horizon() {
+            self.queue.schedule(next, Event::Sample);
+        }
+    }
+
+    fn record_sample<R: Recorder>(&mut self, rec: &mut R) {
         let now = self.now();
+        self.last_sample = Some(now);
         rec.sample(&Sample {
             t: now,
             queued: self.coordinator.queued() as u64 + self.waiting_at_peers,
@@ -606,11 +634,10 @@ impl Simulation {
             online_peers: self.peers.len() as u64,
             frames_delivered: self.frames_delivered,
             frames_on_time: self.frames_on_time,
+            attempts: self.all_attempts,
+            failovers: self.all_failovers,
+            timeouts: self.all_timeouts,
         });
-        let next = now + self.cfg.sample_every;
-        if !self.drained() && next <= self.cfg.horizon() {
-            self.queue.schedule(next, Event::Sample);
-        }
     }
 
     /// Closes the books: whatever is unfinished at the end has failed.
@@ -633,6 +660,10 @@ impl Simulation {
         let frames: Vec<Frame> = self.frames.drain().collect();
         for f in frames {
             self.end_frame(f, None, rec);
+        }
+        // The time series closes with the state at the end of the run.
+        if self.last_sample != Some(now) {
+            self.record_sample(rec);
         }
         self.report()
     }
@@ -680,6 +711,10 @@ impl Simulation {
             peers: self.peers.len() as u64,
             slots,
             task_latency_max_ms: tl.max_ms(),
+            deadline_mean_ms: self.cfg.workload.deadline_ms.mean(),
+            deadline_constant: self.cfg.workload.deadline_ms.is_constant(),
+            warmup_s: self.cfg.warmup.as_secs(),
+            duration_s: self.cfg.duration.as_secs(),
         };
         let peers = self
             .peers
@@ -701,7 +736,31 @@ impl Simulation {
                 reputation: s.reputation.value(),
             })
             .collect();
-        Report { summary, peers }
+        let bucket = |series, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
+            series,
+            group: group.to_string(),
+            lower_ms,
+            upper_ms,
+            count,
+        };
+        let mut latency: Vec<LatencyBucket> = fl
+            .buckets()
+            .into_iter()
+            .map(|b| bucket("frame", "", b))
+            .collect();
+        for (stats, group) in self.task_latency_by_group.iter().zip(&self.cfg.peer_groups) {
+            latency.extend(
+                stats
+                    .buckets()
+                    .into_iter()
+                    .map(|b| bucket("task", &group.name, b)),
+            );
+        }
+        Report {
+            summary,
+            peers,
+            latency,
+        }
     }
 }
 

@@ -54,6 +54,22 @@ impl LatencyStats {
         (self.count() > 0).then(|| self.max_ns as f64 / 1e6)
     }
 
+    /// The recorded distribution: one bucket per distinct histogram slot,
+    /// as `(lower_ms, upper_ms, count)`, in increasing order.
+    pub fn buckets(&self) -> Vec<(f64, f64, u64)> {
+        let h = &self.histogram;
+        h.iter_recorded()
+            .map(|v| {
+                let at = v.value_iterated_to();
+                (
+                    h.lowest_equivalent(at) as f64 / 1e6,
+                    h.highest_equivalent(at) as f64 / 1e6,
+                    v.count_at_value(),
+                )
+            })
+            .collect()
+    }
+
     /// The `q` quantile in ms: the middle of its histogram bucket, so within
     /// half a bucket (0.05%) of the exact order statistic.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
@@ -115,6 +131,12 @@ pub struct Summary {
     pub peers: u64,
     pub slots: u64,
     pub task_latency_max_ms: Option<f64>,
+    /// The mean of `workload.deadline_ms`, and whether it is a constant.
+    pub deadline_mean_ms: f64,
+    pub deadline_constant: bool,
+    /// The scenario's window of counted frames.
+    pub warmup_s: f64,
+    pub duration_s: f64,
 }
 
 /// One row of `peers.csv`.
@@ -134,11 +156,25 @@ pub struct PeerReport {
     pub reputation: f64,
 }
 
+/// One row of `latency_hist.csv`: a bucket of a latency distribution.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LatencyBucket {
+    /// `frame` (delivered frames) or `task` (completed tasks).
+    pub series: &'static str,
+    /// For tasks: the group of the peer that completed it.
+    pub group: String,
+    pub lower_ms: f64,
+    pub upper_ms: f64,
+    pub count: u64,
+}
+
 /// Everything a finished run reports besides its records.
 #[derive(Clone, Debug)]
 pub struct Report {
     pub summary: Summary,
     pub peers: Vec<PeerReport>,
+    /// Frame latencies, then task latencies per peer group.
+    pub latency: Vec<LatencyBucket>,
 }
 
 #[cfg(test)]

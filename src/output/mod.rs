@@ -9,15 +9,20 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub mod charts;
+
 use crate::engine::SimTime;
-use crate::model::{AttemptRecord, FrameRecord, PeerReport, Recorder, Report, Sample, Summary};
+use crate::model::{
+    AttemptRecord, FrameRecord, LatencyBucket, PeerReport, Recorder, Report, Sample, Summary,
+};
 
 /// Files of one run's folder that this crate writes.
-pub const RUN_FILES: [&str; 6] = [
+pub const RUN_FILES: [&str; 7] = [
     "summary.csv",
     "frames.csv",
     "peers.csv",
     "timeseries.csv",
+    "latency_hist.csv",
     "attempts.csv",
     "run_info.csv",
 ];
@@ -127,6 +132,9 @@ struct SampleRow {
     online_peers: u64,
     frames_delivered: u64,
     frames_on_time: u64,
+    attempts: u64,
+    failovers: u64,
+    timeouts: u64,
 }
 
 /// The row of `run_info.csv`: how the run went on this machine. Not
@@ -239,14 +247,19 @@ impl Recorder for CsvRecorder {
             online_peers: s.online_peers,
             frames_delivered: s.frames_delivered,
             frames_on_time: s.frames_on_time,
+            attempts: s.attempts,
+            failovers: s.failovers,
+            timeouts: s.timeouts,
         });
         self.keep(result);
     }
 }
 
-/// Writes summary.csv, peers.csv and run_info.csv of a finished run.
+/// Writes summary.csv, peers.csv, latency_hist.csv and run_info.csv of a
+/// finished run.
 pub fn write_report(staging: &mut Staging, report: &Report, info: &RunInfo) -> io::Result<()> {
     staging.write_rows::<Summary>("summary.csv", std::slice::from_ref(&report.summary))?;
     staging.write_rows::<PeerReport>("peers.csv", &report.peers)?;
+    staging.write_rows::<LatencyBucket>("latency_hist.csv", &report.latency)?;
     staging.write_rows("run_info.csv", std::slice::from_ref(info))
 }
