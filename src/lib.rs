@@ -9,9 +9,12 @@
 //!
 //! Layers, each depending only on those above it: [`engine`] (clock, queue,
 //! streams), [`model`] (the simulated system), [`scenario`] (files in),
-//! [`output`] (files out). The binary only wires them together.
+//! [`output`] (files out), [`sweep`] (many runs in parallel). The binary
+//! only wires them together.
 
 pub mod engine;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod scenario;
+pub mod sweep;

@@ -2,19 +2,20 @@
 //! output layers together. Exit codes: 0 success, 1 failure while running
 //! or writing, 2 bad input (a scenario or the command line).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use p2c2g::model::{Simulation, Summary};
 use p2c2g::output::charts::{self, Format};
+use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
 use p2c2g::output::{self, CsvRecorder, RunInfo, Staging};
-use p2c2g::scenario::{self, ChartFormat, ScenarioError};
+use p2c2g::scenario::{self, ChartFormat, ScenarioError, SweepFile};
+use p2c2g::sweep::{self, Shard, SweepError, SweepOptions};
 
 #[derive(Parser)]
 #[command(
@@ -49,12 +50,37 @@ p2c2g run scenarios/poc.toml --format png     charts as PNG instead of SVG")]
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Redraw the charts of a finished run from its CSV files alone.
+    /// Run every point of a sweep's grid times its replications, in parallel.
+    #[command(after_help = "Examples:\n  \
+p2c2g sweep scenarios/sweeps/policies.toml\n      writes results/policies/{runs,points}.csv and charts/\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --jobs 2\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --resume      finish an interrupted sweep\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run one eighth of the runs (then: p2c2g merge shards/* --out results/policies)")]
+    Sweep(SweepArgs),
+    /// Combine the folders of finished shards into what one unsharded sweep writes.
+    #[command(
+        after_help = "Example:\n  p2c2g merge shards/1 shards/2 shards/3 --out results/policies"
+    )]
+    Merge {
+        /// Shard output folders (each holding runs.csv and sweep.toml).
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Folder for the merged runs.csv, points.csv and charts, e.g. --out results/policies.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Do not draw charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// Chart format.
+        #[arg(long, value_enum, default_value = "svg")]
+        format: FormatArg,
+    },
+    /// Redraw the charts of a finished run or sweep from its CSV files alone.
     #[command(after_help = "Examples:\n  \
 p2c2g plot results/baseline              redraws results/baseline/charts/*.svg\n  \
-p2c2g plot results/baseline --format png")]
+p2c2g plot results/policies --format png   a sweep's folder works too")]
     Plot {
-        /// A run's output folder (holding summary.csv, timeseries.csv, ...).
+        /// A run's or a sweep's output folder (holding summary.csv or points.csv).
         #[arg(value_name = "DIR")]
         dir: PathBuf,
         /// Chart file format.
@@ -79,6 +105,35 @@ impl From<FormatArg> for Format {
             FormatArg::Png => Format::Png,
         }
     }
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Sweep file (TOML), e.g. scenarios/sweeps/policies.toml.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output folder [default: results/<sweep.name>, or results/<sweep.name>/shard-K-of-N
+    /// with --shard], e.g. --out /scratch/policies.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Runs at once [default: all cores], e.g. --jobs 2.
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// Finish an interrupted sweep in its folder: runs already on disk are kept, not redone.
+    #[arg(long)]
+    resume: bool,
+    /// Run only share K of N (K from 1 to N), e.g. --shard 2/8 in a Slurm array task.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Do not draw charts.
+    #[arg(long)]
+    no_charts: bool,
+    /// Chart format, e.g. --format png.
+    #[arg(long, value_enum, default_value = "svg")]
+    format: FormatArg,
+    /// No progress bar and no summary on standard output.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -120,6 +175,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Check { files } => check(&files),
+        Command::Sweep(args) => run_sweep(args),
+        Command::Merge {
+            dirs,
+            out,
+            no_charts,
+            format,
+        } => merge(&dirs, &out, !no_charts, format.into()),
         Command::Plot { dir, format } => plot(&dir, format.into()),
     };
     match result {
@@ -129,7 +191,12 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<ScenarioError>().is_some() {
+            let bad_input = e.downcast_ref::<ScenarioError>().is_some()
+                || matches!(
+                    e.downcast_ref::<SweepError>(),
+                    Some(SweepError::Mismatch(_))
+                );
+            if bad_input {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE
@@ -240,8 +307,77 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    let sweep = SweepFile::load(&args.file, &metric_columns(), &HEADLINE_METRICS)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let dir = Path::new("results").join(&sweep.name);
+        match args.shard {
+            Some(s) => dir.join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => dir,
+        }
+    });
+    let opts = SweepOptions {
+        out: out.clone(),
+        jobs: args.jobs.unwrap_or(0),
+        resume: args.resume,
+        shard: args.shard,
+        progress: !args.quiet,
+    };
+    let outcome = sweep::run(&sweep, &opts)?;
+    let ran = outcome.runs - outcome.already_done;
+    let thread_s = outcome.wall_s * outcome.threads as f64;
+    eprintln!(
+        "{}: {ran} runs in {:.2} s wall on {} threads ({} already done); {:.2} s of it simulating, \
+         {:.2} ms of thread time per run outside the simulations",
+        sweep.name,
+        outcome.wall_s,
+        outcome.threads,
+        outcome.already_done,
+        outcome.simulating_s,
+        if ran > 0 {
+            1000.0 * (thread_s - outcome.simulating_s) / ran as f64
+        } else {
+            0.0
+        }
+    );
+    if args.shard.is_none() && !args.no_charts {
+        charts::draw_sweep(&out, args.format.into())?;
+    }
+    if !args.quiet {
+        println!(
+            "{}: {} points x {} replications = {} runs{}",
+            sweep.name,
+            sweep.points.len(),
+            sweep.replications,
+            outcome.runs,
+            args.shard
+                .map(|s| format!(" in shard {s}"))
+                .unwrap_or_default()
+        );
+        println!("  results in {}/", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(dirs: &[PathBuf], out: &Path, draw: bool, format: Format) -> anyhow::Result<ExitCode> {
+    let runs = sweep::merge(dirs, out)?;
+    if draw {
+        charts::draw_sweep(out, format)?;
+    }
+    println!(
+        "merged {runs} runs from {} folders into {}/",
+        dirs.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn plot(dir: &Path, format: Format) -> anyhow::Result<ExitCode> {
-    let files = charts::draw_run(dir, format)?;
+    let files = if dir.join("points.csv").exists() {
+        charts::draw_sweep(dir, format)?
+    } else {
+        charts::draw_run(dir, format)?
+    };
     for f in files {
         println!("{}", f.display());
     }
@@ -249,17 +385,11 @@ fn plot(dir: &Path, format: Format) -> anyhow::Result<ExitCode> {
 }
 
 fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+    if quiet {
+        ProgressBar::hidden()
+    } else {
+        p2c2g::progress::bar(len, "ms simulated")
     }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} ms simulated, {elapsed} elapsed, ETA {eta}",
-        )
-        .expect("the template is valid"),
-    );
-    bar
 }
 
 fn print_summary(s: &Summary, out: &Path) {

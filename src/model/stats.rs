@@ -100,7 +100,7 @@ pub struct Counters {
 }
 
 /// One row of `summary.csv`; field order is column order.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub mod charts;
+pub mod sweep;
 
 use crate::engine::SimTime;
 use crate::model::{

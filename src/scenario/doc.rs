@@ -84,6 +84,37 @@ impl Node {
     }
 }
 
+/// A value as a user would write it on the command line: strings bare,
+/// everything else as TOML (`10`, `0.9`, `{ dist = "uniform", low = 1, high = 2 }`).
+pub fn value_text(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        _ => toml_text(node),
+    }
+}
+
+fn toml_text(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => format!("{s:?}"),
+        Value::Int(i) => i.to_string(),
+        Value::Float(x) => format!("{x:?}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Datetime(d) => d.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_text).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Table(entries) => format!(
+            "{{ {} }}",
+            entries
+                .iter()
+                .map(|e| format!("{} = {}", e.key, toml_text(&e.node)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Parses TOML text into a document.
 pub fn parse(text: &str) -> Result<Node, toml::de::Error> {
     let table = DeTable::parse(text)?;
@@ -114,7 +145,9 @@ pub fn parse_set_value(text: &str, origin: Origin) -> Result<Node, String> {
     Ok(relabel(node, &origin))
 }
 
-fn relabel(mut node: Node, origin: &Origin) -> Node {
+/// The same value, as coming from `origin` (a grid value applied to a
+/// scenario keeps no position in it).
+pub fn relabel(mut node: Node, origin: &Origin) -> Node {
     node.origin = origin.clone();
     match &mut node.value {
         Value::Array(items) => {
@@ -287,6 +320,19 @@ mod tests {
             .unwrap_err()
             .contains("groups: a, group1"));
         assert!(apply(&mut doc, "peers.5.count", set("1")).is_err());
+    }
+
+    #[test]
+    fn values_print_as_a_user_writes_them() {
+        let doc = parse(
+            "a = \"random\"\nb = 10\nc = 0.5\nd = { dist = \"uniform\", low = 1, high = 2.5 }\n",
+        )
+        .unwrap();
+        let text = |k| value_text(doc.get(k).unwrap());
+        assert_eq!(text("a"), "random");
+        assert_eq!(text("b"), "10");
+        assert_eq!(text("c"), "0.5");
+        assert_eq!(text("d"), "{ dist = \"uniform\", low = 1, high = 2.5 }");
     }
 
     #[test]

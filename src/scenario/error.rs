@@ -9,7 +9,8 @@ use std::path::PathBuf;
 pub enum Origin {
     /// A byte range of the scenario file.
     File(std::ops::Range<usize>),
-    /// The `--set PATH=VALUE` override with this text.
+    /// An override, described for the user: `--set PATH=VALUE`, or a value
+    /// of a sweep's grid.
     Set(String),
     /// Nowhere: a default or a table made to hold an override.
     Default,
@@ -33,7 +34,7 @@ pub struct Diagnostic {
     pub file: PathBuf,
     /// 1-based line and column in the file.
     pub line_col: Option<(usize, usize)>,
-    /// The `--set` override the value came from.
+    /// The override the value came from, described for the user.
     pub set: Option<String>,
     /// Key path such as `peers[1].reliability`.
     pub key: Option<String>,
@@ -47,7 +48,7 @@ impl fmt::Display for Diagnostic {
             write!(f, ":{line}:{col}")?;
         }
         if let Some(set) = &self.set {
-            write!(f, " (from --set {set})")?;
+            write!(f, " (from {set})")?;
         }
         write!(f, ": ")?;
         if let Some(key) = &self.key {

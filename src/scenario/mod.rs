@@ -7,11 +7,13 @@
 pub mod doc;
 mod error;
 mod read;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 
 pub use doc::{Node, Value};
 pub use error::{Diagnostic, Origin, ScenarioError};
+pub use sweep::{SweepFile, SweepPoint};
 
 use crate::model::Config;
 
@@ -41,6 +43,7 @@ pub enum ChartFormat {
 }
 
 /// A scenario file's text, parsed, with overrides applied, not yet checked.
+#[derive(Clone)]
 pub struct Source {
     pub path: PathBuf,
     pub text: String,
@@ -85,7 +88,7 @@ impl Source {
             ScenarioError::Invalid(Box::new(Diagnostic {
                 file: self.path.clone(),
                 line_col: None,
-                set: Some(assignment.to_string()),
+                set: Some(format!("--set {assignment}")),
                 key: None,
                 message,
             }))
@@ -95,10 +98,15 @@ impl Source {
                 "expected PATH=VALUE, e.g. coordinator.policy=random".into(),
             ));
         };
-        let origin = Origin::Set(assignment.to_string());
+        let origin = Origin::Set(format!("--set {assignment}"));
         let node = doc::parse_set_value(value.trim(), origin)
             .map_err(|e| fail(format!("the value is not valid TOML: {e}")))?;
         doc::apply(&mut self.doc, path.trim(), node).map_err(fail)
+    }
+
+    /// Sets the value at `path` to `node` (a sweep's grid value).
+    pub fn set_node(&mut self, path: &str, node: Node) -> Result<(), String> {
+        doc::apply(&mut self.doc, path, node)
     }
 
     /// Checks everything and builds the scenario.

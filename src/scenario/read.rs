@@ -339,7 +339,7 @@ fn range_msg(ok: bool, expected: &str) -> std::result::Result<(), String> {
 }
 
 /// A table being read: where it is, what it holds.
-struct Table<'a> {
+pub(super) struct Table<'a> {
     src: &'a Source,
     path: String,
     /// `None` when the table is absent: every key takes its default.
@@ -364,7 +364,12 @@ impl<'a> Table<'a> {
     }
 
     /// Checks that `node` is a table with only `known` keys.
-    fn open(src: &'a Source, node: &'a Node, path: String, known: &[&str]) -> Result<Table<'a>> {
+    pub(super) fn open(
+        src: &'a Source,
+        node: &'a Node,
+        path: String,
+        known: &[&str],
+    ) -> Result<Table<'a>> {
         let table = Table {
             src,
             path,
@@ -411,11 +416,11 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Node> {
+    pub(super) fn get(&self, key: &str) -> Option<&'a Node> {
         self.node.and_then(|n| n.get(key))
     }
 
-    fn key_path(&self, key: &str) -> String {
+    pub(super) fn key_path(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_string()
         } else {
@@ -438,12 +443,12 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn error(&self, node: &Node, key: &str, message: String) -> Diagnostic {
+    pub(super) fn error(&self, node: &Node, key: &str, message: String) -> Diagnostic {
         self.diagnostic(&node.origin, Some(self.key_path(key)), message)
     }
 
     /// An error about `key`, located at its value if present.
-    fn error_at(&self, key: &str, message: String) -> Diagnostic {
+    pub(super) fn error_at(&self, key: &str, message: String) -> Diagnostic {
         let origin = self
             .get(key)
             .or(self.node)
@@ -452,7 +457,7 @@ impl<'a> Table<'a> {
     }
 
     /// An error about the table as a whole.
-    fn error_here(&self, message: String) -> Diagnostic {
+    pub(super) fn error_here(&self, message: String) -> Diagnostic {
         let origin = self.node.map_or(Origin::Default, |n| n.origin.clone());
         let key = (!self.path.is_empty()).then(|| self.path.clone());
         self.diagnostic(&origin, key, message)
@@ -491,7 +496,7 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn whole(&self, key: &str, default: u64, min: u64, max: u64) -> Result<u64> {
+    pub(super) fn whole(&self, key: &str, default: u64, min: u64, max: u64) -> Result<u64> {
         let Some(node) = self.get(key) else {
             return Ok(default);
         };
@@ -528,7 +533,7 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn string(&self, node: &'a Node, key: &str) -> Result<&'a str> {
+    pub(super) fn string(&self, node: &'a Node, key: &str) -> Result<&'a str> {
         match &node.value {
             Value::Str(s) => Ok(s),
             other => Err(self.error(
@@ -540,7 +545,7 @@ impl<'a> Table<'a> {
     }
 
     /// A name for a folder or a group: letters, digits, `-`, `_`, `.`.
-    fn name(&self, key: &str, default: String) -> Result<String> {
+    pub(super) fn name(&self, key: &str, default: String) -> Result<String> {
         let Some(node) = self.get(key) else {
             return Ok(default);
         };

@@ -6,4 +6,5 @@ mod cli;
 mod common;
 mod invariants;
 mod rules;
+mod sweeps;
 mod textbook;

@@ -1,0 +1,394 @@
+//! Sweeps: every point of a grid times every replication, run in parallel
+//! across runs (never inside one), each finished run journalled to disk at
+//! once, and the results written in run order, so the files are the same
+//! whatever the number of threads, the interruptions or the sharding.
+//!
+//! Replication `k` of every point uses the seed `simulation.seed + k`: the
+//! points see the same frames and work (common random numbers), so their
+//! differences are not noise from different workloads.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use crate::model::Simulation;
+use crate::output::sweep::{self as files, Journal, SweepInfo};
+use crate::scenario::SweepFile;
+
+const JOURNAL: &str = "runs.journal.csv";
+
+/// `K/N`: this machine runs the runs whose index is `K - 1` modulo `N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// From 1 to `count`.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let parsed = s
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse().ok()?, n.trim().parse().ok()?)));
+        match parsed {
+            Some((index, count)) if index >= 1 && index <= count => Ok(Shard { index, count }),
+            _ => Err(format!(
+                "expected K/N with 1 <= K <= N, e.g. 2/8, found `{s}`"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {source}")]
+    Csv { path: PathBuf, source: csv::Error },
+    /// The results on disk do not belong to this sweep, or are incomplete.
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SweepError + '_ {
+    move |source| SweepError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One run of a sweep.
+#[derive(Clone, Copy, Debug)]
+struct RunSpec {
+    point: usize,
+    replication: u32,
+    seed: u64,
+}
+
+fn plan(sweep: &SweepFile) -> Vec<RunSpec> {
+    sweep
+        .points
+        .iter()
+        .enumerate()
+        .flat_map(|(point, p)| {
+            (0..sweep.replications).map(move |replication| RunSpec {
+                point,
+                replication,
+                seed: p.scenario.config.seed.wrapping_add(u64::from(replication)),
+            })
+        })
+        .collect()
+}
+
+pub struct SweepOptions {
+    pub out: PathBuf,
+    /// Threads; 0 for all cores.
+    pub jobs: usize,
+    pub resume: bool,
+    pub shard: Option<Shard>,
+    pub progress: bool,
+}
+
+/// What a sweep did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Runs of this sweep (or shard).
+    pub runs: usize,
+    /// Of which found finished on disk (`--resume`).
+    pub already_done: usize,
+    pub wall_s: f64,
+    /// Time spent inside the simulations, summed over runs.
+    pub simulating_s: f64,
+    pub threads: usize,
+}
+
+pub fn info(sweep: &SweepFile, shard: Option<Shard>) -> SweepInfo {
+    SweepInfo {
+        name: sweep.name.clone(),
+        points: sweep.points.len(),
+        replications: sweep.replications,
+        keys: sweep.keys.clone(),
+        metrics: sweep.metrics.clone(),
+        shard: shard.map(|s| s.to_string()),
+    }
+}
+
+/// Runs a sweep (or its shard) into `opts.out`.
+pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError> {
+    let started = Instant::now();
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(io_at(out))?;
+    let header = files::runs_header(&sweep.keys);
+    let mine: Vec<(usize, RunSpec)> = plan(sweep)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            opts.shard
+                .is_none_or(|s| *i as u64 % u64::from(s.count) == u64::from(s.index - 1))
+        })
+        .collect();
+
+    let journal_path = out.join(JOURNAL);
+    let mut done: BTreeSet<(usize, u32)> = BTreeSet::new();
+    let journal = if opts.resume {
+        let from = [journal_path.clone(), out.join("runs.csv")]
+            .into_iter()
+            .find(|p| p.exists());
+        if let Some(from) = &from {
+            let (found, rows) = files::read_rows(from).map_err(|source| SweepError::Csv {
+                path: from.clone(),
+                source,
+            })?;
+            if found != header {
+                return Err(SweepError::Mismatch(format!(
+                    "{} has other columns than this sweep writes: was the sweep file changed? Run it again without --resume into another folder",
+                    from.display()
+                )));
+            }
+            for row in &rows {
+                done.insert(check_row(sweep, &mine, row, from)?);
+            }
+        }
+        if from.as_ref() == Some(&journal_path) {
+            Journal::reopen(&journal_path)
+        } else {
+            let mut j = Journal::create(&journal_path, &header).map_err(io_at(&journal_path))?;
+            if let Some(from) = from {
+                // Carry the rows of a finished sweep over, so none is redone.
+                let (_, rows) = files::read_rows(&from).map_err(|source| SweepError::Csv {
+                    path: from.clone(),
+                    source,
+                })?;
+                for row in &rows {
+                    j.append(row).map_err(io_at(&journal_path))?;
+                }
+            }
+            Ok(j)
+        }
+        .map_err(io_at(&journal_path))?
+    } else {
+        if journal_path.exists() {
+            return Err(SweepError::Mismatch(format!(
+                "{} holds an interrupted sweep: add --resume to finish it, or remove the file to start again",
+                journal_path.display()
+            )));
+        }
+        Journal::create(&journal_path, &header).map_err(io_at(&journal_path))?
+    };
+    info(sweep, opts.shard).write(out).map_err(io_at(out))?;
+
+    let todo: Vec<RunSpec> = mine
+        .iter()
+        .map(|(_, r)| *r)
+        .filter(|r| !done.contains(&(r.point, r.replication)))
+        .collect();
+    let progress = if opts.progress {
+        crate::progress::bar(todo.len() as u64, "runs")
+    } else {
+        ProgressBar::hidden()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| SweepError::Io {
+            path: out.clone(),
+            source: io::Error::other(e),
+        })?;
+    let threads = pool.current_num_threads();
+    let journal = Mutex::new(journal);
+    let simulating_ns = std::sync::atomic::AtomicU64::new(0);
+    let first_error: Mutex<Option<io::Error>> = Mutex::new(None);
+    pool.install(|| {
+        todo.par_iter().for_each(|r| {
+            let point = &sweep.points[r.point];
+            let mut cfg = point.scenario.config.clone();
+            cfg.seed = r.seed;
+            let t = Instant::now();
+            let report = Simulation::new(&cfg).run(&mut ());
+            simulating_ns.fetch_add(
+                t.elapsed().as_nanos() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            let row = files::run_row(
+                r.point,
+                r.replication,
+                r.seed,
+                &point.values,
+                &report.summary,
+            );
+            let appended = journal.lock().expect("no panics while held").append(&row);
+            if let Err(e) = appended {
+                first_error
+                    .lock()
+                    .expect("no panics while held")
+                    .get_or_insert(e);
+            }
+            progress.inc(1);
+        })
+    });
+    progress.finish_and_clear();
+    if let Some(e) = first_error.into_inner().expect("threads done") {
+        return Err(SweepError::Io {
+            path: journal_path,
+            source: e,
+        });
+    }
+    drop(journal);
+
+    let (_, mut rows) = files::read_rows(&journal_path).map_err(|source| SweepError::Csv {
+        path: journal_path.clone(),
+        source,
+    })?;
+    files::sort_runs(&mut rows);
+    write_results(out, &header, &rows, sweep.keys.len(), opts.shard.is_none())?;
+    std::fs::remove_file(&journal_path).map_err(io_at(&journal_path))?;
+    Ok(Outcome {
+        runs: mine.len(),
+        already_done: done.len(),
+        wall_s: started.elapsed().as_secs_f64(),
+        simulating_s: simulating_ns.into_inner() as f64 / 1e9,
+        threads,
+    })
+}
+
+/// Checks that a row on disk is one of this sweep's runs, as planned.
+fn check_row(
+    sweep: &SweepFile,
+    mine: &[(usize, RunSpec)],
+    row: &[String],
+    from: &Path,
+) -> Result<(usize, u32), SweepError> {
+    let mismatch = || {
+        SweepError::Mismatch(format!(
+            "{} holds a run (point {}, replication {}) that this sweep would not run in the same way: was the sweep file changed? Run it again without --resume into another folder",
+            from.display(),
+            row[0],
+            row.get(1).map_or("?", String::as_str)
+        ))
+    };
+    let point: usize = row[0].parse().map_err(|_| mismatch())?;
+    let replication: u32 = row[1].parse().map_err(|_| mismatch())?;
+    let planned = mine
+        .iter()
+        .find(|(_, r)| r.point == point && r.replication == replication)
+        .ok_or_else(mismatch)?;
+    let values = &sweep.points[point].values;
+    if row[2] != planned.1.seed.to_string() || row[3..3 + values.len()] != values[..] {
+        return Err(mismatch());
+    }
+    Ok((point, replication))
+}
+
+/// runs.csv, and for a whole sweep points.csv.
+fn write_results(
+    out: &Path,
+    header: &[String],
+    rows: &[Vec<String>],
+    keys: usize,
+    whole: bool,
+) -> Result<(), SweepError> {
+    let runs = out.join("runs.csv");
+    files::write_csv(&runs, header, rows).map_err(io_at(&runs))?;
+    if whole {
+        let (h, points) = files::points_table(header, keys, rows);
+        let path = out.join("points.csv");
+        files::write_csv(&path, &h, &points).map_err(io_at(&path))?;
+    }
+    Ok(())
+}
+
+/// Combines the folders of finished shards into what one unsharded sweep
+/// writes. Returns the number of runs.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
+    let mut info: Option<SweepInfo> = None;
+    let mut header: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for dir in dirs {
+        let mut this = SweepInfo::read(dir).map_err(io_at(&dir.join("sweep.toml")))?;
+        this.shard = None;
+        match &info {
+            None => info = Some(this),
+            Some(first) if *first != this => {
+                return Err(SweepError::Mismatch(format!(
+                    "{} is from another sweep than {} (name, grid, replications or metrics differ)",
+                    dir.display(),
+                    dirs[0].display()
+                )))
+            }
+            Some(_) => {}
+        }
+        let runs = dir.join("runs.csv");
+        if !runs.exists() {
+            return Err(SweepError::Mismatch(format!(
+                "{} has no runs.csv: that shard has not finished (finish it with --resume)",
+                dir.display()
+            )));
+        }
+        let (h, r) = files::read_rows(&runs).map_err(|source| SweepError::Csv {
+            path: runs.clone(),
+            source,
+        })?;
+        if header.as_ref().is_some_and(|first| *first != h) {
+            return Err(SweepError::Mismatch(format!(
+                "{} has other columns than {}",
+                runs.display(),
+                dirs[0].join("runs.csv").display()
+            )));
+        }
+        header = Some(h);
+        rows.extend(r);
+    }
+    let (Some(info), Some(header)) = (info, header) else {
+        return Err(SweepError::Mismatch(
+            "nothing to merge: name at least one folder".into(),
+        ));
+    };
+    files::sort_runs(&mut rows);
+    let expected = info.points * info.replications as usize;
+    let mut seen = BTreeSet::new();
+    for r in &rows {
+        if !seen.insert((r[0].clone(), r[1].clone())) {
+            return Err(SweepError::Mismatch(format!(
+                "point {} replication {} is in more than one shard",
+                r[0], r[1]
+            )));
+        }
+    }
+    if rows.len() != expected {
+        return Err(SweepError::Mismatch(format!(
+            "the shards hold {} of the sweep's {expected} runs: is a shard missing?",
+            rows.len()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(io_at(out))?;
+    info.write(out).map_err(io_at(out))?;
+    write_results(out, &header, &rows, info.keys.len(), true)?;
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_refuse_nonsense() {
+        assert_eq!("2/8".parse(), Ok(Shard { index: 2, count: 8 }));
+        assert!("0/8".parse::<Shard>().is_err());
+        assert!("9/8".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+}

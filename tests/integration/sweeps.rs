@@ -1,0 +1,381 @@
+//! Sweeps: common random numbers across points, the same bytes whatever
+//! the threads, interruptions or shards, and no finished run ever redone.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// Writes a sweep file over the bundled `scenario` into `dir`.
+fn sweep_file(dir: &Path, scenario: &str, body: &str) -> PathBuf {
+    let file = dir.join("test-sweep.toml");
+    let text = format!(
+        "[sweep]\nname = \"t\"\nscenario = {:?}\n{body}",
+        repo(scenario).to_str().unwrap()
+    );
+    fs::write(&file, text).unwrap();
+    file
+}
+
+const SMALL: &str = "replications = 3\n\
+    [sweep.set]\n\"simulation.duration_s\" = 3.0\n\
+    [sweep.grid]\n\"peers.0.count\" = [3, 5]\n\"coordinator.policy\" = [\"score\", \"random\"]\n";
+
+fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "sweep",
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    p2c2g(&args)
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sweep_writes_runs_points_and_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let out = tmp.path().join("out");
+    ok(sweep(&file, &out, &[]));
+    let runs = rows(&out.join("runs.csv"));
+    assert_eq!(runs.len(), 12);
+    let header = read(&out.join("runs.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(header
+        .starts_with("point,replication,seed,peers.0.count,coordinator.policy,scenario,frames,"));
+    let points = rows(&out.join("points.csv"));
+    assert_eq!(points.len(), 4);
+    assert_eq!(points[1]["peers.0.count"], "3");
+    assert_eq!(points[1]["coordinator.policy"], "random");
+    assert_eq!(points[1]["runs"], "3");
+    // the mean in points.csv is the mean of the runs
+    let mean: f64 = runs[3..6]
+        .iter()
+        .map(|r| r["deadline_hit_rate"].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / 3.0;
+    let listed: f64 = points[1]["deadline_hit_rate_mean"].parse().unwrap();
+    assert!((mean - listed).abs() < 1e-12);
+    assert!(!points[1]["deadline_hit_rate_ci95"].is_empty());
+    for m in [
+        "deadline_hit_rate",
+        "frame_latency_p99_ms",
+        "failovers_per_frame",
+        "utilization",
+    ] {
+        let svg = out.join("charts").join(format!("{m}.svg"));
+        let text = read(&svg);
+        roxmltree::Document::parse(&text).unwrap();
+        assert!(
+            text.contains(&format!("t: {m} against peers.0.count")),
+            "{m}"
+        );
+    }
+    assert!(!out.join("runs.journal.csv").exists());
+    // plot redraws a sweep's charts from its CSV files
+    fs::remove_dir_all(out.join("charts")).unwrap();
+    assert!(p2c2g(&["plot", out.to_str().unwrap()]).status.success());
+    assert!(out.join("charts/utilization.svg").exists());
+}
+
+#[test]
+fn points_that_differ_only_in_policy_see_the_same_frames() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let out = tmp.path().join("out");
+    ok(sweep(&file, &out, &[]));
+    let runs = rows(&out.join("runs.csv"));
+    // points 0 and 1: 3 peers, policy score and random
+    let (a, b) = (&runs[1], &runs[4]);
+    assert_eq!((a["point"].as_str(), b["point"].as_str()), ("0", "1"));
+    assert_eq!(a["replication"], b["replication"]);
+    assert_eq!(
+        a["seed"], b["seed"],
+        "replication k has one seed at every point"
+    );
+    assert_ne!(runs[0]["seed"], runs[1]["seed"], "replications differ");
+
+    let mut created = Vec::new();
+    for (row, policy) in [(a, "score"), (b, "random")] {
+        let dir = tmp.path().join(policy);
+        let poc = repo("scenarios/poc.toml");
+        let args = [
+            "run",
+            poc.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--out",
+            dir.to_str().unwrap(),
+            "--seed",
+            &row["seed"],
+            "--set",
+            "simulation.duration_s=3.0",
+            "--set",
+            "peers.0.count=3",
+            "--set",
+            &format!("coordinator.policy={policy}"),
+        ];
+        assert!(p2c2g(&args).status.success());
+        // The sweep ran exactly this run.
+        let summary = rows(&dir.join("summary.csv")).remove(0);
+        for (k, v) in &summary {
+            if k != "seed" {
+                assert_eq!(&row[k], v, "{k}");
+            }
+        }
+        let mut times: Vec<(String, String)> = rows(&dir.join("frames.csv"))
+            .into_iter()
+            .map(|f| {
+                (
+                    format!("{}/{:>6}", f["renter"], f["frame"]),
+                    f["created_ms"].clone(),
+                )
+            })
+            .collect();
+        times.sort();
+        created.push(times);
+    }
+    assert_eq!(created[0].len(), 90);
+    assert_eq!(
+        created[0], created[1],
+        "frame creation times differ between policies"
+    );
+    assert_ne!(a["frame_latency_mean_ms"], b["frame_latency_mean_ms"]);
+}
+
+#[test]
+fn the_files_are_the_same_whatever_the_number_of_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let (one, three) = (tmp.path().join("one"), tmp.path().join("three"));
+    ok(sweep(&file, &one, &["--jobs", "1", "--no-charts"]));
+    ok(sweep(&file, &three, &["--jobs", "3", "--no-charts"]));
+    for f in ["runs.csv", "points.csv", "sweep.toml"] {
+        assert_eq!(read(&one.join(f)), read(&three.join(f)), "{f}");
+    }
+}
+
+#[test]
+fn shards_merge_into_exactly_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let whole = tmp.path().join("whole");
+    ok(sweep(&file, &whole, &[]));
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let dir = tmp.path().join(format!("shard{k}"));
+        ok(sweep(&file, &dir, &["--shard", &format!("{k}/3")]));
+        assert_eq!(
+            rows(&dir.join("runs.csv")).len(),
+            4,
+            "12 runs over 3 shards"
+        );
+        assert!(
+            !dir.join("points.csv").exists(),
+            "a shard alone has no points"
+        );
+        shards.push(dir.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    assert!(p2c2g(&args).status.success());
+    for f in [
+        "runs.csv",
+        "points.csv",
+        "sweep.toml",
+        "charts/deadline_hit_rate.svg",
+    ] {
+        assert_eq!(read(&whole.join(f)), read(&merged.join(f)), "{f}");
+    }
+    // a missing shard is noticed
+    let out = p2c2g(&[
+        "merge",
+        &shards[0],
+        &shards[1],
+        "--out",
+        tmp.path().join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("8 of the sweep's 12 runs"));
+}
+
+#[test]
+fn a_killed_sweep_resumes_without_redoing_or_losing_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
+                [sweep.grid]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\", \"power_of_d\", \"earliest_finish\"]\n";
+    let file = sweep_file(tmp.path(), "scenarios/baseline.toml", body);
+    let (whole, killed) = (tmp.path().join("whole"), tmp.path().join("killed"));
+    ok(sweep(&file, &whole, &["--no-charts"]));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--jobs",
+            "1",
+        ])
+        .args(["--out", killed.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = killed.join("runs.journal.csv");
+    let started = Instant::now();
+    loop {
+        let lines = fs::read_to_string(&journal).map_or(0, |t| t.lines().count());
+        if lines > 4 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the sweep made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+
+    // What was left is valid: complete rows under the header.
+    let kept = rows(&journal);
+    assert!(kept.len() >= 4 && kept.len() < 20, "{} rows", kept.len());
+    assert!(!killed.join("runs.csv").exists());
+
+    // Without --resume the interrupted sweep is not overwritten.
+    let refused = sweep(&file, &killed, &["--no-charts"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
+
+    let stderr = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
+    assert!(
+        stderr.contains(&format!("{} runs in", 20 - kept.len()))
+            && stderr.contains(&format!("({} already done)", kept.len())),
+        "{stderr}"
+    );
+    for f in ["runs.csv", "points.csv", "sweep.toml"] {
+        assert_eq!(read(&whole.join(f)), read(&killed.join(f)), "{f}");
+    }
+    // Resuming a finished sweep redoes nothing and changes nothing.
+    let stderr = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
+    assert!(
+        stderr.contains("0 runs in") && stderr.contains("(20 already done)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        read(&whole.join("runs.csv")),
+        read(&killed.join("runs.csv"))
+    );
+}
+
+#[test]
+fn a_changed_sweep_is_not_resumed_into_old_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let out = tmp.path().join("out");
+    ok(sweep(&file, &out, &["--no-charts"]));
+    let changed = sweep_file(
+        tmp.path(),
+        "scenarios/poc.toml",
+        &SMALL.replace("[3, 5]", "[3, 4]"),
+    );
+    let refused = sweep(&changed, &out, &["--no-charts", "--resume"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("was the sweep file changed?"));
+}
+
+#[test]
+fn bad_sweep_files_are_refused_with_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            SMALL.replace("replications", "replicatons"),
+            vec![
+                "test-sweep.toml:4:1",
+                "`sweep.replicatons`",
+                "did you mean `replications`",
+            ],
+        ),
+        (
+            SMALL.replace("[3, 5]", "[3, -5]"),
+            vec![
+                "`peers[0].count`",
+                "the grid value peers.0.count = -5 in",
+                "test-sweep.toml:",
+            ],
+        ),
+        (
+            SMALL.replace("[3, 5]", "[]"),
+            vec!["`sweep.grid.peers.0.count`", "non-empty list"],
+        ),
+        (
+            SMALL.replace("\"peers.0.count\"", "\"peers.9.count\""),
+            vec!["`sweep.grid.peers.9.count`", "no peer group 9"],
+        ),
+        (
+            SMALL.replace("replications = 3", "replications = 3\nmetrics = 3"),
+            vec!["`sweep.metrics`", "expected a list of metric names"],
+        ),
+        (
+            format!("{SMALL}\"coordinator.d\" = 2\n"),
+            vec!["`sweep.grid.coordinator.d`", "non-empty list"],
+        ),
+    ];
+    for (body, expect) in cases {
+        let file = sweep_file(tmp.path(), "scenarios/poc.toml", &body);
+        let out_dir = tmp.path().join("never");
+        let out = sweep(&file, &out_dir, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        for e in expect {
+            assert!(stderr.contains(e), "{e:?} in {stderr}");
+        }
+        assert!(!out_dir.exists());
+    }
+    let file = sweep_file(
+        tmp.path(),
+        "scenarios/poc.toml",
+        &SMALL.replace("replications = 3", "replications = 3\nmetrics = [\"p99\"]"),
+    );
+    let out = sweep(&file, &tmp.path().join("never"), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a column of runs.csv"));
+}
