@@ -236,8 +236,8 @@ fn shards_merge_into_exactly_the_unsharded_sweep() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("8 of the sweep's 12 runs"));
 }
 
-#[test]
-fn a_killed_sweep_resumes_without_redoing_or_losing_runs() {
+/// Interrupts a sweep with `signal` after a few runs, then resumes it.
+fn interrupted_then_resumed(signal: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let body = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
                 [sweep.grid]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\", \"power_of_d\", \"earliest_finish\"]\n";
@@ -272,7 +272,11 @@ fn a_killed_sweep_resumes_without_redoing_or_losing_runs() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    let killed_by = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed_by.success());
     child.wait().unwrap();
 
     // What was left is valid: complete rows under the header.
@@ -303,6 +307,35 @@ fn a_killed_sweep_resumes_without_redoing_or_losing_runs() {
     assert_eq!(
         read(&whole.join("runs.csv")),
         read(&killed.join("runs.csv"))
+    );
+}
+
+#[test]
+fn a_sweep_killed_with_sigkill_resumes_without_redoing_or_losing_runs() {
+    interrupted_then_resumed("-KILL");
+}
+
+#[test]
+fn a_sweep_stopped_with_ctrl_c_resumes_without_redoing_or_losing_runs() {
+    interrupted_then_resumed("-INT");
+}
+
+#[test]
+fn grid_values_may_be_distributions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 2\n[sweep.grid]\n\"workload.work_ms\" = [30.0, { dist = \"uniform\", low = 20, high = 80 }]\n";
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", body);
+    let out = tmp.path().join("out");
+    ok(sweep(&file, &out, &["--no-charts"]));
+    let points = rows(&out.join("points.csv"));
+    assert_eq!(points[0]["workload.work_ms"], "30.0");
+    assert_eq!(
+        points[1]["workload.work_ms"],
+        "{ dist = \"uniform\", low = 20, high = 80 }"
+    );
+    assert_ne!(
+        points[0]["task_latency_mean_ms_mean"],
+        points[1]["task_latency_mean_ms_mean"]
     );
 }
 
