@@ -5,7 +5,9 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
+use super::config::{
+    CoordinatorConfig, Discipline, Policy, QueueMode, ReputationConfig, ReputationModel,
+};
 use super::policy::{Selector, Standing};
 use super::sim::TaskId;
 use super::PeerId;
@@ -89,6 +91,13 @@ pub struct Coordinator {
     candidates: Vec<PeerId>,
     /// Every peer, in order: the candidates when none is filtered out.
     everyone: Vec<PeerId>,
+    /// Peers with `assigned < slots`, in no particular order, and where
+    /// each stands in it (`u32::MAX`: absent): random and power_of_d pick
+    /// from it in O(d) with a central queue.
+    free: Vec<PeerId>,
+    free_at: Vec<u32>,
+    /// The policy needs no order among its candidates.
+    order_free: bool,
 }
 
 impl Coordinator {
@@ -118,6 +127,9 @@ impl Coordinator {
             free_slots,
             candidates: Vec::new(),
             everyone: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
+            free: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
+            free_at: (0..standings_len as u32).collect(),
+            order_free: matches!(cfg.policy, Policy::Random | Policy::PowerOfD),
         }
     }
 
@@ -132,13 +144,21 @@ impl Coordinator {
             return Pick::NoSlot;
         }
         let everyone = self.excluded == self.standings.len();
-        if !central && failed.is_empty() && (everyone || self.excluded == 0) {
-            // Nothing filters any peer out: skip building the list, so that
-            // random and power_of_d cost O(d), not O(peers).
-            let choice =
-                self.selector
-                    .choose(&self.standings, &self.everyone, work_ms, &mut self.rng);
-            return Pick::Peer(choice);
+        if failed.is_empty() && (everyone || self.excluded == 0) {
+            // Nothing but a full slot filters a peer out: skip building the
+            // list, so that random and power_of_d cost O(d), not O(peers).
+            if !central {
+                let choice =
+                    self.selector
+                        .choose(&self.standings, &self.everyone, work_ms, &mut self.rng);
+                return Pick::Peer(choice);
+            }
+            if self.order_free {
+                let choice =
+                    self.selector
+                        .choose(&self.standings, &self.free, work_ms, &mut self.rng);
+                return Pick::Peer(choice);
+            }
         }
         self.candidates.clear();
         let mut untried_exists = false;
@@ -192,6 +212,16 @@ impl Coordinator {
         }
         s.assigned += 1;
         self.in_flight += 1;
+        if s.assigned == s.slots {
+            // No longer free: swap it out of the free set.
+            let at = self.free_at[peer.index()] as usize;
+            let last = *self.free.last().expect("the peer is in the set");
+            self.free.swap_remove(at);
+            if last != peer {
+                self.free_at[last.index()] = at as u32;
+            }
+            self.free_at[peer.index()] = u32::MAX;
+        }
     }
 
     /// An attempt on `peer` ended, as the coordinator sees it: its reply
@@ -202,7 +232,12 @@ impl Coordinator {
         if s.assigned < s.slots {
             self.free_slots += 1;
         }
+        if s.assigned + 1 == s.slots {
+            self.free_at[peer.index()] = self.free.len() as u32;
+            self.free.push(peer);
+        }
         self.in_flight -= 1;
+        let s = &mut self.standings[peer.index()];
         let was_excluded = s.reputation.value() < self.exclude_below;
         s.reputation.update(self.reputation, success);
         let is_excluded = s.reputation.value() < self.exclude_below;

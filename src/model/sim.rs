@@ -29,11 +29,12 @@ pub struct TaskId(u32);
 struct FrameId(u32);
 
 /// An attempt's slot and serial: the serial tells a stale event (for an
-/// attempt whose slot was reused) from a live one.
+/// attempt whose slot was reused) from a live one. It wraps at 2^32, which
+/// would need four billion attempts within one timeout to collide.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttemptKey {
     slot: u32,
-    serial: u64,
+    serial: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +79,7 @@ struct Task {
 }
 
 struct Attempt {
-    serial: u64,
+    serial: u32,
     task: TaskId,
     peer: PeerId,
     number: u32,
@@ -109,7 +110,7 @@ pub struct Simulation {
     frames: Slab<Frame>,
     tasks: Slab<Task>,
     attempts: Slab<Attempt>,
-    next_serial: u64,
+    next_serial: u32,
     counters: Counters,
     frame_latency: LatencyStats,
     task_latency: LatencyStats,
@@ -376,7 +377,7 @@ impl Simulation {
             }
         }
         let serial = self.next_serial;
-        self.next_serial += 1;
+        self.next_serial = self.next_serial.wrapping_add(1);
         let slot = self.attempts.insert(Attempt {
             serial,
             task,
@@ -401,17 +402,25 @@ impl Simulation {
             serial,
         };
         self.coordinator.assign(peer);
-        let p = &mut self.peers[peer.index()];
-        let delay = p.message_delay(&self.cfg.peer_groups[p.group].jitter_ms);
-        self.queue
-            .schedule(now + delay, Event::AttemptReachesPeer(key));
         let timeout = self
             .cfg
             .coordinator
             .timeout_ms
             .sample(&mut self.coordinator.rng);
-        self.queue
-            .schedule(now + SimTime::from_ms(timeout), Event::AttemptTimeout(key));
+        let fires = now + SimTime::from_ms(timeout);
+        // A timeout after the end of the run can never fire: not scheduling
+        // it keeps the queue (and memory) from growing with the run.
+        if fires <= self.cfg.horizon() {
+            self.queue.schedule(fires, Event::AttemptTimeout(key));
+        }
+        let p = &mut self.peers[peer.index()];
+        let delay = p.message_delay(&self.cfg.peer_groups[p.group].jitter_ms);
+        if delay == SimTime::ZERO {
+            self.reach_peer(key);
+        } else {
+            self.queue
+                .schedule(now + delay, Event::AttemptReachesPeer(key));
+        }
     }
 
     /// The live attempt behind `key`, if the key is not stale.
@@ -461,19 +470,22 @@ impl Simulation {
             (false, FailureMode::Error) => AttemptOutcome::Error,
             (false, FailureMode::Silent) => AttemptOutcome::Silent,
         };
-        if a.outcome != AttemptOutcome::Silent {
-            a.reply_pending = true;
-            let delay = p.message_delay(&self.cfg.peer_groups[p.group].jitter_ms);
-            self.queue
-                .schedule(now + delay, Event::ReplyReachesCoordinator(key));
-        }
+        let reply_delay = (a.outcome != AttemptOutcome::Silent)
+            .then(|| p.message_delay(&self.cfg.peer_groups[p.group].jitter_ms));
+        a.reply_pending = reply_delay.is_some();
         let settled = a.resolved.is_some() && !a.reply_pending;
+        // The peer takes its next attempt before its reply can bring it more.
         if let Some(next) = p.waiting.pop_front() {
             self.waiting_at_peers -= 1;
             self.start(next);
         }
-        if settled {
-            self.retire(key, rec);
+        match reply_delay {
+            Some(SimTime::ZERO) => self.reply(key, rec),
+            Some(delay) => self
+                .queue
+                .schedule(now + delay, Event::ReplyReachesCoordinator(key)),
+            None if settled => self.retire(key, rec),
+            None => {}
         }
     }
 
@@ -571,6 +583,9 @@ impl Simulation {
             if f.failed {
                 let f = self.frames.remove(t.frame.0 as usize);
                 self.end_frame(f, None, rec);
+            } else if f.return_delay == SimTime::ZERO {
+                let f = self.frames.remove(t.frame.0 as usize);
+                self.end_frame(f, Some(now), rec);
             } else {
                 let at = now + f.return_delay;
                 self.queue.schedule(at, Event::FrameReachesRenter(t.frame));
