@@ -75,6 +75,19 @@ p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run
         #[arg(long, value_enum, default_value = "svg")]
         format: FormatArg,
     },
+    /// Time whole runs of fixed workloads: median wall time, tasks/s, events/s, peak memory.
+    #[command(after_help = "Examples:\n  \
+p2c2g bench                                 the workloads of scenarios/bench/ and the baseline\n  \
+p2c2g bench scenarios/bench/mmc.toml --repeat 9")]
+    Bench {
+        /// Scenario files [default: scenarios/bench/{mmc,supermarket}.toml,
+        /// scenarios/baseline.toml, scenarios/bench/large.toml].
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Runs of each workload; the median is reported.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        repeat: usize,
+    },
     /// Redraw the charts of a finished run or sweep from its CSV files alone.
     #[command(after_help = "Examples:\n  \
 p2c2g plot results/baseline              redraws results/baseline/charts/*.svg\n  \
@@ -182,6 +195,7 @@ fn main() -> ExitCode {
             no_charts,
             format,
         } => merge(&dirs, &out, !no_charts, format.into()),
+        Command::Bench { files, repeat } => bench(files, repeat.max(1)),
         Command::Plot { dir, format } => plot(&dir, format.into()),
     };
     match result {
@@ -270,6 +284,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         events: s.events,
         events_per_s: s.events as f64 / wall_s,
         tasks_per_s: s.tasks as f64 / wall_s,
+        peak_rss_mb: output::peak_rss_mb(),
     };
     let written = recorder
         .finish()
@@ -369,6 +384,72 @@ fn merge(dirs: &[PathBuf], out: &Path, draw: bool, format: Format) -> anyhow::Re
         dirs.len(),
         out.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs each workload `repeat` times as a child process (so the time is the
+/// whole process's, start to exit) and prints the medians as a table.
+fn bench(mut files: Vec<PathBuf>, repeat: usize) -> anyhow::Result<ExitCode> {
+    if files.is_empty() {
+        files = [
+            "bench/mmc.toml",
+            "bench/supermarket.toml",
+            "baseline.toml",
+            "bench/large.toml",
+        ]
+        .iter()
+        .map(|f| Path::new("scenarios").join(f))
+        .collect();
+    }
+    for f in &files {
+        scenario::load(f, &[])?;
+    }
+    let exe = std::env::current_exe().context("cannot find this program's path")?;
+    let scratch = std::env::temp_dir().join(format!("p2c2g-bench-{}", std::process::id()));
+    println!(
+        "| workload | tasks | wall s (median of {repeat}) | tasks/s | events/s | peak memory MiB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for file in &files {
+        let mut walls = Vec::new();
+        let (mut tasks, mut events, mut peak) = (0.0, 0.0, 0.0f64);
+        for _ in 0..repeat {
+            let started = Instant::now();
+            let status = std::process::Command::new(&exe)
+                .arg("run")
+                .arg(file)
+                .args(["--quiet", "--no-charts", "--no-frames", "--out"])
+                .arg(&scratch)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .context("cannot start a run")?;
+            walls.push(started.elapsed().as_secs_f64());
+            anyhow::ensure!(status.success(), "{} failed", file.display());
+            let read = |name: &str, col: &str| -> anyhow::Result<f64> {
+                let mut r = csv::Reader::from_path(scratch.join(name))?;
+                let at = r
+                    .headers()?
+                    .iter()
+                    .position(|h| h == col)
+                    .context("column")?;
+                let row = r.records().next().context("no row")??;
+                Ok(row[at].parse().unwrap_or(0.0))
+            };
+            tasks = read("summary.csv", "tasks")?;
+            events = read("summary.csv", "events")?;
+            peak = peak.max(read("run_info.csv", "peak_rss_mb")?);
+        }
+        walls.sort_by(f64::total_cmp);
+        let wall = walls[walls.len() / 2];
+        println!(
+            "| {} | {:.0} | {wall:.3} | {:.2} M | {:.2} M | {peak:.0} |",
+            file.display(),
+            tasks,
+            tasks / wall / 1e6,
+            events / wall / 1e6
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,9 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::config::{
-    CoordinatorConfig, Discipline, Policy, QueueMode, ReputationConfig, ReputationModel,
-};
+use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
 use super::policy::{Selector, Standing};
 use super::sim::TaskId;
 use super::PeerId;
@@ -96,8 +94,8 @@ pub struct Coordinator {
     /// from it in O(d) with a central queue.
     free: Vec<PeerId>,
     free_at: Vec<u32>,
-    /// The policy needs no order among its candidates.
-    order_free: bool,
+    /// Sample size of power_of_d.
+    d: usize,
 }
 
 impl Coordinator {
@@ -129,7 +127,7 @@ impl Coordinator {
             everyone: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
             free: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
             free_at: (0..standings_len as u32).collect(),
-            order_free: matches!(cfg.policy, Policy::Random | Policy::PowerOfD),
+            d: cfg.d.max(1) as usize,
         }
     }
 
@@ -144,19 +142,25 @@ impl Coordinator {
             return Pick::NoSlot;
         }
         let everyone = self.excluded == self.standings.len();
-        if failed.is_empty() && (everyone || self.excluded == 0) {
-            // Nothing but a full slot filters a peer out: skip building the
-            // list, so that random and power_of_d cost O(d), not O(peers).
-            if !central {
-                let choice =
-                    self.selector
-                        .choose(&self.standings, &self.everyone, work_ms, &mut self.rng);
+        if everyone || self.excluded == 0 {
+            // Nothing but a full slot or a past failure filters a peer out:
+            // skip building the list, so that random and power_of_d cost
+            // O(d), not O(peers).
+            let set = if central { &self.free } else { &self.everyone };
+            if !central && failed.is_empty() {
+                let choice = self
+                    .selector
+                    .choose(&self.standings, set, work_ms, &mut self.rng);
                 return Pick::Peer(choice);
             }
-            if self.order_free {
-                let choice =
-                    self.selector
-                        .choose(&self.standings, &self.free, work_ms, &mut self.rng);
+            if self.selector.order_free() && set.len() >= 2 * (failed.len() + self.d) {
+                let choice = self.selector.choose_except(
+                    &self.standings,
+                    set,
+                    failed,
+                    work_ms,
+                    &mut self.rng,
+                );
                 return Pick::Peer(choice);
             }
         }

@@ -59,11 +59,39 @@ impl Selector {
         work_ms: f64,
         rng: &mut R,
     ) -> PeerId {
+        self.choose_except(standings, candidates, &[], work_ms, rng)
+    }
+
+    /// Whether the policy ignores the order of its candidates, and so can
+    /// draw from any set of them, skipping `except` by rejection.
+    pub fn order_free(&self) -> bool {
+        matches!(self.policy, Policy::Random | Policy::PowerOfD)
+    }
+
+    /// Like [`choose`](Selector::choose), leaving out the peers in `except`.
+    /// Only an order-free policy may be given a non-empty `except`, and then
+    /// at least `d` candidates must be outside it: they are found by
+    /// drawing again, which is cheap while `except` is a small part of
+    /// `candidates` (the coordinator makes sure it is).
+    pub fn choose_except<R: Rng + ?Sized>(
+        &mut self,
+        standings: &[Standing],
+        candidates: &[PeerId],
+        except: &[PeerId],
+        work_ms: f64,
+        rng: &mut R,
+    ) -> PeerId {
+        debug_assert!(except.is_empty() || self.order_free());
         debug_assert!(!candidates.is_empty());
         let of = |p: PeerId| &standings[p.index()];
         let w = self.weights;
         match self.policy {
-            Policy::Random => candidates[rng.random_range(0..candidates.len())],
+            Policy::Random => loop {
+                let peer = candidates[rng.random_range(0..candidates.len())];
+                if !except.contains(&peer) {
+                    return peer;
+                }
+            },
             Policy::RoundRobin => {
                 let at = candidates.partition_point(|p| p.0 < self.cursor);
                 let chosen = candidates.get(at).copied().unwrap_or(candidates[0]);
@@ -73,12 +101,13 @@ impl Selector {
             Policy::LeastLoaded => lowest(candidates.iter().copied(), |p| of(p).load(), rng),
             Policy::PowerOfD => {
                 if self.d >= candidates.len() {
-                    return lowest(candidates.iter().copied(), |p| of(p).load(), rng);
+                    let all = candidates.iter().copied().filter(|p| !except.contains(p));
+                    return lowest(all, |p| of(p).load(), rng);
                 }
                 self.sample.clear();
                 while self.sample.len() < self.d {
                     let i = rng.random_range(0..candidates.len());
-                    if !self.sample.contains(&i) {
+                    if !self.sample.contains(&i) && !except.contains(&candidates[i]) {
                         self.sample.push(i);
                     }
                 }
@@ -241,6 +270,27 @@ mod tests {
             .count();
         // Binomial(4000, 1/2): sd 32; allow 5 sd.
         assert!((hits as i32 - 2000).abs() < 160, "{hits}");
+    }
+
+    #[test]
+    fn excepted_peers_are_never_drawn() {
+        let peers = vec![standing(1, 0, 0.0, 0.5); 6];
+        let except = [PeerId(1), PeerId(4)];
+        let mut rng = stream(1, 0, 0);
+        for policy in [Policy::Random, Policy::PowerOfD] {
+            let mut s = Selector::new(policy, 2, W);
+            let mut seen = [0u32; 6];
+            for _ in 0..3000 {
+                seen[s
+                    .choose_except(&peers, &ids(6), &except, 1.0, &mut rng)
+                    .index()] += 1;
+            }
+            assert_eq!((seen[1], seen[4]), (0, 0), "{policy:?}");
+            // the four others share the draws: Binomial(3000, 1/4), sd 24
+            for i in [0, 2, 3, 5] {
+                assert!((seen[i] as i32 - 750).abs() < 120, "{policy:?}: {seen:?}");
+            }
+        }
     }
 
     #[test]

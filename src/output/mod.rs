@@ -149,6 +149,16 @@ pub struct RunInfo {
     pub events: u64,
     pub events_per_s: f64,
     pub tasks_per_s: f64,
+    /// The process's peak resident memory, where the system tells it.
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux only).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn ms(t: SimTime) -> f64 {
