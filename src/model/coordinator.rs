@@ -147,7 +147,8 @@ impl Coordinator {
             // skip building the list, so that random and power_of_d cost
             // O(d), not O(peers).
             let set = if central { &self.free } else { &self.everyone };
-            if !central && failed.is_empty() {
+            let any_order = !central || self.selector.order_free();
+            if failed.is_empty() && any_order {
                 let choice = self
                     .selector
                     .choose(&self.standings, set, work_ms, &mut self.rng);

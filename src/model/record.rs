@@ -116,7 +116,29 @@ pub trait Recorder {
     fn task(&mut self, _record: &TaskRecord) {}
     fn attempt(&mut self, _record: &AttemptRecord) {}
     fn sample(&mut self, _sample: &Sample) {}
+
+    /// Whether [`frame`](Recorder::frame) keeps anything: when it does
+    /// not, the simulation does not make the records (likewise below).
+    fn keeps_frames(&self) -> bool {
+        true
+    }
+    fn keeps_tasks(&self) -> bool {
+        true
+    }
+    fn keeps_attempts(&self) -> bool {
+        true
+    }
 }
 
 /// Keeps nothing: for runs where only the summary matters.
-impl Recorder for () {}
+impl Recorder for () {
+    fn keeps_frames(&self) -> bool {
+        false
+    }
+    fn keeps_tasks(&self) -> bool {
+        false
+    }
+    fn keeps_attempts(&self) -> bool {
+        false
+    }
+}

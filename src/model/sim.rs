@@ -113,8 +113,8 @@ pub struct Simulation {
     next_serial: u32,
     counters: Counters,
     frame_latency: LatencyStats,
-    task_latency: LatencyStats,
-    /// Task latency by the group of the peer that completed the task.
+    /// Task latency by the group of the peer that completed the task (all
+    /// groups together at the end).
     task_latency_by_group: Vec<LatencyStats>,
     /// Time-series state, over all frames.
     waiting_at_peers: u64,
@@ -192,7 +192,6 @@ impl Simulation {
             next_serial: 0,
             counters: Counters::default(),
             frame_latency: LatencyStats::default(),
-            task_latency: LatencyStats::default(),
             task_latency_by_group,
             waiting_at_peers: 0,
             running: 0,
@@ -313,6 +312,14 @@ impl Simulation {
     /// queues, else through the central queue.
     fn submit(&mut self, task: TaskId) {
         if self.coordinator.is_central() {
+            if self.coordinator.queued() == 0 {
+                // Nothing waits ahead of it: place it now, or queue it.
+                match self.pick_for(task) {
+                    Pick::Peer(peer) => return self.dispatch(task, peer),
+                    Pick::Blocked => return self.coordinator.parked.push(task),
+                    Pick::NoSlot => {}
+                }
+            }
             let t = &self.tasks[task.0 as usize];
             let f = &self.frames[t.frame.0 as usize];
             self.coordinator.queue.push(task, f.created + f.deadline);
@@ -570,13 +577,14 @@ impl Simulation {
         if f.counted {
             if let Some(group) = completed_by {
                 self.counters.tasks_completed += 1;
-                self.task_latency.record(now - t.created);
                 self.task_latency_by_group[group].record(now - t.created);
             } else {
                 self.counters.tasks_failed += 1;
             }
         }
-        rec.task(&task_record(&t, f, now, completed));
+        if rec.keeps_tasks() {
+            rec.task(&task_record(&t, f, now, completed));
+        }
         f.failed |= !completed;
         f.tasks_left -= 1;
         if f.tasks_left == 0 {
@@ -613,6 +621,9 @@ impl Simulation {
                 self.frame_latency.record(at - f.created);
             }
         }
+        if !rec.keeps_frames() {
+            return;
+        }
         rec.frame(&FrameRecord {
             renter: f.renter.0,
             frame: f.index,
@@ -627,7 +638,9 @@ impl Simulation {
     /// Forgets an attempt that nothing will refer to again.
     fn retire<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let a = self.attempts.remove(key.slot as usize);
-        rec.attempt(&attempt_record(&a));
+        if rec.keeps_attempts() {
+            rec.attempt(&attempt_record(&a));
+        }
     }
 
     fn sample<R: Recorder>(&mut self, rec: &mut R) {
@@ -662,7 +675,9 @@ impl Simulation {
             if let (Some(started), None) = (a.started, a.processed) {
                 self.peers[a.peer.index()].busy += now - started;
             }
-            rec.attempt(&attempt_record(a));
+            if rec.keeps_attempts() {
+                rec.attempt(&attempt_record(a));
+            }
         }
         for t in self.tasks.drain() {
             let f = &mut self.frames[t.frame.0 as usize];
@@ -670,7 +685,9 @@ impl Simulation {
             if f.counted {
                 self.counters.tasks_failed += 1;
             }
-            rec.task(&task_record(&t, f, now, false));
+            if rec.keeps_tasks() {
+                rec.task(&task_record(&t, f, now, false));
+            }
         }
         let frames: Vec<Frame> = self.frames.drain().collect();
         for f in frames {
@@ -695,7 +712,11 @@ impl Simulation {
             }
         };
         let c = &self.counters;
-        let (fl, tl) = (&self.frame_latency, &self.task_latency);
+        let mut tl = LatencyStats::default();
+        for group in &self.task_latency_by_group {
+            tl.merge(group);
+        }
+        let fl = &self.frame_latency;
         let summary = Summary {
             scenario: self.cfg.name.clone(),
             seed: self.cfg.seed,

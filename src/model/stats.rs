@@ -54,20 +54,35 @@ impl LatencyStats {
         (self.count() > 0).then(|| self.max_ns as f64 / 1e6)
     }
 
-    /// The recorded distribution: one bucket per distinct histogram slot,
-    /// as `(lower_ms, upper_ms, count)`, in increasing order.
+    /// The recorded distribution as `(lower_ms, upper_ms, count)` buckets in
+    /// increasing order, adjacent histogram slots merged until a bucket
+    /// spans 1% of its value: fine enough to draw, a few hundred rows.
     pub fn buckets(&self) -> Vec<(f64, f64, u64)> {
         let h = &self.histogram;
-        h.iter_recorded()
-            .map(|v| {
-                let at = v.value_iterated_to();
-                (
-                    h.lowest_equivalent(at) as f64 / 1e6,
-                    h.highest_equivalent(at) as f64 / 1e6,
-                    v.count_at_value(),
-                )
-            })
-            .collect()
+        let mut out: Vec<(f64, f64, u64)> = Vec::new();
+        for v in h.iter_recorded() {
+            let at = v.value_iterated_to();
+            let (lower, upper) = (h.lowest_equivalent(at), h.highest_equivalent(at));
+            let (lower, upper) = (lower as f64 / 1e6, upper as f64 / 1e6);
+            match out.last_mut() {
+                Some(last) if upper <= last.0 * 1.01 => {
+                    last.1 = upper;
+                    last.2 += v.count_at_value();
+                }
+                _ => out.push((lower, upper, v.count_at_value())),
+            }
+        }
+        out
+    }
+
+    /// Adds what `other` recorded to this one.
+    pub fn merge(&mut self, other: &LatencyStats) {
+        self.histogram
+            .add(&other.histogram)
+            .expect("histograms of equal precision add up");
+        self.sum_ns += other.sum_ns;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
     }
 
     /// The `q` quantile in ms: the middle of its histogram bucket, so within
@@ -184,9 +199,19 @@ mod tests {
     #[test]
     fn quantiles_are_within_a_tenth_of_a_percent() {
         let mut s = LatencyStats::default();
+        let mut other = LatencyStats::default();
         for i in 1..=10_000u64 {
-            s.record(SimTime::from_nanos(i * 1_000_003));
+            let into = if i % 3 == 0 { &mut other } else { &mut s };
+            into.record(SimTime::from_nanos(i * 1_000_003));
         }
+        s.merge(&other);
+        let buckets = s.buckets();
+        assert_eq!(buckets.iter().map(|b| b.2).sum::<u64>(), 10_000);
+        assert!(
+            buckets.iter().all(|b| b.1 <= b.0 * 1.0101 || b.2 == 1),
+            "buckets span at most 1%"
+        );
+        assert!(buckets.len() < 1_000, "{} buckets", buckets.len());
         for (q, exact) in [(0.5, 5000.0), (0.95, 9500.0), (0.99, 9900.0)] {
             let exact_ms = exact * 1.000_003;
             let got = s.quantile_ms(q).unwrap();

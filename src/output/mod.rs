@@ -210,6 +210,18 @@ impl CsvRecorder {
 }
 
 impl Recorder for CsvRecorder {
+    fn keeps_frames(&self) -> bool {
+        self.frames.is_some()
+    }
+
+    fn keeps_tasks(&self) -> bool {
+        false
+    }
+
+    fn keeps_attempts(&self) -> bool {
+        self.attempts.is_some()
+    }
+
     fn frame(&mut self, f: &FrameRecord) {
         if !f.counted {
             return;
