@@ -164,6 +164,7 @@ impl Dist {
         })
     }
 
+    #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Constant(v) => *v,

@@ -58,6 +58,11 @@ struct Renter {
     phase_ns: f64,
 }
 
+/// Gaps between Poisson arrivals, in seconds.
+fn poisson_gaps(fps: f64) -> Exp<f64> {
+    Exp::new(fps).expect("fps is validated positive")
+}
+
 struct Frame {
     renter: RenterId,
     index: u64,
@@ -105,6 +110,8 @@ pub struct Simulation {
     cfg: Config,
     queue: EventQueue<Event>,
     renters: Vec<Renter>,
+    /// Poisson arrivals: the distribution of the gaps, built once.
+    gaps: Exp<f64>,
     peers: Vec<Peer>,
     coordinator: Coordinator,
     frames: Slab<Frame>,
@@ -159,6 +166,7 @@ impl Simulation {
         let task_latency_by_group = vec![LatencyStats::default(); cfg.peer_groups.len()];
         let mut queue = EventQueue::new();
         let period_ns = 1e9 / cfg.workload.fps;
+        let gaps = poisson_gaps(cfg.workload.fps);
         let renters = (0..cfg.workload.renters)
             .map(|r| {
                 let mut rng = stream(cfg.seed, RENTER_STREAMS, r);
@@ -167,7 +175,7 @@ impl Simulation {
                         let phase = rng.random::<f64>() * period_ns;
                         (phase, SimTime::from_nanos(phase as u64))
                     }
-                    Arrival::Poisson => (0.0, poisson_gap(cfg.workload.fps, &mut rng)),
+                    Arrival::Poisson => (0.0, SimTime::from_secs(gaps.sample(&mut rng))),
                 };
                 if first < cfg.duration {
                     queue.schedule(first, Event::FrameDue(RenterId(r)));
@@ -184,6 +192,7 @@ impl Simulation {
             cfg,
             queue,
             renters,
+            gaps,
             peers,
             coordinator,
             frames: Slab::new(),
@@ -272,7 +281,7 @@ impl Simulation {
             Arrival::Periodic => SimTime::from_nanos(
                 (renter.phase_ns + (index + 1) as f64 * 1e9 / workload.fps) as u64,
             ),
-            Arrival::Poisson => now + poisson_gap(workload.fps, &mut renter.rng),
+            Arrival::Poisson => now + SimTime::from_secs(self.gaps.sample(&mut renter.rng)),
         };
         if next < self.cfg.duration {
             self.queue.schedule(next, Event::FrameDue(r));
@@ -798,11 +807,6 @@ impl Simulation {
             latency,
         }
     }
-}
-
-fn poisson_gap(fps: f64, rng: &mut Stream) -> SimTime {
-    let gap = Exp::new(fps).expect("fps is validated positive");
-    SimTime::from_secs(gap.sample(rng))
 }
 
 fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskRecord {
