@@ -12,6 +12,7 @@
 //! [`output`] (files out), [`sweep`] (many runs in parallel). The binary
 //! only wires them together.
 
+pub mod bench;
 pub mod engine;
 pub mod model;
 pub mod output;

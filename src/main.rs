@@ -387,69 +387,30 @@ fn merge(dirs: &[PathBuf], out: &Path, draw: bool, format: Format) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs each workload `repeat` times as a child process (so the time is the
-/// whole process's, start to exit) and prints the medians as a table.
 fn bench(mut files: Vec<PathBuf>, repeat: usize) -> anyhow::Result<ExitCode> {
     if files.is_empty() {
-        files = [
-            "bench/mmc.toml",
-            "bench/supermarket.toml",
-            "baseline.toml",
-            "bench/large.toml",
-        ]
-        .iter()
-        .map(|f| Path::new("scenarios").join(f))
-        .collect();
+        files = p2c2g::bench::WORKLOADS.iter().map(PathBuf::from).collect();
     }
     for f in &files {
         scenario::load(f, &[])?;
     }
     let exe = std::env::current_exe().context("cannot find this program's path")?;
-    let scratch = std::env::temp_dir().join(format!("p2c2g-bench-{}", std::process::id()));
     println!(
         "| workload | tasks | wall s (median of {repeat}) | tasks/s | events/s | peak memory MiB |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
     for file in &files {
-        let mut walls = Vec::new();
-        let (mut tasks, mut events, mut peak) = (0.0, 0.0, 0.0f64);
-        for _ in 0..repeat {
-            let started = Instant::now();
-            let status = std::process::Command::new(&exe)
-                .arg("run")
-                .arg(file)
-                .args(["--quiet", "--no-charts", "--no-frames", "--out"])
-                .arg(&scratch)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .context("cannot start a run")?;
-            walls.push(started.elapsed().as_secs_f64());
-            anyhow::ensure!(status.success(), "{} failed", file.display());
-            let read = |name: &str, col: &str| -> anyhow::Result<f64> {
-                let mut r = csv::Reader::from_path(scratch.join(name))?;
-                let at = r
-                    .headers()?
-                    .iter()
-                    .position(|h| h == col)
-                    .context("column")?;
-                let row = r.records().next().context("no row")??;
-                Ok(row[at].parse().unwrap_or(0.0))
-            };
-            tasks = read("summary.csv", "tasks")?;
-            events = read("summary.csv", "events")?;
-            peak = peak.max(read("run_info.csv", "peak_rss_mb")?);
-        }
-        walls.sort_by(f64::total_cmp);
-        let wall = walls[walls.len() / 2];
+        let m = p2c2g::bench::measure(&exe, file, repeat)?;
         println!(
-            "| {} | {:.0} | {wall:.3} | {:.2} M | {:.2} M | {peak:.0} |",
+            "| {} | {:.0} | {:.3} | {:.2} M | {:.2} M | {:.0} |",
             file.display(),
-            tasks,
-            tasks / wall / 1e6,
-            events / wall / 1e6
+            m.tasks,
+            m.wall_s,
+            m.tasks / m.wall_s / 1e6,
+            m.events / m.wall_s / 1e6,
+            m.peak_rss_mb
         );
     }
-    let _ = std::fs::remove_dir_all(&scratch);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -20,6 +20,14 @@ MEAN_WORK_S = 0.010
 LOAD = 0.9
 
 
+def arrivals(env, rng, tasks, task):
+    """Starts `tasks` task processes, Poisson at load LOAD on SERVERS."""
+    rate = LOAD * SERVERS / MEAN_WORK_S
+    for _ in range(tasks):
+        yield env.timeout(rng.expovariate(rate))
+        env.process(task())
+
+
 def mmc(env, rng, tasks, sojourns):
     servers = simpy.Resource(env, capacity=SERVERS)
 
@@ -30,10 +38,7 @@ def mmc(env, rng, tasks, sojourns):
             yield env.timeout(rng.expovariate(1 / MEAN_WORK_S))
         sojourns.append(env.now - arrived)
 
-    rate = LOAD * SERVERS / MEAN_WORK_S
-    for _ in range(tasks):
-        yield env.timeout(rng.expovariate(rate))
-        env.process(task())
+    return arrivals(env, rng, tasks, task)
 
 
 def supermarket(env, rng, tasks, sojourns, d=2):
@@ -52,10 +57,7 @@ def supermarket(env, rng, tasks, sojourns, d=2):
             yield env.timeout(rng.expovariate(1 / MEAN_WORK_S))
         sojourns.append(env.now - arrived)
 
-    rate = LOAD * SERVERS / MEAN_WORK_S
-    for _ in range(tasks):
-        yield env.timeout(rng.expovariate(rate))
-        env.process(task())
+    return arrivals(env, rng, tasks, task)
 
 
 def main():

@@ -88,7 +88,7 @@ pub struct Coordinator {
     free_slots: u64,
     candidates: Vec<PeerId>,
     /// Every peer, in order: the candidates when none is filtered out.
-    everyone: Vec<PeerId>,
+    all_peers: Vec<PeerId>,
     /// Peers with `assigned < slots`, in no particular order, and where
     /// each stands in it (`u32::MAX`: absent): random and power_of_d pick
     /// from it in O(d) with a central queue.
@@ -124,7 +124,7 @@ impl Coordinator {
             excluded,
             free_slots,
             candidates: Vec::new(),
-            everyone: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
+            all_peers: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
             free: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
             free_at: (0..standings_len as u32).collect(),
             d: cfg.d.max(1) as usize,
@@ -141,12 +141,12 @@ impl Coordinator {
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
         }
-        let everyone = self.excluded == self.standings.len();
-        if everyone || self.excluded == 0 {
+        let all_excluded = self.excluded == self.standings.len();
+        if all_excluded || self.excluded == 0 {
             // Nothing but a full slot or a past failure filters a peer out:
             // skip building the list, so that random and power_of_d cost
             // O(d), not O(peers).
-            let set = if central { &self.free } else { &self.everyone };
+            let set = if central { &self.free } else { &self.all_peers };
             let any_order = !central || self.selector.order_free();
             if failed.is_empty() && any_order {
                 let choice = self
@@ -169,7 +169,7 @@ impl Coordinator {
         let mut untried_exists = false;
         let mut free_but_failed = false;
         for (i, s) in self.standings.iter().enumerate() {
-            if !everyone && s.reputation.value() < self.exclude_below {
+            if !all_excluded && s.reputation.value() < self.exclude_below {
                 continue;
             }
             let peer = PeerId(i as u32);
@@ -194,7 +194,7 @@ impl Coordinator {
             }
             // Every eligible peer failed this task: any of them may retry it.
             for (i, s) in self.standings.iter().enumerate() {
-                let excluded = !everyone && s.reputation.value() < self.exclude_below;
+                let excluded = !all_excluded && s.reputation.value() < self.exclude_below;
                 if !excluded && (!central || s.assigned < s.slots) {
                     self.candidates.push(PeerId(i as u32));
                 }

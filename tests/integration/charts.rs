@@ -10,16 +10,7 @@ use p2c2g::output::charts::Chart;
 use crate::common::*;
 
 fn run(dir: &Path, extra: &[&str]) {
-    let poc = repo("scenarios/poc.toml");
-    let mut args = vec![
-        "run",
-        poc.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = p2c2g(&args);
+    let out = p2c2g_into("run", &repo("scenarios/poc.toml"), dir, extra);
     assert!(
         out.status.success(),
         "{}",

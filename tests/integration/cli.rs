@@ -16,12 +16,10 @@ const SHORT: [&str; 4] = [
 ];
 
 fn run_to(dir: &Path, scenario: &str, extra: &[&str]) {
-    let mut args = vec!["run", scenario, "--quiet", "--out", dir.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let out = p2c2g(&args);
+    let out = p2c2g_into("run", Path::new(scenario), dir, extra);
     assert!(
         out.status.success(),
-        "p2c2g {args:?} failed: {}",
+        "p2c2g run {scenario} {extra:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -278,15 +276,7 @@ fn refused(text: &str, extra: &[&str], expect: &[&str]) {
     let file = tmp.path().join("bad.toml");
     fs::write(&file, text).unwrap();
     let out_dir = tmp.path().join("out");
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out_dir.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = p2c2g(&args);
+    let out = p2c2g_into("run", &file, &out_dir, extra);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         out.status.code(),

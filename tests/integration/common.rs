@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use p2c2g::model::{Recorder, Report, Sample, Simulation};
@@ -21,6 +21,19 @@ pub fn p2c2g(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("the binary runs")
+}
+
+/// Runs `p2c2g COMMAND FILE --quiet --out OUT EXTRA...`.
+pub fn p2c2g_into(command: &str, file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        command,
+        file.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    p2c2g(&args)
 }
 
 /// Keeps the time series only.

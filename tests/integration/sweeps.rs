@@ -25,15 +25,7 @@ const SMALL: &str = "replications = 3\n\
     [sweep.grid]\n\"peers.0.count\" = [3, 5]\n\"coordinator.policy\" = [\"score\", \"random\"]\n";
 
 fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    p2c2g(&args)
+    p2c2g_into("sweep", file, out, extra)
 }
 
 fn ok(out: std::process::Output) -> String {
