@@ -116,7 +116,7 @@ pub struct Outcome {
     pub threads: usize,
 }
 
-pub fn info(sweep: &SweepFile, shard: Option<Shard>) -> SweepInfo {
+fn info(sweep: &SweepFile, shard: Option<Shard>) -> SweepInfo {
     SweepInfo {
         name: sweep.name.clone(),
         points: sweep.points.len(),

@@ -51,10 +51,6 @@ impl SimTime {
     pub fn as_secs(self) -> f64 {
         self.0 as f64 / 1e9
     }
-
-    pub fn saturating_sub(self, rhs: SimTime) -> SimTime {
-        SimTime(self.0.saturating_sub(rhs.0))
-    }
 }
 
 impl Add for SimTime {

@@ -45,10 +45,6 @@ impl Staging {
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn partial(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.partial"))
     }

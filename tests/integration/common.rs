@@ -36,6 +36,20 @@ pub fn p2c2g_into(command: &str, file: &Path, out: &Path, extra: &[&str]) -> Out
     p2c2g(&args)
 }
 
+/// Asserts that a command succeeded (showing its standard error if not)
+/// and returns its standard output and standard error.
+pub fn ok(out: Output) -> (String, String) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Keeps the time series only.
 #[derive(Default)]
 pub struct Samples(pub Vec<Sample>);

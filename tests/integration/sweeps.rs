@@ -28,15 +28,6 @@ fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     p2c2g_into("sweep", file, out, extra)
 }
 
-fn ok(out: std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -281,7 +272,7 @@ fn interrupted_then_resumed(signal: &str) {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
 
-    let stderr = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
+    let (_, stderr) = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
     assert!(
         stderr.contains(&format!("{} runs in", 20 - kept.len()))
             && stderr.contains(&format!("({} already done)", kept.len())),
@@ -291,7 +282,7 @@ fn interrupted_then_resumed(signal: &str) {
         assert_eq!(read(&whole.join(f)), read(&killed.join(f)), "{f}");
     }
     // Resuming a finished sweep redoes nothing and changes nothing.
-    let stderr = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
+    let (_, stderr) = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
     assert!(
         stderr.contains("0 runs in") && stderr.contains("(20 already done)"),
         "{stderr}"
