@@ -5,6 +5,8 @@ use rand::{Rng, RngExt};
 use rand_distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Normal, Pareto, Uniform, Weibull};
 
+use crate::engine::SimTime;
+
 /// A number that may vary: sampled from a stream each time it is needed.
 ///
 /// ```
@@ -226,6 +228,44 @@ impl Dist {
 
     pub fn is_constant(&self) -> bool {
         matches!(self, Dist::Constant(_))
+    }
+}
+
+/// A duration given in milliseconds, drawn as [`SimTime`]. Most durations
+/// are constants drawn for every task (deadline, timeout, latency jitter),
+/// so a constant is converted once rather than at each draw; a constant
+/// never touches the stream, exactly as with [`Dist::sample`].
+///
+/// ```
+/// use p2c2g::model::{Dist, Millis};
+/// use p2c2g::engine::{stream, SimTime};
+/// let timeout = Millis::new(&Dist::constant(2.5));
+/// assert_eq!(timeout.sample(&mut stream(1, 0, 0)), SimTime::from_nanos(2_500_000));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Millis {
+    fixed: Option<SimTime>,
+    dist: Dist,
+}
+
+impl Millis {
+    pub fn new(dist: &Dist) -> Millis {
+        let fixed = match dist {
+            Dist::Constant(ms) => Some(SimTime::from_ms(*ms)),
+            _ => None,
+        };
+        Millis {
+            fixed,
+            dist: dist.clone(),
+        }
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
+        match self.fixed {
+            Some(t) => t,
+            None => SimTime::from_ms(self.dist.sample(rng)),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ mod sim;
 pub mod stats;
 
 pub use config::*;
-pub use dist::{Dist, DistError};
+pub use dist::{Dist, DistError, Millis};
 pub use record::{
     AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, Recorder, Sample, TaskRecord,
 };

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use super::config::{FailureMode, PeerGroup};
 use super::sim::AttemptKey;
-use super::{Dist, MAX_SLOTS};
+use super::{Millis, MAX_SLOTS};
 use crate::engine::{SimTime, Stream};
 
 pub struct Peer {
@@ -58,8 +58,8 @@ impl Peer {
     }
 
     /// Latency plus a fresh jitter sample: one message, one direction.
-    pub fn message_delay(&mut self, jitter_ms: &Dist) -> SimTime {
-        self.latency + SimTime::from_ms(jitter_ms.sample(&mut self.rng))
+    pub fn message_delay(&mut self, jitter: &Millis) -> SimTime {
+        self.latency + jitter.sample(&mut self.rng)
     }
 
     pub fn processing_time(&self, work: SimTime) -> SimTime {

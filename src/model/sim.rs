@@ -11,7 +11,7 @@ use super::peer::Peer;
 use super::policy::Standing;
 use super::record::*;
 use super::stats::{Counters, LatencyBucket, LatencyStats, PeerReport, Report, Summary};
-use super::{InitialReputation, PeerId, RenterId, Reputation};
+use super::{InitialReputation, Millis, PeerId, RenterId, Reputation};
 use crate::engine::{stream, EventQueue, SimTime, Stream};
 
 /// Stream families: one stream per renter, per peer, and the coordinator's.
@@ -56,6 +56,34 @@ struct Renter {
     frames_made: u64,
     /// Periodic arrivals: time of frame 0, in ns.
     phase_ns: f64,
+}
+
+/// The durations drawn per frame, task, attempt or message, ready to draw.
+struct Draws {
+    work: Millis,
+    deadline: Millis,
+    return_delay: Millis,
+    timeout: Millis,
+    backoff: Millis,
+    /// Latency jitter, by peer group.
+    jitter: Vec<Millis>,
+}
+
+impl Draws {
+    fn new(cfg: &Config) -> Draws {
+        Draws {
+            work: Millis::new(&cfg.workload.work_ms),
+            deadline: Millis::new(&cfg.workload.deadline_ms),
+            return_delay: Millis::new(&cfg.workload.return_ms),
+            timeout: Millis::new(&cfg.coordinator.timeout_ms),
+            backoff: Millis::new(&cfg.coordinator.backoff_ms),
+            jitter: cfg
+                .peer_groups
+                .iter()
+                .map(|g| Millis::new(&g.jitter_ms))
+                .collect(),
+        }
+    }
 }
 
 /// Gaps between Poisson arrivals, in seconds.
@@ -112,6 +140,7 @@ pub struct Simulation {
     renters: Vec<Renter>,
     /// Poisson arrivals: the distribution of the gaps, built once.
     gaps: Exp<f64>,
+    draws: Draws,
     peers: Vec<Peer>,
     coordinator: Coordinator,
     frames: Slab<Frame>,
@@ -188,11 +217,13 @@ impl Simulation {
             })
             .collect();
         queue.schedule(SimTime::ZERO, Event::Sample);
+        let draws = Draws::new(&cfg);
         Simulation {
             cfg,
             queue,
             renters,
             gaps,
+            draws,
             peers,
             coordinator,
             frames: Slab::new(),
@@ -273,8 +304,8 @@ impl Simulation {
         let now = self.now();
         let workload = &self.cfg.workload;
         let renter = &mut self.renters[r.0 as usize];
-        let deadline = SimTime::from_ms(workload.deadline_ms.sample(&mut renter.rng));
-        let return_delay = SimTime::from_ms(workload.return_ms.sample(&mut renter.rng));
+        let deadline = self.draws.deadline.sample(&mut renter.rng);
+        let return_delay = self.draws.return_delay.sample(&mut renter.rng);
         let index = renter.frames_made;
         renter.frames_made += 1;
         let next = match workload.arrival {
@@ -304,7 +335,7 @@ impl Simulation {
         }
         for index in 0..tasks {
             let rng = &mut self.renters[r.0 as usize].rng;
-            let work = SimTime::from_ms(self.cfg.workload.work_ms.sample(rng));
+            let work = self.draws.work.sample(rng);
             let task = TaskId(self.tasks.insert(Task {
                 frame,
                 index,
@@ -418,19 +449,14 @@ impl Simulation {
             serial,
         };
         self.coordinator.assign(peer);
-        let timeout = self
-            .cfg
-            .coordinator
-            .timeout_ms
-            .sample(&mut self.coordinator.rng);
-        let fires = now + SimTime::from_ms(timeout);
+        let fires = now + self.draws.timeout.sample(&mut self.coordinator.rng);
         // A timeout after the end of the run can never fire: not scheduling
         // it keeps the queue (and memory) from growing with the run.
         if fires <= self.cfg.horizon() {
             self.queue.schedule(fires, Event::AttemptTimeout(key));
         }
         let p = &mut self.peers[peer.index()];
-        let delay = p.message_delay(&self.cfg.peer_groups[p.group].jitter_ms);
+        let delay = p.message_delay(&self.draws.jitter[p.group]);
         if delay == SimTime::ZERO {
             self.reach_peer(key);
         } else {
@@ -487,7 +513,7 @@ impl Simulation {
             (false, FailureMode::Silent) => AttemptOutcome::Silent,
         };
         let reply_delay = (a.outcome != AttemptOutcome::Silent)
-            .then(|| p.message_delay(&self.cfg.peer_groups[p.group].jitter_ms));
+            .then(|| p.message_delay(&self.draws.jitter[p.group]));
         a.reply_pending = reply_delay.is_some();
         let settled = a.resolved.is_some() && !a.reply_pending;
         // The peer takes its next attempt before its reply can bring it more.
@@ -556,12 +582,7 @@ impl Simulation {
             let t = &mut self.tasks[task.0 as usize];
             t.failed_peers.push(peer);
             if t.attempts < self.cfg.coordinator.max_attempts {
-                let backoff = self
-                    .cfg
-                    .coordinator
-                    .backoff_ms
-                    .sample(&mut self.coordinator.rng);
-                let backoff = SimTime::from_ms(backoff);
+                let backoff = self.draws.backoff.sample(&mut self.coordinator.rng);
                 if backoff == SimTime::ZERO {
                     self.submit(task);
                 } else {
