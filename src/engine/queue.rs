@@ -1,7 +1,22 @@
-//! The future event list: a binary heap keyed by `(time, sequence)`, so
-//! events at the same instant come out in the order they were scheduled.
+//! The future event list, ordered by `(time, sequence)`, so that events at
+//! the same instant come out in the order they were scheduled. Since that
+//! order is total, any correct structure pops the same sequence; this one is
+//! chosen for speed.
+//!
+//! It is a calendar queue (R. Brown, CACM 1988) in the form of a timing
+//! wheel: time is cut into buckets of `2^shift` ns, and the `N` buckets after
+//! the current one sit on a wheel, so that scheduling an event is a push on
+//! a `Vec` and popping is a scan to the next non-empty bucket. Only the
+//! current bucket is kept as a (small) binary heap, and events beyond the
+//! wheel wait in an overflow heap until the wheel reaches them. Every so
+//! often the bucket width is set to about twice the mean gap between the
+//! events popped lately, and the wheel to about the number pending, which
+//! keeps buckets holding one or two events whatever the time scale of the
+//! model. With 100 pending events this halves the cost of a binary heap
+//! (see the README's performance section).
+//!
 //! Cancellation is left to the caller: an event that has become stale is
-//! recognised and skipped when it is popped, which keeps the heap plain.
+//! recognised and skipped when it is popped, which keeps the queue plain.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -32,6 +47,12 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// Fewest pops between two re-tunings of the wheel; a re-tuning moves
+/// every pending event, so it also waits for as many pops as are pending.
+const TUNE_EVERY: u64 = 4096;
+const MIN_BUCKETS: usize = 256;
+const MAX_BUCKETS: usize = 1 << 20;
+
 /// A clock plus the events still to come.
 ///
 /// ```
@@ -45,10 +66,24 @@ impl<E> Ord for Entry<E> {
 /// assert_eq!(q.now(), SimTime::from_ms(1.0));
 /// ```
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
     now: SimTime,
     popped: u64,
+    /// Bucket width: `2^shift` ns.
+    shift: u32,
+    /// The current bucket, by absolute number (`time >> shift`).
+    cur: u64,
+    /// Events of buckets up to `cur`: the next events, as a heap.
+    current: BinaryHeap<Entry<E>>,
+    /// Events of buckets `cur + 1 .. cur + wheel.len()`, bucket `b` at
+    /// `b % wheel.len()`, unordered.
+    wheel: Vec<Vec<Entry<E>>>,
+    on_wheel: usize,
+    /// Later events.
+    overflow: BinaryHeap<Entry<E>>,
+    tune_every: u64,
+    /// Pops and clock when the wheel was last tuned.
+    tuned_at: (u64, SimTime),
 }
 
 impl<E> Default for EventQueue<E> {
@@ -59,11 +94,23 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
+        Self::tuned_every(TUNE_EVERY)
+    }
+
+    fn tuned_every(pops: u64) -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
             next_seq: 0,
             now: SimTime::ZERO,
             popped: 0,
+            // 1 ms buckets until the first tuning.
+            shift: 20,
+            cur: 0,
+            current: BinaryHeap::new(),
+            wheel: (0..MIN_BUCKETS).map(|_| Vec::new()).collect(),
+            on_wheel: 0,
+            overflow: BinaryHeap::new(),
+            tune_every: pops,
+            tuned_at: (0, SimTime::ZERO),
         }
     }
 
@@ -78,11 +125,11 @@ impl<E> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.current.len() + self.on_wheel + self.overflow.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 
     /// Schedules `event` at `time`, which must not be in the past.
@@ -90,7 +137,7 @@ impl<E> EventQueue<E> {
         debug_assert!(time >= self.now, "event scheduled in the past");
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.place(Entry { time, seq, event });
     }
 
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
@@ -98,15 +145,20 @@ impl<E> EventQueue<E> {
     }
 
     /// The time of the next event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.settle();
+        self.current.peek().map(|e| e.time)
     }
 
     /// Removes the next event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = self.heap.pop()?;
+        self.settle();
+        let entry = self.current.pop()?;
         self.now = entry.time;
         self.popped += 1;
+        if self.popped - self.tuned_at.0 >= self.tune_every.max(self.len() as u64) {
+            self.tune();
+        }
         Some((entry.time, entry.event))
     }
 
@@ -114,12 +166,107 @@ impl<E> EventQueue<E> {
     pub fn advance_to(&mut self, time: SimTime) {
         self.now = self.now.max(time);
     }
+
+    fn bucket(&self, time: SimTime) -> u64 {
+        time.as_nanos() >> self.shift
+    }
+
+    /// The first bucket past the wheel.
+    fn wheel_end(&self) -> u64 {
+        self.cur.saturating_add(self.wheel.len() as u64)
+    }
+
+    fn place(&mut self, entry: Entry<E>) {
+        let b = self.bucket(entry.time);
+        if b <= self.cur {
+            self.current.push(entry);
+        } else if b < self.wheel_end() {
+            let slot = (b as usize) & (self.wheel.len() - 1);
+            self.wheel[slot].push(entry);
+            self.on_wheel += 1;
+        } else {
+            self.overflow.push(entry);
+        }
+    }
+
+    /// Makes `current` hold the next event, if there is one: turns the
+    /// wheel to the next non-empty bucket, or jumps to the overflow's first.
+    fn settle(&mut self) {
+        if !self.current.is_empty() {
+            return;
+        }
+        if self.on_wheel == 0 {
+            let Some(first) = self.overflow.peek() else {
+                return;
+            };
+            self.cur = self.bucket(first.time);
+        } else {
+            let mask = self.wheel.len() - 1;
+            loop {
+                self.cur += 1;
+                if !self.wheel[(self.cur as usize) & mask].is_empty() {
+                    break;
+                }
+            }
+            let slot = (self.cur as usize) & mask;
+            // The bucket's events become the current heap; the heap's empty
+            // allocation becomes the bucket.
+            let events = std::mem::take(&mut self.wheel[slot]);
+            self.on_wheel -= events.len();
+            let empty = std::mem::replace(&mut self.current, BinaryHeap::from(events));
+            self.wheel[slot] = empty.into_vec();
+        }
+        // The wheel moved on: bring in the overflow events it now covers.
+        let end = self.wheel_end();
+        while let Some(first) = self.overflow.peek() {
+            if self.bucket(first.time) >= end {
+                break;
+            }
+            let entry = self.overflow.pop().expect("peeked");
+            self.place(entry);
+        }
+    }
+
+    /// Sets the bucket width to about twice the mean gap between the events
+    /// popped since the last tuning, and the wheel to about twice the number
+    /// of events pending, then puts every event where it now belongs.
+    fn tune(&mut self) {
+        let (pops, since) = self.tuned_at;
+        let gap_ns = (self.now - since).as_nanos() / (self.popped - pops).max(1);
+        self.tuned_at = (self.popped, self.now);
+        let shift = 64 - gap_ns.saturating_mul(2).leading_zeros();
+        let buckets = (2 * self.len())
+            .next_power_of_two()
+            .clamp(MIN_BUCKETS, MAX_BUCKETS);
+        let resize = buckets > 2 * self.wheel.len() || 4 * buckets < self.wheel.len();
+        if shift == self.shift && !resize {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.current).into_vec();
+        for bucket in &mut self.wheel {
+            pending.append(bucket);
+        }
+        if resize {
+            self.wheel = (0..buckets).map(|_| Vec::new()).collect();
+        }
+        self.on_wheel = 0;
+        self.shift = shift;
+        self.cur = self.bucket(self.now);
+        for entry in pending {
+            self.place(entry);
+        }
+        let overflow = std::mem::take(&mut self.overflow);
+        for entry in overflow.into_vec() {
+            self.place(entry);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::cmp::Reverse;
 
     proptest! {
         /// Time never runs backwards, and ties come out in scheduling order,
@@ -142,5 +289,49 @@ mod tests {
                 prop_assert!(t1 > t0 || (t1 == t0 && id1 > id0), "{:?} then {:?}", pair[0], pair[1]);
             }
         }
+
+        /// The wheel pops exactly what a plain binary heap on `(time,
+        /// sequence)` pops, across time scales from nanoseconds to hours,
+        /// with re-tuning every few pops and peeks between them.
+        #[test]
+        fn pops_what_a_binary_heap_pops(
+            ops in proptest::collection::vec((0u32..5, 0u64..1000, 0u8..4), 1..2000),
+            tune_every in 1u64..64,
+        ) {
+            let mut q = EventQueue::tuned_every(tune_every);
+            let mut reference = BinaryHeap::new();
+            let mut now = 0;
+            for (seq, (scale, delay, pops)) in ops.into_iter().enumerate() {
+                // Delays of 0..1000 ns, us, ms, s, or far beyond the wheel.
+                let delay = delay * [1, 1_000, 1_000_000, 1_000_000_000, 1 << 40][scale as usize];
+                q.schedule(SimTime::from_nanos(now + delay), seq);
+                reference.push(Reverse((now + delay, seq)));
+                for _ in 0..pops {
+                    let expected = reference.pop().map(|Reverse((t, s))| (SimTime::from_nanos(t), s));
+                    prop_assert_eq!(q.peek_time(), expected.map(|e| e.0));
+                    prop_assert_eq!(q.pop(), expected);
+                    if let Some((t, _)) = expected {
+                        now = t.as_nanos();
+                    }
+                }
+                prop_assert_eq!(q.len(), reference.len());
+            }
+            while let Some(Reverse((t, s))) = reference.pop() {
+                prop_assert_eq!(q.pop(), Some((SimTime::from_nanos(t), s)));
+            }
+            prop_assert_eq!(q.pop(), None);
+        }
+    }
+
+    #[test]
+    fn a_peek_past_a_gap_does_not_lose_events_scheduled_before_it() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime::from_ms(500.0), 'b');
+        // The wheel turns to the far event...
+        assert_eq!(q.peek_time(), Some(SimTime::from_ms(500.0)));
+        // ...but an earlier one may still come.
+        q.schedule(SimTime::from_ms(1.0), 'a');
+        assert_eq!(q.pop(), Some((SimTime::from_ms(1.0), 'a')));
+        assert_eq!(q.pop(), Some((SimTime::from_ms(500.0), 'b')));
     }
 }
