@@ -7,8 +7,8 @@
 //! wheel: time is cut into buckets of `2^shift` ns, and the `N` buckets after
 //! the current one sit on a wheel, so that scheduling an event is a push on
 //! a `Vec` and popping is a scan to the next non-empty bucket. Only the
-//! current bucket is kept as a (small) binary heap, and events beyond the
-//! wheel wait in an overflow heap until the wheel reaches them. Every so
+//! current bucket (one or two events, usually) is kept sorted, and events
+//! beyond the wheel wait in an overflow heap until the wheel reaches them. Every so
 //! often the bucket width is set to about twice the mean gap between the
 //! events popped lately, and the wheel to about the number pending, which
 //! keeps buckets holding one or two events whatever the time scale of the
@@ -73,8 +73,9 @@ pub struct EventQueue<E> {
     shift: u32,
     /// The current bucket, by absolute number (`time >> shift`).
     cur: u64,
-    /// Events of buckets up to `cur`: the next events, as a heap.
-    current: BinaryHeap<Entry<E>>,
+    /// Events of buckets up to `cur`: the next events, sorted latest
+    /// first, so that the next one is at the end.
+    current: Vec<Entry<E>>,
     /// Events of buckets `cur + 1 .. cur + wheel.len()`, bucket `b` at
     /// `b % wheel.len()`, unordered.
     wheel: Vec<Vec<Entry<E>>>,
@@ -105,7 +106,7 @@ impl<E> EventQueue<E> {
             // 1 ms buckets until the first tuning.
             shift: 20,
             cur: 0,
-            current: BinaryHeap::new(),
+            current: Vec::new(),
             wheel: (0..MIN_BUCKETS).map(|_| Vec::new()).collect(),
             on_wheel: 0,
             overflow: BinaryHeap::new(),
@@ -147,7 +148,7 @@ impl<E> EventQueue<E> {
     /// The time of the next event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.settle();
-        self.current.peek().map(|e| e.time)
+        self.current.last().map(|e| e.time)
     }
 
     /// Removes the next event and advances the clock to its time.
@@ -179,7 +180,9 @@ impl<E> EventQueue<E> {
     fn place(&mut self, entry: Entry<E>) {
         let b = self.bucket(entry.time);
         if b <= self.cur {
-            self.current.push(entry);
+            // Usually at or near the end: a new event tends to be the latest.
+            let at = self.current.partition_point(|e| *e < entry);
+            self.current.insert(at, entry);
         } else if b < self.wheel_end() {
             let slot = (b as usize) & (self.wheel.len() - 1);
             self.wheel[slot].push(entry);
@@ -209,12 +212,11 @@ impl<E> EventQueue<E> {
                 }
             }
             let slot = (self.cur as usize) & mask;
-            // The bucket's events become the current heap; the heap's empty
-            // allocation becomes the bucket.
-            let events = std::mem::take(&mut self.wheel[slot]);
-            self.on_wheel -= events.len();
-            let empty = std::mem::replace(&mut self.current, BinaryHeap::from(events));
-            self.wheel[slot] = empty.into_vec();
+            // The bucket's events become the current ones; the empty
+            // allocation of the current ones becomes the bucket.
+            std::mem::swap(&mut self.current, &mut self.wheel[slot]);
+            self.on_wheel -= self.current.len();
+            self.current.sort_unstable();
         }
         // The wheel moved on: bring in the overflow events it now covers.
         let end = self.wheel_end();
@@ -242,7 +244,7 @@ impl<E> EventQueue<E> {
         if shift == self.shift && !resize {
             return;
         }
-        let mut pending = std::mem::take(&mut self.current).into_vec();
+        let mut pending = std::mem::take(&mut self.current);
         for bucket in &mut self.wheel {
             pending.append(bucket);
         }
