@@ -177,6 +177,7 @@ impl<E> EventQueue<E> {
         self.cur.saturating_add(self.wheel.len() as u64)
     }
 
+    #[inline(always)]
     fn place(&mut self, entry: Entry<E>) {
         let b = self.bucket(entry.time);
         if b <= self.cur {
