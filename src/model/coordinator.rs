@@ -136,7 +136,7 @@ impl Coordinator {
     /// Eligible: not excluded (unless all are); with a central queue, with
     /// a free slot. A peer that failed the task is chosen only when every
     /// peer that is not excluded has failed it.
-    pub fn pick(&mut self, failed: &[PeerId], work_ms: f64) -> Pick {
+    pub fn pick(&mut self, failed: &[PeerId], work: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
@@ -151,17 +151,13 @@ impl Coordinator {
             if failed.is_empty() && any_order {
                 let choice = self
                     .selector
-                    .choose(&self.standings, set, work_ms, &mut self.rng);
+                    .choose(&self.standings, set, work, &mut self.rng);
                 return Pick::Peer(choice);
             }
             if self.selector.order_free() && set.len() >= 2 * (failed.len() + self.d) {
-                let choice = self.selector.choose_except(
-                    &self.standings,
-                    set,
-                    failed,
-                    work_ms,
-                    &mut self.rng,
-                );
+                let choice =
+                    self.selector
+                        .choose_except(&self.standings, set, failed, work, &mut self.rng);
                 return Pick::Peer(choice);
             }
         }
@@ -205,7 +201,7 @@ impl Coordinator {
         }
         Pick::Peer(
             self.selector
-                .choose(&self.standings, &self.candidates, work_ms, &mut self.rng),
+                .choose(&self.standings, &self.candidates, work, &mut self.rng),
         )
     }
 

@@ -7,6 +7,7 @@ use rand::{Rng, RngExt};
 
 use super::config::{Policy, ScoreWeights};
 use super::{PeerId, Reputation};
+use crate::engine::SimTime;
 
 /// What the coordinator knows of a peer: its advertised properties and
 /// what it has heard (attempts in flight, reputation).
@@ -51,15 +52,15 @@ impl Selector {
     }
 
     /// Picks one of `candidates` (non-empty, in increasing id order) for a
-    /// task of `work_ms` milliseconds of work at speed 1.
+    /// task of `work` at speed 1.
     pub fn choose<R: Rng + ?Sized>(
         &mut self,
         standings: &[Standing],
         candidates: &[PeerId],
-        work_ms: f64,
+        work: SimTime,
         rng: &mut R,
     ) -> PeerId {
-        self.choose_except(standings, candidates, &[], work_ms, rng)
+        self.choose_except(standings, candidates, &[], work, rng)
     }
 
     /// Whether the policy ignores the order of its candidates, and so can
@@ -78,7 +79,7 @@ impl Selector {
         standings: &[Standing],
         candidates: &[PeerId],
         except: &[PeerId],
-        work_ms: f64,
+        work: SimTime,
         rng: &mut R,
     ) -> PeerId {
         debug_assert!(except.is_empty() || self.order_free());
@@ -133,11 +134,15 @@ impl Selector {
                 },
                 rng,
             ),
-            Policy::EarliestFinish => lowest(
-                candidates.iter().copied(),
-                |p| estimated_finish_ms(of(p), work_ms),
-                rng,
-            ),
+            Policy::EarliestFinish => {
+                // Converted here, the only policy that needs it.
+                let work_ms = work.as_ms();
+                lowest(
+                    candidates.iter().copied(),
+                    |p| estimated_finish_ms(of(p), work_ms),
+                    rng,
+                )
+            }
         }
     }
 }
@@ -212,7 +217,10 @@ mod tests {
         ];
         let mut s = Selector::new(Policy::LeastLoaded, 2, W);
         let mut rng = stream(1, 0, 0);
-        assert_eq!(s.choose(&peers, &ids(3), 1.0, &mut rng), PeerId(1));
+        assert_eq!(
+            s.choose(&peers, &ids(3), SimTime::from_ms(1.0), &mut rng),
+            PeerId(1)
+        );
     }
 
     #[test]
@@ -222,7 +230,9 @@ mod tests {
         let mut rng = stream(1, 0, 0);
         let mut counts = [0u32; 4];
         for _ in 0..4000 {
-            counts[s.choose(&peers, &ids(4), 1.0, &mut rng).index()] += 1;
+            counts[s
+                .choose(&peers, &ids(4), SimTime::from_ms(1.0), &mut rng)
+                .index()] += 1;
         }
         // Each count is Binomial(4000, 1/4): sd 27; allow 5 sd.
         assert!(
@@ -238,8 +248,13 @@ mod tests {
         let mut rng = stream(1, 0, 0);
         let picks: Vec<u32> = (0..5)
             .map(|_| {
-                s.choose(&peers, &[PeerId(0), PeerId(2), PeerId(3)], 1.0, &mut rng)
-                    .0
+                s.choose(
+                    &peers,
+                    &[PeerId(0), PeerId(2), PeerId(3)],
+                    SimTime::from_ms(1.0),
+                    &mut rng,
+                )
+                .0
             })
             .collect();
         assert_eq!(picks, vec![0, 2, 3, 0, 2]);
@@ -252,7 +267,10 @@ mod tests {
         let mut s = Selector::new(Policy::Score, 2, W);
         let mut rng = stream(1, 0, 0);
         // 10 + 15 + 40 = 65 vs 40 + 0 + 5 = 45
-        assert_eq!(s.choose(&peers, &ids(2), 1.0, &mut rng), PeerId(1));
+        assert_eq!(
+            s.choose(&peers, &ids(2), SimTime::from_ms(1.0), &mut rng),
+            PeerId(1)
+        );
     }
 
     #[test]
@@ -262,11 +280,14 @@ mod tests {
         peers[3].assigned = 0;
         let mut s = Selector::new(Policy::PowerOfD, 4, W);
         let mut rng = stream(1, 0, 0);
-        assert_eq!(s.choose(&peers, &ids(4), 1.0, &mut rng), PeerId(3));
+        assert_eq!(
+            s.choose(&peers, &ids(4), SimTime::from_ms(1.0), &mut rng),
+            PeerId(3)
+        );
         // With d = 2 of 4, the idle peer is in the sample with p = 1/2.
         let mut s = Selector::new(Policy::PowerOfD, 2, W);
         let hits = (0..4000)
-            .filter(|_| s.choose(&peers, &ids(4), 1.0, &mut rng) == PeerId(3))
+            .filter(|_| s.choose(&peers, &ids(4), SimTime::from_ms(1.0), &mut rng) == PeerId(3))
             .count();
         // Binomial(4000, 1/2): sd 32; allow 5 sd.
         assert!((hits as i32 - 2000).abs() < 160, "{hits}");
@@ -282,7 +303,7 @@ mod tests {
             let mut seen = [0u32; 6];
             for _ in 0..3000 {
                 seen[s
-                    .choose_except(&peers, &ids(6), &except, 1.0, &mut rng)
+                    .choose_except(&peers, &ids(6), &except, SimTime::from_ms(1.0), &mut rng)
                     .index()] += 1;
             }
             assert_eq!((seen[1], seen[4]), (0, 0), "{policy:?}");
@@ -303,7 +324,12 @@ mod tests {
         let mut s = Selector::new(Policy::EarliestFinish, 2, W);
         let mut rng = stream(1, 0, 0);
         assert_eq!(
-            s.choose(&[fast_busy, slow_idle], &ids(2), 8.0, &mut rng),
+            s.choose(
+                &[fast_busy, slow_idle],
+                &ids(2),
+                SimTime::from_ms(8.0),
+                &mut rng
+            ),
             PeerId(0)
         );
     }

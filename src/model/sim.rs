@@ -366,7 +366,7 @@ impl Simulation {
             self.dispatch_queued();
         } else {
             let t = &self.tasks[task.0 as usize];
-            match self.coordinator.pick(&t.failed_peers, t.work.as_ms()) {
+            match self.coordinator.pick(&t.failed_peers, t.work) {
                 Pick::Peer(peer) => self.dispatch(task, peer),
                 // Not reached: with per-peer queues some peer is always eligible.
                 Pick::NoSlot | Pick::Blocked => self.coordinator.parked.push(task),
@@ -406,7 +406,7 @@ impl Simulation {
 
     fn pick_for(&mut self, task: TaskId) -> Pick {
         let t = &self.tasks[task.0 as usize];
-        self.coordinator.pick(&t.failed_peers, t.work.as_ms())
+        self.coordinator.pick(&t.failed_peers, t.work)
     }
 
     /// Sends an attempt of `task` to `peer` and arms its timeout.
