@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use rand_distr::{Bernoulli, Distribution};
+
 use super::config::{FailureMode, PeerGroup};
 use super::sim::AttemptKey;
 use super::{Millis, MAX_SLOTS};
@@ -15,6 +17,8 @@ pub struct Peer {
     /// One-way base latency, before jitter.
     pub latency: SimTime,
     pub reliability: f64,
+    /// `reliability` as a ready sampler: drawn once per attempt.
+    pub succeeds: Bernoulli,
     pub failure: FailureMode,
     /// The peer's own stream: its properties, its jitter and its outcomes.
     pub rng: Stream,
@@ -46,6 +50,7 @@ impl Peer {
             speed,
             latency,
             reliability,
+            succeeds: Bernoulli::new(reliability).expect("clamped to [0, 1]"),
             failure: group.failure,
             rng,
             running: 0,
@@ -55,6 +60,11 @@ impl Peer {
             successes: 0,
             failures: 0,
         }
+    }
+
+    /// Whether an attempt succeeds, from the peer's own stream.
+    pub fn succeeds(&mut self) -> bool {
+        self.succeeds.sample(&mut self.rng)
     }
 
     /// Latency plus a fresh jitter sample: one message, one direction.

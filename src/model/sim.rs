@@ -506,7 +506,7 @@ impl Simulation {
         p.running -= 1;
         self.running -= 1;
         p.busy += now - a.started.expect("processed after start");
-        let success = p.rng.random_bool(p.reliability);
+        let success = p.succeeds();
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
