@@ -163,6 +163,18 @@ impl<E> EventQueue<E> {
         Some((entry.time, entry.event))
     }
 
+    /// Removes the next event if it comes no later than `horizon`; if a
+    /// later one is left, moves the clock to `horizon`.
+    pub fn pop_until(&mut self, horizon: SimTime) -> Option<E> {
+        match self.peek_time()? {
+            time if time <= horizon => self.pop().map(|(_, event)| event),
+            _ => {
+                self.advance_to(horizon);
+                None
+            }
+        }
+    }
+
     /// Moves the clock forward without an event (the end of a run).
     pub fn advance_to(&mut self, time: SimTime) {
         self.now = self.now.max(time);

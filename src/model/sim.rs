@@ -257,12 +257,7 @@ impl Simulation {
         mut progress: impl FnMut(SimTime),
     ) -> Report {
         let horizon = self.cfg.horizon();
-        while let Some(time) = self.queue.peek_time() {
-            if time > horizon {
-                self.queue.advance_to(horizon);
-                break;
-            }
-            let (_, event) = self.queue.pop().expect("peeked");
+        while let Some(event) = self.queue.pop_until(horizon) {
             self.handle(event, recorder);
             if self.queue.popped() % PROGRESS_EVERY == 0 {
                 progress(self.queue.now());
@@ -478,7 +473,12 @@ impl Simulation {
         a.reached = Some(now);
         let p = &mut self.peers[a.peer.index()];
         if p.running < p.slots {
-            self.start(key);
+            // As `start`, without looking the attempt up again.
+            a.started = Some(now);
+            p.running += 1;
+            self.running += 1;
+            let done = now + p.processing_time(a.work);
+            self.queue.schedule(done, Event::AttemptProcessed(key));
         } else {
             p.waiting.push_back(key);
             self.waiting_at_peers += 1;
