@@ -105,6 +105,22 @@ impl Selector {
                     let all = candidates.iter().copied().filter(|p| !except.contains(p));
                     return lowest(all, |p| of(p).load(), rng);
                 }
+                if self.d == 2 && except.is_empty() {
+                    // The usual case, drawn exactly as below but without
+                    // the bookkeeping of a sample of any size.
+                    let i = rng.random_range(0..candidates.len());
+                    let j = loop {
+                        let j = rng.random_range(0..candidates.len());
+                        if j != i {
+                            break j;
+                        }
+                    };
+                    return lowest(
+                        [candidates[i], candidates[j]].into_iter(),
+                        |p| of(p).load(),
+                        rng,
+                    );
+                }
                 self.sample.clear();
                 while self.sample.len() < self.d {
                     let i = rng.random_range(0..candidates.len());
