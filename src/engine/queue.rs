@@ -6,7 +6,7 @@
 //! It is a calendar queue (R. Brown, CACM 1988) in the form of a timing
 //! wheel: time is cut into buckets of `2^shift` ns, and the `N` buckets after
 //! the current one sit on a wheel, so that scheduling an event is a push on
-//! a `Vec` and popping is a scan to the next non-empty bucket. Only the
+//! a list and popping is a scan to the next non-empty bucket. Only the
 //! current bucket (one or two events, usually) is kept sorted, and events
 //! beyond the wheel wait in an overflow heap until the wheel reaches them. Every so
 //! often the bucket width is set to about twice the mean gap between the
@@ -23,11 +23,24 @@ use std::collections::BinaryHeap;
 
 use super::SimTime;
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     time: SimTime,
     seq: u64,
     event: E,
 }
+
+/// A wheel bucket is a list threaded through one pool of nodes: the wheel
+/// itself is an array of list heads, 4 bytes per bucket, and memory grows
+/// with the events pending, not with the buckets they ever visited.
+#[derive(Clone, Copy)]
+struct Node<E> {
+    entry: Entry<E>,
+    next: u32,
+}
+
+/// The end of a list.
+const NIL: u32 = u32::MAX;
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
@@ -76,10 +89,13 @@ pub struct EventQueue<E> {
     /// Events of buckets up to `cur`: the next events, sorted latest
     /// first, so that the next one is at the end.
     current: Vec<Entry<E>>,
-    /// Events of buckets `cur + 1 .. cur + wheel.len()`, bucket `b` at
-    /// `b % wheel.len()`, unordered.
-    wheel: Vec<Vec<Entry<E>>>,
+    /// Events of buckets `cur + 1 .. cur + wheel.len()`: the head of
+    /// bucket `b`'s list at `b % wheel.len()`, unordered.
+    wheel: Vec<u32>,
     on_wheel: usize,
+    nodes: Vec<Node<E>>,
+    /// The list of unused nodes.
+    free: u32,
     /// Later events.
     overflow: BinaryHeap<Entry<E>>,
     tune_every: u64,
@@ -87,13 +103,13 @@ pub struct EventQueue<E> {
     tuned_at: (u64, SimTime),
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         Self::tuned_every(TUNE_EVERY)
     }
@@ -107,8 +123,10 @@ impl<E> EventQueue<E> {
             shift: 20,
             cur: 0,
             current: Vec::new(),
-            wheel: (0..MIN_BUCKETS).map(|_| Vec::new()).collect(),
+            wheel: vec![NIL; MIN_BUCKETS],
             on_wheel: 0,
+            nodes: Vec::new(),
+            free: NIL,
             overflow: BinaryHeap::new(),
             tune_every: pops,
             tuned_at: (0, SimTime::ZERO),
@@ -198,7 +216,19 @@ impl<E> EventQueue<E> {
             self.current.insert(at, entry);
         } else if b < self.wheel_end() {
             let slot = (b as usize) & (self.wheel.len() - 1);
-            self.wheel[slot].push(entry);
+            let node = Node {
+                entry,
+                next: self.wheel[slot],
+            };
+            self.wheel[slot] = if self.free == NIL {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            } else {
+                let i = self.free;
+                self.free = self.nodes[i as usize].next;
+                self.nodes[i as usize] = node;
+                i
+            };
             self.on_wheel += 1;
         } else {
             self.overflow.push(entry);
@@ -220,14 +250,20 @@ impl<E> EventQueue<E> {
             let mask = self.wheel.len() - 1;
             loop {
                 self.cur += 1;
-                if !self.wheel[(self.cur as usize) & mask].is_empty() {
+                if self.wheel[(self.cur as usize) & mask] != NIL {
                     break;
                 }
             }
+            // The bucket's events become the current ones, their nodes free.
             let slot = (self.cur as usize) & mask;
-            // The bucket's events become the current ones; the empty
-            // allocation of the current ones becomes the bucket.
-            std::mem::swap(&mut self.current, &mut self.wheel[slot]);
+            let mut i = std::mem::replace(&mut self.wheel[slot], NIL);
+            while i != NIL {
+                let node = &mut self.nodes[i as usize];
+                self.current.push(node.entry);
+                let next = std::mem::replace(&mut node.next, self.free);
+                self.free = i;
+                i = next;
+            }
             self.on_wheel -= self.current.len();
             self.current.sort_unstable();
         }
@@ -258,12 +294,19 @@ impl<E> EventQueue<E> {
             return;
         }
         let mut pending = std::mem::take(&mut self.current);
-        for bucket in &mut self.wheel {
-            pending.append(bucket);
+        for &head in &self.wheel {
+            let mut i = head;
+            while i != NIL {
+                let node = self.nodes[i as usize];
+                pending.push(node.entry);
+                i = node.next;
+            }
         }
-        if resize {
-            self.wheel = (0..buckets).map(|_| Vec::new()).collect();
-        }
+        self.nodes.clear();
+        self.free = NIL;
+        let size = if resize { buckets } else { self.wheel.len() };
+        self.wheel.clear();
+        self.wheel.resize(size, NIL);
         self.on_wheel = 0;
         self.shift = shift;
         self.cur = self.bucket(self.now);
