@@ -20,8 +20,6 @@ pub struct Peer {
     /// `reliability` as a ready sampler: drawn once per attempt.
     pub succeeds: Bernoulli,
     pub failure: FailureMode,
-    /// The peer's own stream: its properties, its jitter and its outcomes.
-    pub rng: Stream,
     /// Attempts being processed, at most `slots`.
     pub running: u32,
     /// Attempts that arrived while every slot was busy.
@@ -34,16 +32,19 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Draws the peer's properties from its group, in a fixed order.
-    pub fn new(group_index: usize, group: &PeerGroup, mut rng: Stream) -> Peer {
+    /// Draws the peer's properties from its group, in a fixed order, from
+    /// the peer's own stream (which then draws its jitter and outcomes; it
+    /// is kept apart from the peer, whose fields are read on every attempt
+    /// and so should share few cache lines).
+    pub fn new(group_index: usize, group: &PeerGroup, rng: &mut Stream) -> Peer {
         let slots = group
             .slots
-            .sample(&mut rng)
+            .sample(rng)
             .round()
             .clamp(1.0, f64::from(MAX_SLOTS)) as u32;
-        let speed = group.speed.sample(&mut rng).max(1e-9);
-        let latency = SimTime::from_ms(group.latency_ms.sample(&mut rng));
-        let reliability = group.reliability.sample(&mut rng).clamp(0.0, 1.0);
+        let speed = group.speed.sample(rng).max(1e-9);
+        let latency = SimTime::from_ms(group.latency_ms.sample(rng));
+        let reliability = group.reliability.sample(rng).clamp(0.0, 1.0);
         Peer {
             group: group_index,
             slots,
@@ -52,7 +53,6 @@ impl Peer {
             reliability,
             succeeds: Bernoulli::new(reliability).expect("clamped to [0, 1]"),
             failure: group.failure,
-            rng,
             running: 0,
             waiting: VecDeque::new(),
             busy: SimTime::ZERO,
@@ -63,13 +63,13 @@ impl Peer {
     }
 
     /// Whether an attempt succeeds, from the peer's own stream.
-    pub fn succeeds(&mut self) -> bool {
-        self.succeeds.sample(&mut self.rng)
+    pub fn succeeds(&self, rng: &mut Stream) -> bool {
+        self.succeeds.sample(rng)
     }
 
     /// Latency plus a fresh jitter sample: one message, one direction.
-    pub fn message_delay(&mut self, jitter: &Millis) -> SimTime {
-        self.latency + jitter.sample(&mut self.rng)
+    pub fn message_delay(&self, jitter: &Millis, rng: &mut Stream) -> SimTime {
+        self.latency + jitter.sample(rng)
     }
 
     pub fn processing_time(&self, work: SimTime) -> SimTime {

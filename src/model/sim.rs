@@ -142,6 +142,8 @@ pub struct Simulation {
     gaps: Exp<f64>,
     draws: Draws,
     peers: Vec<Peer>,
+    /// Each peer's own stream, by peer.
+    peer_streams: Vec<Stream>,
     coordinator: Coordinator,
     frames: Slab<Frame>,
     tasks: Slab<Task>,
@@ -167,10 +169,12 @@ impl Simulation {
     pub fn new(cfg: &Config) -> Simulation {
         let cfg = cfg.clone();
         let mut peers = Vec::new();
+        let mut peer_streams = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
             for _ in 0..group.count {
-                let rng = stream(cfg.seed, PEER_STREAMS, peers.len() as u32);
-                peers.push(Peer::new(g, group, rng));
+                let mut rng = stream(cfg.seed, PEER_STREAMS, peers.len() as u32);
+                peers.push(Peer::new(g, group, &mut rng));
+                peer_streams.push(rng);
             }
         }
         let standings = peers
@@ -225,6 +229,7 @@ impl Simulation {
             gaps,
             draws,
             peers,
+            peer_streams,
             coordinator,
             frames: Slab::new(),
             tasks: Slab::new(),
@@ -451,7 +456,10 @@ impl Simulation {
             self.queue.schedule(fires, Event::AttemptTimeout(key));
         }
         let p = &mut self.peers[peer.index()];
-        let delay = p.message_delay(&self.draws.jitter[p.group]);
+        let delay = p.message_delay(
+            &self.draws.jitter[p.group],
+            &mut self.peer_streams[peer.index()],
+        );
         if delay == SimTime::ZERO {
             self.reach_peer(key);
         } else {
@@ -506,14 +514,15 @@ impl Simulation {
         p.running -= 1;
         self.running -= 1;
         p.busy += now - a.started.expect("processed after start");
-        let success = p.succeeds();
+        let rng = &mut self.peer_streams[a.peer.index()];
+        let success = p.succeeds(rng);
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
             (false, FailureMode::Silent) => AttemptOutcome::Silent,
         };
         let reply_delay = (a.outcome != AttemptOutcome::Silent)
-            .then(|| p.message_delay(&self.draws.jitter[p.group]));
+            .then(|| p.message_delay(&self.draws.jitter[p.group], rng));
         a.reply_pending = reply_delay.is_some();
         let settled = a.resolved.is_some() && !a.reply_pending;
         // The peer takes its next attempt before its reply can bring it more.
