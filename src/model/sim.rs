@@ -10,7 +10,7 @@ use super::coordinator::{Coordinator, Pick};
 use super::peer::Peer;
 use super::policy::Standing;
 use super::record::*;
-use super::stats::{Counters, LatencyBucket, LatencyStats, PeerReport, Report, Summary};
+use super::stats::{Counters, LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
 use super::{InitialReputation, Millis, PeerId, RenterId, Reputation};
 use crate::engine::{stream, EventQueue, SimTime, Stream};
 
@@ -150,10 +150,10 @@ pub struct Simulation {
     attempts: Slab<Attempt>,
     next_serial: u32,
     counters: Counters,
-    frame_latency: LatencyStats,
+    frame_latency: LatencyCounter,
     /// Task latency by the group of the peer that completed the task (all
     /// groups together at the end).
-    task_latency_by_group: Vec<LatencyStats>,
+    task_latency_by_group: Vec<LatencyCounter>,
     /// Time-series state, over all frames.
     waiting_at_peers: u64,
     running: u64,
@@ -196,7 +196,7 @@ impl Simulation {
             standings,
             stream(cfg.seed, COORDINATOR_STREAM, 0),
         );
-        let task_latency_by_group = vec![LatencyStats::default(); cfg.peer_groups.len()];
+        let task_latency_by_group = vec![LatencyCounter::default(); cfg.peer_groups.len()];
         let mut queue = EventQueue::new();
         let period_ns = 1e9 / cfg.workload.fps;
         let gaps = poisson_gaps(cfg.workload.fps);
@@ -236,7 +236,7 @@ impl Simulation {
             attempts: Slab::new(),
             next_serial: 0,
             counters: Counters::default(),
-            frame_latency: LatencyStats::default(),
+            frame_latency: LatencyCounter::default(),
             task_latency_by_group,
             waiting_at_peers: 0,
             running: 0,
@@ -751,11 +751,12 @@ impl Simulation {
             }
         };
         let c = &self.counters;
-        let mut tl = LatencyStats::default();
+        let mut tl = LatencyCounter::default();
         for group in &self.task_latency_by_group {
             tl.merge(group);
         }
-        let fl = &self.frame_latency;
+        let tl = tl.stats();
+        let fl = self.frame_latency.stats();
         let summary = Summary {
             scenario: self.cfg.name.clone(),
             seed: self.cfg.seed,
@@ -823,9 +824,10 @@ impl Simulation {
             .into_iter()
             .map(|b| bucket("frame", "", b))
             .collect();
-        for (stats, group) in self.task_latency_by_group.iter().zip(&self.cfg.peer_groups) {
+        for (counter, group) in self.task_latency_by_group.iter().zip(&self.cfg.peer_groups) {
             latency.extend(
-                stats
+                counter
+                    .stats()
                     .buckets()
                     .into_iter()
                     .map(|b| bucket("task", &group.name, b)),
