@@ -136,6 +136,7 @@ impl Coordinator {
     /// Eligible: not excluded (unless all are); with a central queue, with
     /// a free slot. A peer that failed the task is chosen only when every
     /// peer that is not excluded has failed it.
+    #[inline]
     pub fn pick(&mut self, failed: &[PeerId], work: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {
@@ -206,6 +207,7 @@ impl Coordinator {
     }
 
     /// An attempt was dispatched to `peer`.
+    #[inline]
     pub fn assign(&mut self, peer: PeerId) {
         let s = &mut self.standings[peer.index()];
         if s.assigned < s.slots {
@@ -227,6 +229,7 @@ impl Coordinator {
 
     /// An attempt on `peer` ended, as the coordinator sees it: its reply
     /// arrived or its timeout fired.
+    #[inline]
     pub fn release(&mut self, peer: PeerId, success: bool) {
         let s = &mut self.standings[peer.index()];
         s.assigned -= 1;
