@@ -101,6 +101,8 @@ pub struct EventQueue<E> {
     tune_every: u64,
     /// Pops and clock when the wheel was last tuned.
     tuned_at: (u64, SimTime),
+    /// Pops after which to tune it again.
+    tune_at: u64,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -130,6 +132,7 @@ impl<E: Copy> EventQueue<E> {
             overflow: BinaryHeap::new(),
             tune_every: pops,
             tuned_at: (0, SimTime::ZERO),
+            tune_at: pops,
         }
     }
 
@@ -171,26 +174,25 @@ impl<E: Copy> EventQueue<E> {
 
     /// Removes the next event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.settle();
-        let entry = self.current.pop()?;
-        self.now = entry.time;
-        self.popped += 1;
-        if self.popped - self.tuned_at.0 >= self.tune_every.max(self.len() as u64) {
-            self.tune();
-        }
-        Some((entry.time, entry.event))
+        self.pop_until(SimTime::MAX).map(|event| (self.now, event))
     }
 
-    /// Removes the next event if it comes no later than `horizon`; if a
-    /// later one is left, moves the clock to `horizon`.
+    /// Removes the next event if it comes no later than `horizon`, and
+    /// advances the clock to its time; if a later one is left, moves the
+    /// clock to `horizon`.
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<E> {
-        match self.peek_time()? {
-            time if time <= horizon => self.pop().map(|(_, event)| event),
-            _ => {
-                self.advance_to(horizon);
-                None
-            }
+        self.settle();
+        if self.current.last()?.time > horizon {
+            self.advance_to(horizon);
+            return None;
         }
+        let entry = self.current.pop().expect("not empty");
+        self.now = entry.time;
+        self.popped += 1;
+        if self.popped >= self.tune_at {
+            self.tune();
+        }
+        Some(entry.event)
     }
 
     /// Moves the clock forward without an event (the end of a run).
@@ -285,6 +287,7 @@ impl<E: Copy> EventQueue<E> {
         let (pops, since) = self.tuned_at;
         let gap_ns = (self.now - since).as_nanos() / (self.popped - pops).max(1);
         self.tuned_at = (self.popped, self.now);
+        self.tune_at = self.popped + self.tune_every.max(self.len() as u64);
         let shift = 64 - gap_ns.saturating_mul(2).leading_zeros();
         let buckets = (2 * self.len())
             .next_power_of_two()
