@@ -136,7 +136,7 @@ impl Coordinator {
     /// Eligible: not excluded (unless all are); with a central queue, with
     /// a free slot. A peer that failed the task is chosen only when every
     /// peer that is not excluded has failed it.
-    #[inline]
+    #[inline(always)]
     pub fn pick(&mut self, failed: &[PeerId], work: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {

@@ -53,7 +53,7 @@ impl Selector {
 
     /// Picks one of `candidates` (non-empty, in increasing id order) for a
     /// task of `work` at speed 1.
-    #[inline]
+    #[inline(always)]
     pub fn choose<R: Rng + ?Sized>(
         &mut self,
         standings: &[Standing],
@@ -75,7 +75,7 @@ impl Selector {
     /// at least `d` candidates must be outside it: they are found by
     /// drawing again, which is cheap while `except` is a small part of
     /// `candidates` (the coordinator makes sure it is).
-    #[inline]
+    #[inline(always)]
     pub fn choose_except<R: Rng + ?Sized>(
         &mut self,
         standings: &[Standing],

@@ -410,6 +410,7 @@ impl Simulation {
     }
 
     /// Sends an attempt of `task` to `peer` and arms its timeout.
+    #[inline(always)]
     fn dispatch(&mut self, task: TaskId, peer: PeerId) {
         let now = self.now();
         let t = &mut self.tasks[task.0 as usize];
@@ -475,6 +476,7 @@ impl Simulation {
             .filter(|a| a.serial == key.serial)
     }
 
+    #[inline(always)]
     fn reach_peer(&mut self, key: AttemptKey) {
         let now = self.now();
         let a = &mut self.attempts[key.slot as usize];
@@ -608,6 +610,7 @@ impl Simulation {
     }
 
     /// A task ends: completed on a peer of group `completed_by`, or failed.
+    #[inline(always)]
     fn end_task<R: Recorder>(&mut self, task: TaskId, completed_by: Option<usize>, rec: &mut R) {
         let now = self.now();
         let t = self.tasks.remove(task.0 as usize);
@@ -640,6 +643,7 @@ impl Simulation {
         }
     }
 
+    #[inline(always)]
     fn end_frame<R: Recorder>(&mut self, f: Frame, delivered: Option<SimTime>, rec: &mut R) {
         let status = match delivered {
             None => FrameStatus::Failed,

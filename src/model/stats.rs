@@ -138,7 +138,7 @@ impl Default for LatencyCounter {
 }
 
 impl LatencyCounter {
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, latency: SimTime) {
         let ns = latency.as_nanos();
         let at = hdr_index(ns);
