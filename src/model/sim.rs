@@ -376,7 +376,15 @@ impl Simulation {
 
     /// Central queue: hands waiting tasks to free slots, parked retries
     /// first, until no eligible slot is left.
+    #[inline(always)]
     fn dispatch_queued(&mut self) {
+        // Mostly nothing waits: decide that without a call.
+        if self.coordinator.queued() > 0 {
+            self.dispatch_waiting();
+        }
+    }
+
+    fn dispatch_waiting(&mut self) {
         let mut i = 0;
         while i < self.coordinator.parked.len() {
             let task = self.coordinator.parked[i];
