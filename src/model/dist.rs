@@ -244,27 +244,38 @@ impl Dist {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Millis {
-    fixed: Option<SimTime>,
+    shortcut: Shortcut,
     dist: Dist,
+}
+
+/// The draws taken without going through [`Dist::sample`]'s dispatch.
+#[derive(Clone, Copy, Debug)]
+enum Shortcut {
+    Fixed(SimTime),
+    /// The usual work of queueing models, drawn for every task.
+    Exponential(Exp<f64>),
+    None,
 }
 
 impl Millis {
     pub fn new(dist: &Dist) -> Millis {
-        let fixed = match dist {
-            Dist::Constant(ms) => Some(SimTime::from_ms(*ms)),
-            _ => None,
+        let shortcut = match dist {
+            Dist::Constant(ms) => Shortcut::Fixed(SimTime::from_ms(*ms)),
+            Dist::Exponential { sampler, .. } => Shortcut::Exponential(*sampler),
+            _ => Shortcut::None,
         };
         Millis {
-            fixed,
+            shortcut,
             dist: dist.clone(),
         }
     }
 
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
-        match self.fixed {
-            Some(t) => t,
-            None => SimTime::from_ms(self.dist.sample(rng)),
+        match self.shortcut {
+            Shortcut::Fixed(t) => t,
+            Shortcut::Exponential(sampler) => SimTime::from_ms(sampler.sample(rng)),
+            Shortcut::None => SimTime::from_ms(self.dist.sample(rng)),
         }
     }
 }
