@@ -491,11 +491,8 @@ impl Simulation {
         a.reached = Some(now);
         let p = &mut self.peers[a.peer.index()];
         if p.running < p.slots {
-            // As `start`, without looking the attempt up again.
-            a.started = Some(now);
-            p.running += 1;
+            let done = begin_processing(a, p, now);
             self.running += 1;
-            let done = now + p.processing_time(a.work);
             self.queue.schedule(done, Event::AttemptProcessed(key));
         } else {
             p.waiting.push_back(key);
@@ -506,11 +503,8 @@ impl Simulation {
     fn start(&mut self, key: AttemptKey) {
         let now = self.now();
         let a = &mut self.attempts[key.slot as usize];
-        a.started = Some(now);
-        let p = &mut self.peers[a.peer.index()];
-        p.running += 1;
+        let done = begin_processing(a, &mut self.peers[a.peer.index()], now);
         self.running += 1;
-        let done = now + p.processing_time(a.work);
         self.queue.schedule(done, Event::AttemptProcessed(key));
     }
 
@@ -851,6 +845,14 @@ impl Simulation {
             latency,
         }
     }
+}
+
+/// Peer `p` takes attempt `a` into a free slot at `now`; returns when it
+/// will have processed it.
+fn begin_processing(a: &mut Attempt, p: &mut Peer, now: SimTime) -> SimTime {
+    a.started = Some(now);
+    p.running += 1;
+    now + p.processing_time(a.work)
 }
 
 fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskRecord {
