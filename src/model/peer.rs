@@ -18,7 +18,7 @@ pub struct Peer {
     pub latency: SimTime,
     pub reliability: f64,
     /// `reliability` as a ready sampler: drawn once per attempt.
-    pub succeeds: Bernoulli,
+    pub success: Bernoulli,
     pub failure: FailureMode,
     /// Attempts being processed, at most `slots`.
     pub running: u32,
@@ -51,7 +51,7 @@ impl Peer {
             speed,
             latency,
             reliability,
-            succeeds: Bernoulli::new(reliability).expect("clamped to [0, 1]"),
+            success: Bernoulli::new(reliability).expect("clamped to [0, 1]"),
             failure: group.failure,
             running: 0,
             waiting: VecDeque::new(),
@@ -64,7 +64,7 @@ impl Peer {
 
     /// Whether an attempt succeeds, from the peer's own stream.
     pub fn succeeds(&self, rng: &mut Stream) -> bool {
-        self.succeeds.sample(rng)
+        self.success.sample(rng)
     }
 
     /// Latency plus a fresh jitter sample: one message, one direction.
