@@ -29,18 +29,6 @@ impl Default for LatencyStats {
 }
 
 impl LatencyStats {
-    pub fn record(&mut self, latency: SimTime) {
-        let ns = latency.as_nanos();
-        // `record` grows the histogram as needed (`saturating_record` would
-        // clamp instead); it fails only past u64 bucket arithmetic.
-        if self.histogram.record(ns).is_err() {
-            self.histogram.saturating_record(ns);
-        }
-        self.sum_ns += u128::from(ns);
-        self.min_ns = self.min_ns.min(ns);
-        self.max_ns = self.max_ns.max(ns);
-    }
-
     pub fn count(&self) -> u64 {
         self.histogram.len()
     }
@@ -73,16 +61,6 @@ impl LatencyStats {
             }
         }
         out
-    }
-
-    /// Adds what `other` recorded to this one.
-    pub fn merge(&mut self, other: &LatencyStats) {
-        self.histogram
-            .add(&other.histogram)
-            .expect("histograms of equal precision add up");
-        self.sum_ns += other.sum_ns;
-        self.min_ns = self.min_ns.min(other.min_ns);
-        self.max_ns = self.max_ns.max(other.max_ns);
     }
 
     /// The `q` quantile in ms: the middle of its histogram bucket, so within
@@ -175,6 +153,8 @@ impl LatencyCounter {
         for (at, &count) in self.counts.iter().enumerate() {
             if count > 0 {
                 let ns = hdr_lowest(at);
+                // `record_n` grows the histogram as needed; it fails only
+                // past u64 bucket arithmetic, and then the value is clamped.
                 if stats.histogram.record_n(ns, count).is_err() {
                     stats.histogram.saturating_record_n(ns, count);
                 }
@@ -307,6 +287,7 @@ mod tests {
         let mut rng = crate::engine::stream(7, 0, 0);
         let mut counter = LatencyCounter::default();
         let mut other = LatencyCounter::default();
+        // The reference: every value recorded into the histogram itself.
         let mut direct = LatencyStats::default();
         for i in 0..200_000 {
             // Log-uniform from 1 ns to about 2^62 ns, plus the edges.
@@ -317,7 +298,12 @@ mod tests {
             };
             let into = if i % 2 == 0 { &mut counter } else { &mut other };
             into.record(SimTime::from_nanos(ns));
-            direct.record(SimTime::from_nanos(ns));
+            if direct.histogram.record(ns).is_err() {
+                direct.histogram.saturating_record(ns);
+            }
+            direct.sum_ns += u128::from(ns);
+            direct.min_ns = direct.min_ns.min(ns);
+            direct.max_ns = direct.max_ns.max(ns);
         }
         counter.merge(&other);
         let built = counter.stats();
@@ -339,13 +325,14 @@ mod tests {
 
     #[test]
     fn quantiles_are_within_a_tenth_of_a_percent() {
-        let mut s = LatencyStats::default();
-        let mut other = LatencyStats::default();
+        let mut counter = LatencyCounter::default();
+        let mut other = LatencyCounter::default();
         for i in 1..=10_000u64 {
-            let into = if i % 3 == 0 { &mut other } else { &mut s };
+            let into = if i % 3 == 0 { &mut other } else { &mut counter };
             into.record(SimTime::from_nanos(i * 1_000_003));
         }
-        s.merge(&other);
+        counter.merge(&other);
+        let s = counter.stats();
         let buckets = s.buckets();
         assert_eq!(buckets.iter().map(|b| b.2).sum::<u64>(), 10_000);
         assert!(
@@ -363,6 +350,6 @@ mod tests {
         }
         assert_eq!(s.max_ms(), Some(10_000.0 * 1.000_003));
         assert!((s.mean_ms().unwrap() - 5000.5 * 1.000_003).abs() < 1e-9);
-        assert_eq!(LatencyStats::default().mean_ms(), None);
+        assert_eq!(LatencyCounter::default().stats().mean_ms(), None);
     }
 }
