@@ -4,6 +4,7 @@
 mod charts;
 mod cli;
 mod common;
+mod golden;
 mod invariants;
 mod rules;
 mod sweeps;

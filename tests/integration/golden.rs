@@ -1,0 +1,250 @@
+//! The safety net: the exact bytes of every CSV file (run_info.csv aside,
+//! which holds wall-clock figures) of a few runs and a sweep, and the exact
+//! standard error of refused inputs, kept in `tests/golden/`.
+//!
+//! A refactor leaves them byte-identical. A change that is meant to alter
+//! results re-blesses them, in a commit of its own that says why:
+//!
+//! ```sh
+//! P2C2G_BLESS=1 cargo test --release golden
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::repo;
+
+/// Runs whose CSV files are kept: (name, arguments before `--out`).
+const RUNS: &[(&str, &[&str])] = &[
+    ("poc", &["run", "scenarios/poc.toml", "--trace"]),
+    (
+        "baseline",
+        &[
+            "run",
+            "scenarios/baseline.toml",
+            "--set",
+            "simulation.duration_s=2",
+            "--set",
+            "simulation.warmup_s=0.5",
+        ],
+    ),
+    (
+        "baseline_trace",
+        &[
+            "run",
+            "scenarios/baseline.toml",
+            "--trace",
+            "--set",
+            "workload.renters=4",
+            "--set",
+            "simulation.duration_s=1",
+            "--set",
+            "simulation.warmup_s=0.2",
+            "--set",
+            "simulation.sample_ms=50",
+        ],
+    ),
+    (
+        "sweep",
+        &["sweep", "tests/golden/sweep.toml", "--jobs", "2"],
+    ),
+];
+
+const REFUSED_DIR: &str = "tests/golden/refused";
+
+/// Refused inputs: (name, arguments before `--out`), run from the
+/// repository's root so that the paths in the messages are stable.
+const REFUSED: &[(&str, &[&str])] = &[
+    (
+        "missing_file",
+        &["run", "tests/golden/refused/no_such_file.toml"],
+    ),
+    ("not_toml", &["run", "tests/golden/refused/not_toml.toml"]),
+    (
+        "unknown_key",
+        &["run", "tests/golden/refused/unknown_key.toml"],
+    ),
+    (
+        "duplicate_key",
+        &["run", "tests/golden/refused/duplicate_key.toml"],
+    ),
+    (
+        "out_of_range",
+        &["run", "tests/golden/refused/out_of_range.toml"],
+    ),
+    (
+        "wrong_type",
+        &["run", "tests/golden/refused/wrong_type.toml"],
+    ),
+    (
+        "not_finite",
+        &["run", "tests/golden/refused/not_finite.toml"],
+    ),
+    (
+        "unknown_dist",
+        &["run", "tests/golden/refused/unknown_dist.toml"],
+    ),
+    (
+        "absurd_count",
+        &["run", "tests/golden/refused/absurd_count.toml"],
+    ),
+    (
+        "too_many_tasks",
+        &["run", "tests/golden/refused/too_many_tasks.toml"],
+    ),
+    (
+        "set_without_value",
+        &["run", "tests/golden/refused/good.toml", "--set", "policy"],
+    ),
+    (
+        "set_unknown_group",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.nope.count=3",
+        ],
+    ),
+    (
+        "set_unknown_policy",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "coordinator.policy=fastest",
+        ],
+    ),
+    (
+        "check_one_bad",
+        &[
+            "check",
+            "tests/golden/refused/good.toml",
+            "tests/golden/refused/out_of_range.toml",
+        ],
+    ),
+    (
+        "sweep_unknown_key",
+        &["sweep", "tests/golden/refused/sweep_unknown_key.toml"],
+    ),
+    (
+        "sweep_bad_value",
+        &["sweep", "tests/golden/refused/sweep_bad_value.toml"],
+    ),
+    (
+        "sweep_missing_scenario",
+        &["sweep", "tests/golden/refused/sweep_missing_scenario.toml"],
+    ),
+];
+
+fn blessing() -> bool {
+    std::env::var_os("P2C2G_BLESS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Runs the binary from the repository's root; `run` and `sweep` get
+/// `--quiet --no-charts --out OUT`.
+fn p2c2g_at_root(args: &[&str], out: &Path) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_p2c2g"));
+    command.current_dir(repo("")).args(args);
+    if matches!(args[0], "run" | "sweep") {
+        command.args(["--quiet", "--no-charts", "--out"]).arg(out);
+    }
+    command.output().expect("the binary runs")
+}
+
+/// The CSV files of a folder that are deterministic, by name.
+fn csv_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".csv") && n != "run_info.csv")
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Where two texts first differ, for the failure message.
+fn first_difference(expected: &str, got: &str) -> String {
+    for (i, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
+        if e != g {
+            return format!("line {}:\n  expected {e}\n  got      {g}", i + 1);
+        }
+    }
+    format!(
+        "{} lines expected, {} found",
+        expected.lines().count(),
+        got.lines().count()
+    )
+}
+
+/// Compares `got` with the golden file at `path`, or writes it when blessing.
+fn compare(path: &Path, got: &str, failures: &mut Vec<String>) {
+    if blessing() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, got).unwrap();
+        return;
+    }
+    match fs::read_to_string(path) {
+        Ok(expected) if expected == got => {}
+        Ok(expected) => failures.push(format!(
+            "{} differs at {}",
+            path.display(),
+            first_difference(&expected, got)
+        )),
+        Err(e) => failures.push(format!("{}: {e}", path.display())),
+    }
+}
+
+#[test]
+fn golden_files_are_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (name, args) in RUNS {
+        let out = tmp.path().join(name);
+        let ran = p2c2g_at_root(args, &out);
+        assert!(
+            ran.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        let golden: PathBuf = repo("tests/golden/runs").join(name);
+        let made = csv_files(&out);
+        if blessing() {
+            let _ = fs::remove_dir_all(&golden);
+        } else if made != csv_files(&golden) {
+            failures.push(format!(
+                "{name}: files {made:?}, golden files {:?}",
+                csv_files(&golden)
+            ));
+        }
+        for file in made {
+            let got = fs::read_to_string(out.join(&file)).unwrap();
+            compare(&golden.join(&file), &got, &mut failures);
+        }
+    }
+    for (name, args) in REFUSED {
+        let out = tmp.path().join("refused").join(name);
+        let ran = p2c2g_at_root(args, &out);
+        let got = format!(
+            "exit code {}\n{}",
+            ran.status.code().map_or("none".into(), |c| c.to_string()),
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        assert!(!out.exists(), "{name}: a refused input wrote {out:?}");
+        compare(
+            &repo(REFUSED_DIR).join(format!("{name}.stderr")),
+            &got,
+            &mut failures,
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden files differ (re-bless with P2C2G_BLESS=1 cargo test --release golden, \
+         in a commit of its own that says why):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
