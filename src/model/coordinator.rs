@@ -261,3 +261,144 @@ impl Coordinator {
         self.queue.len() + self.parked.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+    use crate::model::config::{Policy, ReputationModel, ScoreWeights};
+    use crate::model::{Dist, InitialReputation, Reputation};
+    use proptest::prelude::*;
+
+    /// What `pick` must answer, by a plain scan over every peer.
+    #[derive(Debug)]
+    enum Expected {
+        /// One of these peers.
+        OneOf(Vec<PeerId>),
+        NoSlot,
+        Blocked,
+    }
+
+    fn naive(
+        standings: &[Standing],
+        failed: &[PeerId],
+        exclude_below: f64,
+        central: bool,
+    ) -> Expected {
+        let all_excluded = standings
+            .iter()
+            .all(|s| s.reputation.value() < exclude_below);
+        let peers = (0..standings.len() as u32).map(PeerId);
+        let allowed: Vec<PeerId> = peers
+            .filter(|p| all_excluded || standings[p.index()].reputation.value() >= exclude_below)
+            .collect();
+        let free =
+            |p: &PeerId| !central || standings[p.index()].assigned < standings[p.index()].slots;
+        let untried: Vec<PeerId> = allowed
+            .iter()
+            .copied()
+            .filter(|p| !failed.contains(p))
+            .collect();
+        let free_untried: Vec<PeerId> = untried.iter().copied().filter(free).collect();
+        let free_allowed: Vec<PeerId> = allowed.iter().copied().filter(free).collect();
+        if !free_untried.is_empty() {
+            Expected::OneOf(free_untried)
+        } else if !untried.is_empty() {
+            if free_allowed.is_empty() {
+                Expected::NoSlot
+            } else {
+                Expected::Blocked
+            }
+        } else if free_allowed.is_empty() {
+            Expected::NoSlot
+        } else {
+            Expected::OneOf(free_allowed)
+        }
+    }
+
+    /// A change the coordinator hears of between two choices.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Assign(usize),
+        Release(usize, bool),
+    }
+
+    fn config(policy: Policy, d: u32, queue: QueueMode) -> CoordinatorConfig {
+        CoordinatorConfig {
+            policy,
+            d,
+            queue,
+            discipline: Discipline::Fifo,
+            max_attempts: 3,
+            timeout_ms: Dist::constant(100.0),
+            backoff_ms: Dist::constant(0.0),
+            score: ScoreWeights {
+                latency: 1.0,
+                load: 15.0,
+                reputation: 50.0,
+            },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn pick_agrees_with_a_scan_over_every_peer(
+            peers in proptest::collection::vec((1u32..4, 0.0f64..1.0, 0.0f64..30.0), 1..12),
+            ops in proptest::collection::vec((0usize..12, 0u8..4), 0..40),
+            failed in proptest::collection::vec(0usize..12, 0..8),
+            exclude_below in prop_oneof![Just(0.0), 0.0f64..1.0],
+            policy in 0usize..Policy::ALL.len(),
+            central in any::<bool>(),
+            d in 1u32..4,
+            seed in any::<u64>(),
+        ) {
+            let n = peers.len();
+            let standings: Vec<Standing> = peers
+                .iter()
+                .map(|&(slots, rep, latency_ms)| Standing {
+                    slots,
+                    speed: 1.0,
+                    latency_ms,
+                    assigned: 0,
+                    reputation: Reputation::new(rep),
+                })
+                .collect();
+            let queue = if central { QueueMode::Central } else { QueueMode::PerPeer };
+            let reputation = ReputationConfig {
+                model: ReputationModel::Additive { success: 0.1, failure: 0.2 },
+                initial: InitialReputation::Value(0.5),
+                exclude_below,
+            };
+            let cfg = config(Policy::ALL[policy].1, d.min(n as u32), queue);
+            let mut c = Coordinator::new(&cfg, &reputation, standings, stream(seed, 0, 0));
+            for (peer, op) in ops {
+                let peer = peer % n;
+                let op = if op < 2 { Op::Release(peer, op == 1) } else { Op::Assign(peer) };
+                match op {
+                    Op::Assign(p) => {
+                        let s = &c.standings[p];
+                        if !central || s.assigned < s.slots {
+                            c.assign(PeerId(p as u32));
+                        }
+                    }
+                    Op::Release(p, success) => {
+                        if c.standings[p].assigned > 0 {
+                            c.release(PeerId(p as u32), success);
+                        }
+                    }
+                }
+            }
+            let mut failed: Vec<PeerId> = failed.iter().map(|&p| PeerId((p % n) as u32)).collect();
+            failed.sort();
+            failed.dedup();
+            let expected = naive(&c.standings, &failed, exclude_below, central);
+            let got = c.pick(&failed, SimTime::from_ms(5.0));
+            match (&expected, got) {
+                (Expected::OneOf(ok), Pick::Peer(p)) => prop_assert!(ok.contains(&p), "{p:?} not in {ok:?}"),
+                (Expected::NoSlot, Pick::NoSlot) | (Expected::Blocked, Pick::Blocked) => {}
+                _ => prop_assert!(false, "expected {expected:?}, got {got:?}"),
+            }
+        }
+    }
+}
