@@ -1,14 +1,18 @@
-//! The coordinator's side: what it knows of each peer, its central queue,
+//! The coordinator's side: what it knows of each peer, the tasks waiting
+//! for a peer (its central queue and its parked retries), its own stream,
 //! and the choice of a peer for a task under the policy and the rules of
-//! failover and exclusion.
+//! failover and exclusion. The event loop asks it where a task goes; it
+//! never reaches into it.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
+use slab::Slab;
+
 use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
+use super::frame::Task;
 use super::policy::{Selector, Standing};
-use super::sim::TaskId;
-use super::PeerId;
+use super::{PeerId, TaskId};
 use crate::engine::{SimTime, Stream};
 
 /// The outcome of looking for a peer for one task.
@@ -23,7 +27,7 @@ pub enum Pick {
 }
 
 /// Tasks waiting at the coordinator for a free slot.
-pub enum TaskQueue {
+enum TaskQueue {
     Fifo(VecDeque<TaskId>),
     /// By frame deadline, then arrival order.
     Edf(BinaryHeap<Reverse<(SimTime, u64, TaskId)>>, u64),
@@ -37,7 +41,7 @@ impl TaskQueue {
         }
     }
 
-    pub fn push(&mut self, task: TaskId, deadline: SimTime) {
+    fn push(&mut self, task: TaskId, deadline: SimTime) {
         match self {
             TaskQueue::Fifo(q) => q.push_back(task),
             TaskQueue::Edf(h, seq) => {
@@ -47,21 +51,21 @@ impl TaskQueue {
         }
     }
 
-    pub fn peek(&self) -> Option<TaskId> {
+    fn peek(&self) -> Option<TaskId> {
         match self {
             TaskQueue::Fifo(q) => q.front().copied(),
             TaskQueue::Edf(h, _) => h.peek().map(|Reverse((_, _, t))| *t),
         }
     }
 
-    pub fn pop(&mut self) -> Option<TaskId> {
+    fn pop(&mut self) -> Option<TaskId> {
         match self {
             TaskQueue::Fifo(q) => q.pop_front(),
             TaskQueue::Edf(h, _) => h.pop().map(|Reverse((_, _, t))| t),
         }
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         match self {
             TaskQueue::Fifo(q) => q.len(),
             TaskQueue::Edf(h, _) => h.len(),
@@ -69,12 +73,37 @@ impl TaskQueue {
     }
 }
 
+/// Where a task submitted to the coordinator went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// To this peer, now.
+    Peer(PeerId),
+    /// Into the central queue, behind others: the caller hands waiting
+    /// tasks to free slots next.
+    Queued,
+    /// Set aside: only peers that failed it could take it now.
+    Parked,
+}
+
+/// What the coordinator heard of a peer's attempts: a late reply counts as
+/// a failure, as it did when the timeout fired.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Heard {
+    pub attempts: u64,
+    pub successes: u64,
+    pub failures: u64,
+}
+
 pub struct Coordinator {
+    /// What it knows of each peer that a policy reads, by peer.
     pub standings: Vec<Standing>,
+    /// The outcomes it heard, by peer.
+    pub heard: Vec<Heard>,
+    /// Its own stream: policy draws, ties, timeouts and backoffs.
     pub rng: Stream,
-    pub queue: TaskQueue,
+    queue: TaskQueue,
     /// Retries that only failed peers could take when their turn came.
-    pub parked: Vec<TaskId>,
+    parked: Vec<TaskId>,
     /// Attempts dispatched and not yet resolved (sum of `assigned`).
     pub in_flight: u64,
     mode: QueueMode,
@@ -112,6 +141,7 @@ impl Coordinator {
         let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
         let standings_len = standings.len();
         Coordinator {
+            heard: vec![Heard::default(); standings_len],
             standings,
             rng,
             queue: TaskQueue::new(cfg.discipline),
@@ -129,6 +159,79 @@ impl Coordinator {
             free_at: (0..standings_len as u32).collect(),
             d: cfg.d.max(1) as usize,
         }
+    }
+
+    /// Places a new or retried task: on a peer at once if one can take it
+    /// and nothing waits ahead of it (per_peer queues: always), else in the
+    /// central queue, or parked when only peers that failed it are free.
+    #[inline(always)]
+    pub fn place(&mut self, task: TaskId, tasks: &Slab<Task>) -> Placement {
+        if self.is_central() {
+            if self.queued() == 0 {
+                match self.pick_for(task, tasks) {
+                    Pick::Peer(peer) => return Placement::Peer(peer),
+                    Pick::Blocked => {
+                        self.parked.push(task);
+                        return Placement::Parked;
+                    }
+                    Pick::NoSlot => {}
+                }
+            }
+            self.queue.push(task, tasks[task.index()].due);
+            Placement::Queued
+        } else {
+            match self.pick_for(task, tasks) {
+                Pick::Peer(peer) => Placement::Peer(peer),
+                // Not reached: with per-peer queues some peer is always eligible.
+                Pick::NoSlot | Pick::Blocked => {
+                    self.parked.push(task);
+                    Placement::Parked
+                }
+            }
+        }
+    }
+
+    /// The next waiting task that a free slot can take now, and the peer:
+    /// parked retries first, then the central queue in its order. Call it
+    /// until it says `None`, with `parked_at` starting at 0 (it is where
+    /// the walk through the parked retries stands).
+    pub fn next_waiting(
+        &mut self,
+        tasks: &Slab<Task>,
+        parked_at: &mut usize,
+    ) -> Option<(TaskId, PeerId)> {
+        while *parked_at < self.parked.len() {
+            let task = self.parked[*parked_at];
+            match self.pick_for(task, tasks) {
+                Pick::Peer(peer) => {
+                    self.parked.remove(*parked_at);
+                    return Some((task, peer));
+                }
+                Pick::NoSlot => return None,
+                Pick::Blocked => *parked_at += 1,
+            }
+        }
+        while let Some(task) = self.queue.peek() {
+            match self.pick_for(task, tasks) {
+                Pick::Peer(peer) => {
+                    self.queue.pop();
+                    return Some((task, peer));
+                }
+                Pick::NoSlot => return None,
+                Pick::Blocked => {
+                    self.queue.pop();
+                    self.parked.push(task);
+                    *parked_at += 1;
+                }
+            }
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>) -> Pick {
+        let t = &tasks[task.index()];
+        self.pick(&t.failed_peers, t.work)
     }
 
     /// Chooses a peer for a task that already failed on `failed`.
@@ -231,6 +334,13 @@ impl Coordinator {
     /// arrived or its timeout fired.
     #[inline]
     pub fn release(&mut self, peer: PeerId, success: bool) {
+        let heard = &mut self.heard[peer.index()];
+        heard.attempts += 1;
+        if success {
+            heard.successes += 1;
+        } else {
+            heard.failures += 1;
+        }
         let s = &mut self.standings[peer.index()];
         s.assigned -= 1;
         if s.assigned < s.slots {

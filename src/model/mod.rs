@@ -4,38 +4,31 @@
 //! It knows nothing of files: it takes a validated [`Config`] and reports
 //! through a [`Recorder`] and a [`Report`].
 
+mod attempt;
 pub mod config;
 mod coordinator;
 mod dist;
+mod frame;
+mod ids;
 mod peer;
 pub mod policy;
 pub mod record;
+mod renter;
+mod report;
 mod reputation;
 mod sim;
 pub mod stats;
+pub mod tally;
 
 pub use config::*;
 pub use dist::{Dist, DistError, Millis};
+pub use ids::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
 pub use record::{
     AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, Recorder, Sample, TaskRecord,
 };
 pub use reputation::Reputation;
 pub use sim::Simulation;
 pub use stats::{LatencyBucket, PeerReport, Report, Summary};
-
-/// A peer, by its position in the scenario (groups in order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PeerId(pub u32);
-
-impl PeerId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// A renter (a gamer), numbered from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RenterId(pub u32);
 
 /// Most slots one peer may have: a distribution's draws are clamped to it.
 pub const MAX_SLOTS: u32 = 1 << 16;

@@ -6,8 +6,7 @@ use std::collections::VecDeque;
 use rand_distr::{Bernoulli, Distribution};
 
 use super::config::{FailureMode, PeerGroup};
-use super::sim::AttemptKey;
-use super::{Millis, MAX_SLOTS};
+use super::{AttemptKey, Millis, MAX_SLOTS};
 use crate::engine::{SimTime, Stream};
 
 pub struct Peer {
@@ -26,9 +25,6 @@ pub struct Peer {
     pub waiting: VecDeque<AttemptKey>,
     /// Slot-time spent processing.
     pub busy: SimTime,
-    pub attempts: u64,
-    pub successes: u64,
-    pub failures: u64,
 }
 
 impl Peer {
@@ -56,9 +52,6 @@ impl Peer {
             running: 0,
             waiting: VecDeque::new(),
             busy: SimTime::ZERO,
-            attempts: 0,
-            successes: 0,
-            failures: 0,
         }
     }
 

@@ -1,17 +1,23 @@
 //! One run of the model: the entities, the closed set of events and the one
-//! `match` that gives each event its consequences.
+//! `match` that gives each event its consequences. Handlers are short: what
+//! the coordinator knows and decides lives in `coordinator.rs`, a peer as
+//! it really is in `peer.rs`, an attempt's life in `attempt.rs`, counting
+//! in `tally.rs` and the report in `report.rs`.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Exp};
 use slab::Slab;
 
-use super::config::{Arrival, Config, FailureMode};
-use super::coordinator::{Coordinator, Pick};
+use super::attempt::Attempt;
+use super::config::{Config, FailureMode};
+use super::coordinator::{Coordinator, Placement};
+use super::frame::{Frame, Task};
 use super::peer::Peer;
 use super::policy::Standing;
 use super::record::*;
-use super::stats::{Counters, LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
-use super::{InitialReputation, Millis, PeerId, RenterId, Reputation};
+use super::renter::{Arrivals, Renter};
+use super::report::{self, Ending, Latencies};
+use super::stats::Report;
+use super::tally::Tally;
+use super::{AttemptKey, FrameId, InitialReputation, Millis, PeerId, RenterId, Reputation, TaskId};
 use crate::engine::{stream, EventQueue, SimTime, Stream};
 
 /// Stream families: one stream per renter, per peer, and the coordinator's.
@@ -21,21 +27,6 @@ const COORDINATOR_STREAM: u32 = 3;
 
 /// How many events pass between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct TaskId(u32);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct FrameId(u32);
-
-/// An attempt's slot and serial: the serial tells a stale event (for an
-/// attempt whose slot was reused) from a live one. It wraps at 2^32, which
-/// would need four billion attempts within one timeout to collide.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AttemptKey {
-    slot: u32,
-    serial: u32,
-}
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -49,13 +40,6 @@ enum Event {
     AttemptTimeout(AttemptKey),
     FrameReachesRenter(FrameId),
     Sample,
-}
-
-struct Renter {
-    rng: Stream,
-    frames_made: u64,
-    /// Periodic arrivals: time of frame 0, in ns.
-    phase_ns: f64,
 }
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
@@ -86,60 +70,14 @@ impl Draws {
     }
 }
 
-/// Gaps between Poisson arrivals, in seconds.
-fn poisson_gaps(fps: f64) -> Exp<f64> {
-    Exp::new(fps).expect("fps is validated positive")
-}
-
-struct Frame {
-    renter: RenterId,
-    index: u64,
-    created: SimTime,
-    deadline: SimTime,
-    return_delay: SimTime,
-    tasks_left: u32,
-    failed: bool,
-    counted: bool,
-}
-
-struct Task {
-    frame: FrameId,
-    index: u32,
-    work: SimTime,
-    created: SimTime,
-    attempts: u32,
-    failed_peers: Vec<PeerId>,
-}
-
-struct Attempt {
-    serial: u32,
-    task: TaskId,
-    peer: PeerId,
-    number: u32,
-    work: SimTime,
-    renter: RenterId,
-    frame_index: u64,
-    task_index: u32,
-    counted: bool,
-    dispatched: SimTime,
-    reached: Option<SimTime>,
-    started: Option<SimTime>,
-    processed: Option<SimTime>,
-    resolved: Option<SimTime>,
-    outcome: AttemptOutcome,
-    timed_out: bool,
-    reply_pending: bool,
-}
-
 /// A run in progress. Build it with [`Simulation::new`], then [`run`] it.
 ///
 /// [`run`]: Simulation::run
 pub struct Simulation {
     cfg: Config,
     queue: EventQueue<Event>,
+    arrivals: Arrivals,
     renters: Vec<Renter>,
-    /// Poisson arrivals: the distribution of the gaps, built once.
-    gaps: Exp<f64>,
     draws: Draws,
     peers: Vec<Peer>,
     /// Each peer's own stream, by peer.
@@ -149,19 +87,12 @@ pub struct Simulation {
     tasks: Slab<Task>,
     attempts: Slab<Attempt>,
     next_serial: u32,
-    counters: Counters,
-    frame_latency: LatencyCounter,
-    /// Task latency by the group of the peer that completed the task (all
-    /// groups together at the end).
-    task_latency_by_group: Vec<LatencyCounter>,
-    /// Time-series state, over all frames.
+    tally: Tally,
+    latencies: Latencies,
+    /// Attempts waiting in peers' queues.
     waiting_at_peers: u64,
+    /// Attempts being processed.
     running: u64,
-    frames_delivered: u64,
-    frames_on_time: u64,
-    all_attempts: u64,
-    all_failovers: u64,
-    all_timeouts: u64,
     last_sample: Option<SimTime>,
 }
 
@@ -196,38 +127,25 @@ impl Simulation {
             standings,
             stream(cfg.seed, COORDINATOR_STREAM, 0),
         );
-        let task_latency_by_group = vec![LatencyCounter::default(); cfg.peer_groups.len()];
         let mut queue = EventQueue::new();
-        let period_ns = 1e9 / cfg.workload.fps;
-        let gaps = poisson_gaps(cfg.workload.fps);
+        let arrivals = Arrivals::new(cfg.workload.arrival, cfg.workload.fps);
         let renters = (0..cfg.workload.renters)
             .map(|r| {
-                let mut rng = stream(cfg.seed, RENTER_STREAMS, r);
-                let (phase_ns, first) = match cfg.workload.arrival {
-                    Arrival::Periodic => {
-                        let phase = rng.random::<f64>() * period_ns;
-                        (phase, SimTime::from_nanos(phase as u64))
-                    }
-                    Arrival::Poisson => (0.0, SimTime::from_secs(gaps.sample(&mut rng))),
-                };
+                let (renter, first) = arrivals.renter(stream(cfg.seed, RENTER_STREAMS, r));
                 if first < cfg.duration {
                     queue.schedule(first, Event::FrameDue(RenterId(r)));
                 }
-                Renter {
-                    rng,
-                    frames_made: 0,
-                    phase_ns,
-                }
+                renter
             })
             .collect();
         queue.schedule(SimTime::ZERO, Event::Sample);
-        let draws = Draws::new(&cfg);
         Simulation {
+            draws: Draws::new(&cfg),
+            latencies: Latencies::new(cfg.peer_groups.len()),
             cfg,
             queue,
+            arrivals,
             renters,
-            gaps,
-            draws,
             peers,
             peer_streams,
             coordinator,
@@ -235,16 +153,9 @@ impl Simulation {
             tasks: Slab::new(),
             attempts: Slab::new(),
             next_serial: 0,
-            counters: Counters::default(),
-            frame_latency: LatencyCounter::default(),
-            task_latency_by_group,
+            tally: Tally::default(),
             waiting_at_peers: 0,
             running: 0,
-            frames_delivered: 0,
-            frames_on_time: 0,
-            all_attempts: 0,
-            all_failovers: 0,
-            all_timeouts: 0,
             last_sample: None,
         }
     }
@@ -283,8 +194,8 @@ impl Simulation {
             Event::ReplyReachesCoordinator(key) => self.reply(key, rec),
             Event::AttemptTimeout(key) => self.timeout(key, rec),
             Event::FrameReachesRenter(frame) => {
-                let f = self.frames.remove(frame.0 as usize);
-                self.end_frame(f, Some(self.queue.now()), rec);
+                let f = self.frames.remove(frame.index());
+                self.end_frame(f, Some(self.now()), rec);
             }
             Event::Sample => self.sample(rec),
         }
@@ -300,25 +211,20 @@ impl Simulation {
         self.queue.now()
     }
 
+    /// A renter makes its next frame and splits it into tasks.
     fn make_frame(&mut self, r: RenterId) {
         let now = self.now();
-        let workload = &self.cfg.workload;
-        let renter = &mut self.renters[r.0 as usize];
+        let renter = &mut self.renters[r.index()];
         let deadline = self.draws.deadline.sample(&mut renter.rng);
         let return_delay = self.draws.return_delay.sample(&mut renter.rng);
         let index = renter.frames_made;
         renter.frames_made += 1;
-        let next = match workload.arrival {
-            Arrival::Periodic => SimTime::from_nanos(
-                (renter.phase_ns + (index + 1) as f64 * 1e9 / workload.fps) as u64,
-            ),
-            Arrival::Poisson => now + SimTime::from_secs(self.gaps.sample(&mut renter.rng)),
-        };
+        let next = self.arrivals.next(renter, index, now);
         if next < self.cfg.duration {
             self.queue.schedule(next, Event::FrameDue(r));
         }
         let counted = now >= self.cfg.warmup;
-        let tasks = workload.tasks_per_frame;
+        let tasks = self.cfg.workload.tasks_per_frame;
         let frame = FrameId(self.frames.insert(Frame {
             renter: r,
             index,
@@ -329,18 +235,18 @@ impl Simulation {
             failed: false,
             counted,
         }) as u32);
-        if counted {
-            self.counters.frames += 1;
-            self.counters.tasks += u64::from(tasks);
-        }
+        self.tally.count(counted, |c| {
+            c.frames += 1;
+            c.tasks += u64::from(tasks);
+        });
         for index in 0..tasks {
-            let rng = &mut self.renters[r.0 as usize].rng;
-            let work = self.draws.work.sample(rng);
+            let work = self.draws.work.sample(&mut self.renters[r.index()].rng);
             let task = TaskId(self.tasks.insert(Task {
                 frame,
                 index,
                 work,
                 created: now,
+                due: now + deadline,
                 attempts: 0,
                 failed_peers: Vec::new(),
             }) as u32);
@@ -348,34 +254,17 @@ impl Simulation {
         }
     }
 
-    /// Places a new or retried task: on a peer at once with per-peer
-    /// queues, else through the central queue.
+    /// Hands a new or retried task to the coordinator, and dispatches it if
+    /// the coordinator places it on a peer.
     fn submit(&mut self, task: TaskId) {
-        if self.coordinator.is_central() {
-            if self.coordinator.queued() == 0 {
-                // Nothing waits ahead of it: place it now, or queue it.
-                match self.pick_for(task) {
-                    Pick::Peer(peer) => return self.dispatch(task, peer),
-                    Pick::Blocked => return self.coordinator.parked.push(task),
-                    Pick::NoSlot => {}
-                }
-            }
-            let t = &self.tasks[task.0 as usize];
-            let f = &self.frames[t.frame.0 as usize];
-            self.coordinator.queue.push(task, f.created + f.deadline);
-            self.dispatch_queued();
-        } else {
-            let t = &self.tasks[task.0 as usize];
-            match self.coordinator.pick(&t.failed_peers, t.work) {
-                Pick::Peer(peer) => self.dispatch(task, peer),
-                // Not reached: with per-peer queues some peer is always eligible.
-                Pick::NoSlot | Pick::Blocked => self.coordinator.parked.push(task),
-            }
+        match self.coordinator.place(task, &self.tasks) {
+            Placement::Peer(peer) => self.dispatch(task, peer),
+            Placement::Queued => self.dispatch_waiting(),
+            Placement::Parked => {}
         }
     }
 
-    /// Central queue: hands waiting tasks to free slots, parked retries
-    /// first, until no eligible slot is left.
+    /// Central queue: hands waiting tasks to free slots.
     #[inline(always)]
     fn dispatch_queued(&mut self) {
         // Mostly nothing waits: decide that without a call.
@@ -385,53 +274,24 @@ impl Simulation {
     }
 
     fn dispatch_waiting(&mut self) {
-        let mut i = 0;
-        while i < self.coordinator.parked.len() {
-            let task = self.coordinator.parked[i];
-            match self.pick_for(task) {
-                Pick::Peer(peer) => {
-                    self.coordinator.parked.remove(i);
-                    self.dispatch(task, peer);
-                }
-                Pick::NoSlot => return,
-                Pick::Blocked => i += 1,
-            }
+        let mut parked_at = 0;
+        while let Some((task, peer)) = self.coordinator.next_waiting(&self.tasks, &mut parked_at) {
+            self.dispatch(task, peer);
         }
-        while let Some(task) = self.coordinator.queue.peek() {
-            match self.pick_for(task) {
-                Pick::Peer(peer) => {
-                    self.coordinator.queue.pop();
-                    self.dispatch(task, peer);
-                }
-                Pick::NoSlot => return,
-                Pick::Blocked => {
-                    self.coordinator.queue.pop();
-                    self.coordinator.parked.push(task);
-                }
-            }
-        }
-    }
-
-    fn pick_for(&mut self, task: TaskId) -> Pick {
-        let t = &self.tasks[task.0 as usize];
-        self.coordinator.pick(&t.failed_peers, t.work)
     }
 
     /// Sends an attempt of `task` to `peer` and arms its timeout.
     #[inline(always)]
     fn dispatch(&mut self, task: TaskId, peer: PeerId) {
         let now = self.now();
-        let t = &mut self.tasks[task.0 as usize];
+        let t = &mut self.tasks[task.index()];
         t.attempts += 1;
-        self.all_attempts += 1;
-        self.all_failovers += u64::from(t.attempts > 1);
-        let f = &self.frames[t.frame.0 as usize];
-        if f.counted {
-            self.counters.attempts += 1;
-            if t.attempts > 1 {
-                self.counters.failovers += 1;
-            }
-        }
+        let retry = t.attempts > 1;
+        let f = &self.frames[t.frame.index()];
+        self.tally.count(f.counted, |c| {
+            c.attempts += 1;
+            c.failovers += u64::from(retry);
+        });
         let serial = self.next_serial;
         self.next_serial = self.next_serial.wrapping_add(1);
         let slot = self.attempts.insert(Attempt {
@@ -480,14 +340,16 @@ impl Simulation {
     /// The live attempt behind `key`, if the key is not stale.
     fn attempt(&mut self, key: AttemptKey) -> Option<&mut Attempt> {
         self.attempts
-            .get_mut(key.slot as usize)
+            .get_mut(key.index())
             .filter(|a| a.serial == key.serial)
     }
 
+    /// An attempt reaches its peer: it takes a free slot or waits in the
+    /// peer's queue.
     #[inline(always)]
     fn reach_peer(&mut self, key: AttemptKey) {
         let now = self.now();
-        let a = &mut self.attempts[key.slot as usize];
+        let a = &mut self.attempts[key.index()];
         a.reached = Some(now);
         let p = &mut self.peers[a.peer.index()];
         if p.running < p.slots {
@@ -502,7 +364,7 @@ impl Simulation {
 
     fn start(&mut self, key: AttemptKey) {
         let now = self.now();
-        let a = &mut self.attempts[key.slot as usize];
+        let a = &mut self.attempts[key.index()];
         let done = begin_processing(a, &mut self.peers[a.peer.index()], now);
         self.running += 1;
         self.queue.schedule(done, Event::AttemptProcessed(key));
@@ -512,7 +374,7 @@ impl Simulation {
     /// attempt from its queue and replies (unless it fails silently).
     fn processed<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        let a = &mut self.attempts[key.slot as usize];
+        let a = &mut self.attempts[key.index()];
         a.processed = Some(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
@@ -528,7 +390,6 @@ impl Simulation {
         let reply_delay = (a.outcome != AttemptOutcome::Silent)
             .then(|| p.message_delay(&self.draws.jitter[p.group], rng));
         a.reply_pending = reply_delay.is_some();
-        let settled = a.resolved.is_some() && !a.reply_pending;
         // The peer takes its next attempt before its reply can bring it more.
         if let Some(next) = p.waiting.pop_front() {
             self.waiting_at_peers -= 1;
@@ -539,24 +400,22 @@ impl Simulation {
             Some(delay) => self
                 .queue
                 .schedule(now + delay, Event::ReplyReachesCoordinator(key)),
-            None if settled => self.retire(key, rec),
-            None => {}
+            None => self.retire_if_settled(key, rec),
         }
     }
 
+    /// A reply reaches the coordinator; a late one (after the timeout) is
+    /// ignored.
     fn reply<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        let a = &mut self.attempts[key.slot as usize];
+        let a = &mut self.attempts[key.index()];
         a.reply_pending = false;
-        if a.resolved.is_some() {
-            // Late: the timeout already counted it as failed.
-            self.retire(key, rec);
-            return;
+        if a.resolved.is_none() {
+            a.resolved = Some(now);
+            let success = a.outcome == AttemptOutcome::Success;
+            self.resolve(key, success, rec);
         }
-        a.resolved = Some(now);
-        let success = a.outcome == AttemptOutcome::Success;
-        self.resolve(key, success, rec);
-        self.retire(key, rec);
+        self.retire_if_settled(key, rec);
     }
 
     fn timeout<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
@@ -567,32 +426,23 @@ impl Simulation {
         }
         a.resolved = Some(now);
         a.timed_out = true;
-        let (counted, settled) = (a.counted, a.processed.is_some() && !a.reply_pending);
-        self.all_timeouts += 1;
-        if counted {
-            self.counters.timeouts += 1;
-        }
+        let counted = a.counted;
+        self.tally.count(counted, |c| c.timeouts += 1);
         self.resolve(key, false, rec);
-        if settled {
-            self.retire(key, rec);
-        }
+        self.retire_if_settled(key, rec);
     }
 
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
     fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
-        let a = &self.attempts[key.slot as usize];
+        let a = &self.attempts[key.index()];
         let (task, peer) = (a.task, a.peer);
         self.coordinator.release(peer, success);
-        let p = &mut self.peers[peer.index()];
-        p.attempts += 1;
         if success {
-            p.successes += 1;
-            let group = p.group;
+            let group = self.peers[peer.index()].group;
             self.end_task(task, Some(group), rec);
         } else {
-            p.failures += 1;
-            let t = &mut self.tasks[task.0 as usize];
+            let t = &mut self.tasks[task.index()];
             t.failed_peers.push(peer);
             if t.attempts < self.cfg.coordinator.max_attempts {
                 let backoff = self.draws.backoff.sample(&mut self.coordinator.rng);
@@ -615,16 +465,15 @@ impl Simulation {
     #[inline(always)]
     fn end_task<R: Recorder>(&mut self, task: TaskId, completed_by: Option<usize>, rec: &mut R) {
         let now = self.now();
-        let t = self.tasks.remove(task.0 as usize);
-        let f = &mut self.frames[t.frame.0 as usize];
+        let t = self.tasks.remove(task.index());
+        let f = &mut self.frames[t.frame.index()];
         let completed = completed_by.is_some();
-        if f.counted {
-            if let Some(group) = completed_by {
-                self.counters.tasks_completed += 1;
-                self.task_latency_by_group[group].record(now - t.created);
-            } else {
-                self.counters.tasks_failed += 1;
-            }
+        self.tally.count(f.counted, |c| {
+            c.tasks_completed += u64::from(completed);
+            c.tasks_failed += u64::from(!completed);
+        });
+        if let (Some(group), true) = (completed_by, f.counted) {
+            self.latencies.task_by_group[group].record(now - t.created);
         }
         if rec.keeps_tasks() {
             rec.task(&task_record(&t, f, now, completed));
@@ -633,10 +482,10 @@ impl Simulation {
         f.tasks_left -= 1;
         if f.tasks_left == 0 {
             if f.failed {
-                let f = self.frames.remove(t.frame.0 as usize);
+                let f = self.frames.remove(t.frame.index());
                 self.end_frame(f, None, rec);
             } else if f.return_delay == SimTime::ZERO {
-                let f = self.frames.remove(t.frame.0 as usize);
+                let f = self.frames.remove(t.frame.index());
                 self.end_frame(f, Some(now), rec);
             } else {
                 let at = now + f.return_delay;
@@ -645,6 +494,7 @@ impl Simulation {
         }
     }
 
+    /// A frame ends: delivered at `delivered`, or failed.
     #[inline(always)]
     fn end_frame<R: Recorder>(&mut self, f: Frame, delivered: Option<SimTime>, rec: &mut R) {
         let status = match delivered {
@@ -652,19 +502,13 @@ impl Simulation {
             Some(at) if at - f.created <= f.deadline => FrameStatus::OnTime,
             Some(_) => FrameStatus::Late,
         };
-        if delivered.is_some() {
-            self.frames_delivered += 1;
-            self.frames_on_time += u64::from(status == FrameStatus::OnTime);
-        }
-        if f.counted {
-            match status {
-                FrameStatus::OnTime => self.counters.frames_on_time += 1,
-                FrameStatus::Late => self.counters.frames_late += 1,
-                FrameStatus::Failed => self.counters.frames_failed += 1,
-            }
-            if let Some(at) = delivered {
-                self.frame_latency.record(at - f.created);
-            }
+        self.tally.count(f.counted, |c| match status {
+            FrameStatus::OnTime => c.frames_on_time += 1,
+            FrameStatus::Late => c.frames_late += 1,
+            FrameStatus::Failed => c.frames_failed += 1,
+        });
+        if let (Some(at), true) = (delivered, f.counted) {
+            self.latencies.frame.record(at - f.created);
         }
         if !rec.keeps_frames() {
             return;
@@ -680,11 +524,13 @@ impl Simulation {
         });
     }
 
-    /// Forgets an attempt that nothing will refer to again.
-    fn retire<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
-        let a = self.attempts.remove(key.slot as usize);
-        if rec.keeps_attempts() {
-            rec.attempt(&attempt_record(&a));
+    /// Forgets an attempt that nothing will refer to again, if that is so.
+    fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+        if self.attempts[key.index()].settled() {
+            let a = self.attempts.remove(key.index());
+            if rec.keeps_attempts() {
+                rec.attempt(&a.record());
+            }
         }
     }
 
@@ -699,17 +545,18 @@ impl Simulation {
     fn record_sample<R: Recorder>(&mut self, rec: &mut R) {
         let now = self.now();
         self.last_sample = Some(now);
+        let all = &self.tally.all;
         rec.sample(&Sample {
             t: now,
             queued: self.coordinator.queued() as u64 + self.waiting_at_peers,
             in_flight: self.coordinator.in_flight,
             busy_slots: self.running,
             online_peers: self.peers.len() as u64,
-            frames_delivered: self.frames_delivered,
-            frames_on_time: self.frames_on_time,
-            attempts: self.all_attempts,
-            failovers: self.all_failovers,
-            timeouts: self.all_timeouts,
+            frames_delivered: all.frames_on_time + all.frames_late,
+            frames_on_time: all.frames_on_time,
+            attempts: all.attempts,
+            failovers: all.failovers,
+            timeouts: all.timeouts,
         });
     }
 
@@ -721,15 +568,13 @@ impl Simulation {
                 self.peers[a.peer.index()].busy += now - started;
             }
             if rec.keeps_attempts() {
-                rec.attempt(&attempt_record(a));
+                rec.attempt(&a.record());
             }
         }
         for t in self.tasks.drain() {
-            let f = &mut self.frames[t.frame.0 as usize];
+            let f = &mut self.frames[t.frame.index()];
             f.failed = true;
-            if f.counted {
-                self.counters.tasks_failed += 1;
-            }
+            self.tally.count(f.counted, |c| c.tasks_failed += 1);
             if rec.keeps_tasks() {
                 rec.task(&task_record(&t, f, now, false));
             }
@@ -742,108 +587,15 @@ impl Simulation {
         if self.last_sample != Some(now) {
             self.record_sample(rec);
         }
-        self.report()
-    }
-
-    fn report(&self) -> Report {
-        let sim_ns = self.now().as_nanos() as f64;
-        let slots: u64 = self.peers.iter().map(|p| u64::from(p.slots)).sum();
-        let busy_ns: u64 = self.peers.iter().map(|p| p.busy.as_nanos()).sum();
-        let share = |busy: f64, slots: f64| {
-            if sim_ns > 0.0 {
-                busy / (slots * sim_ns)
-            } else {
-                0.0
-            }
-        };
-        let c = &self.counters;
-        let mut tl = LatencyCounter::default();
-        for group in &self.task_latency_by_group {
-            tl.merge(group);
-        }
-        let tl = tl.stats();
-        let fl = self.frame_latency.stats();
-        let summary = Summary {
-            scenario: self.cfg.name.clone(),
-            seed: self.cfg.seed,
-            frames: c.frames,
-            frames_on_time: c.frames_on_time,
-            frames_late: c.frames_late,
-            frames_failed: c.frames_failed,
-            deadline_hit_rate: (c.frames > 0).then(|| c.frames_on_time as f64 / c.frames as f64),
-            frame_latency_mean_ms: fl.mean_ms(),
-            frame_latency_p50_ms: fl.quantile_ms(0.50),
-            frame_latency_p95_ms: fl.quantile_ms(0.95),
-            frame_latency_p99_ms: fl.quantile_ms(0.99),
-            frame_latency_max_ms: fl.max_ms(),
-            tasks: c.tasks,
-            tasks_completed: c.tasks_completed,
-            tasks_failed: c.tasks_failed,
-            task_latency_mean_ms: tl.mean_ms(),
-            task_latency_p50_ms: tl.quantile_ms(0.50),
-            task_latency_p95_ms: tl.quantile_ms(0.95),
-            task_latency_p99_ms: tl.quantile_ms(0.99),
-            attempts: c.attempts,
-            failovers: c.failovers,
-            timeouts: c.timeouts,
-            utilization: share(busy_ns as f64, slots as f64),
-            sim_time_s: self.now().as_secs(),
+        report::build(&Ending {
+            cfg: &self.cfg,
+            end: now,
             events: self.queue.popped(),
-            renters: self.cfg.workload.renters,
-            peers: self.peers.len() as u64,
-            slots,
-            task_latency_max_ms: tl.max_ms(),
-            deadline_mean_ms: self.cfg.workload.deadline_ms.mean(),
-            deadline_constant: self.cfg.workload.deadline_ms.is_constant(),
-            warmup_s: self.cfg.warmup.as_secs(),
-            duration_s: self.cfg.duration.as_secs(),
-        };
-        let peers = self
-            .peers
-            .iter()
-            .zip(&self.coordinator.standings)
-            .enumerate()
-            .map(|(i, (p, s))| PeerReport {
-                peer: i as u32,
-                group: self.cfg.peer_groups[p.group].name.clone(),
-                slots: p.slots,
-                speed: p.speed,
-                latency_ms: p.latency.as_ms(),
-                reliability: p.reliability,
-                attempts: p.attempts,
-                successes: p.successes,
-                failures: p.failures,
-                busy_ms: p.busy.as_ms(),
-                utilization: share(p.busy.as_nanos() as f64, f64::from(p.slots)),
-                reputation: s.reputation.value(),
-            })
-            .collect();
-        let bucket = |series, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
-            series,
-            group: group.to_string(),
-            lower_ms,
-            upper_ms,
-            count,
-        };
-        let mut latency: Vec<LatencyBucket> = fl
-            .buckets()
-            .into_iter()
-            .map(|b| bucket("frame", "", b))
-            .collect();
-        for (counter, group) in self.task_latency_by_group.iter().zip(&self.cfg.peer_groups) {
-            latency.extend(
-                counter
-                    .stats()
-                    .buckets()
-                    .into_iter()
-                    .map(|b| bucket("task", &group.name, b)),
-            );
-        }
-        Report {
-            summary,
-            peers,
-            latency,
-        }
+            peers: &self.peers,
+            coordinator: &self.coordinator,
+            counted: &self.tally.counted,
+            latencies: &self.latencies,
+        })
     }
 }
 
@@ -865,23 +617,5 @@ fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskReco
         completed,
         attempts: t.attempts,
         counted: f.counted,
-    }
-}
-
-fn attempt_record(a: &Attempt) -> AttemptRecord {
-    AttemptRecord {
-        renter: a.renter.0,
-        frame: a.frame_index,
-        task: a.task_index,
-        attempt: a.number,
-        peer: a.peer,
-        dispatched: a.dispatched,
-        reached: a.reached,
-        started: a.started,
-        processed: a.processed,
-        resolved: a.resolved,
-        outcome: a.outcome,
-        timed_out: a.timed_out,
-        counted: a.counted,
     }
 }

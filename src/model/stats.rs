@@ -182,21 +182,6 @@ fn hdr_lowest(index: usize) -> u64 {
     }
 }
 
-/// The counts of MODEL.md section 5, over counted frames and their tasks.
-#[derive(Clone, Debug, Default)]
-pub struct Counters {
-    pub frames: u64,
-    pub frames_on_time: u64,
-    pub frames_late: u64,
-    pub frames_failed: u64,
-    pub tasks: u64,
-    pub tasks_completed: u64,
-    pub tasks_failed: u64,
-    pub attempts: u64,
-    pub failovers: u64,
-    pub timeouts: u64,
-}
-
 /// One row of `summary.csv`; field order is column order.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Summary {

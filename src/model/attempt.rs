@@ -1,0 +1,56 @@
+//! One attempt at a task on one peer, from dispatch to the moment nothing
+//! will refer to it again: the coordinator has its outcome (reply or
+//! timeout) and the peer is done with it (processed, no reply on the way).
+
+use super::record::{AttemptOutcome, AttemptRecord};
+use super::{PeerId, RenterId, TaskId};
+use crate::engine::SimTime;
+
+pub struct Attempt {
+    /// Tells this attempt from a later one in the same slab slot.
+    pub serial: u32,
+    pub task: TaskId,
+    pub peer: PeerId,
+    /// 1 for the task's first attempt.
+    pub number: u32,
+    pub work: SimTime,
+    pub renter: RenterId,
+    pub frame_index: u64,
+    pub task_index: u32,
+    pub counted: bool,
+    pub dispatched: SimTime,
+    pub reached: Option<SimTime>,
+    pub started: Option<SimTime>,
+    pub processed: Option<SimTime>,
+    /// When the coordinator learnt the outcome: reply or timeout.
+    pub resolved: Option<SimTime>,
+    pub outcome: AttemptOutcome,
+    pub timed_out: bool,
+    /// A reply is travelling to the coordinator.
+    pub reply_pending: bool,
+}
+
+impl Attempt {
+    /// Nothing will happen to it any more: the one place that decides it.
+    pub fn settled(&self) -> bool {
+        self.resolved.is_some() && self.processed.is_some() && !self.reply_pending
+    }
+
+    pub fn record(&self) -> AttemptRecord {
+        AttemptRecord {
+            renter: self.renter.0,
+            frame: self.frame_index,
+            task: self.task_index,
+            attempt: self.number,
+            peer: self.peer,
+            dispatched: self.dispatched,
+            reached: self.reached,
+            started: self.started,
+            processed: self.processed,
+            resolved: self.resolved,
+            outcome: self.outcome,
+            timed_out: self.timed_out,
+            counted: self.counted,
+        }
+    }
+}

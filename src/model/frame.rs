@@ -1,0 +1,35 @@
+//! A renter's work in progress: frames, and the tasks they are split into.
+
+use super::{FrameId, PeerId, RenterId};
+use crate::engine::SimTime;
+
+pub struct Frame {
+    pub renter: RenterId,
+    /// The renter's frame number, from 0.
+    pub index: u64,
+    pub created: SimTime,
+    /// Relative to `created`.
+    pub deadline: SimTime,
+    /// Coordinator to renter, once the frame is assembled.
+    pub return_delay: SimTime,
+    pub tasks_left: u32,
+    /// Some task failed for good.
+    pub failed: bool,
+    /// Created in `[warmup, duration)`, so part of the statistics.
+    pub counted: bool,
+}
+
+pub struct Task {
+    pub frame: FrameId,
+    /// The task's number within its frame.
+    pub index: u32,
+    /// Processing time on a peer of speed 1.
+    pub work: SimTime,
+    pub created: SimTime,
+    /// Its frame's deadline, as an instant: the key of an EDF queue.
+    pub due: SimTime,
+    /// Attempts dispatched so far.
+    pub attempts: u32,
+    /// Peers whose attempt at it failed, in order.
+    pub failed_peers: Vec<PeerId>,
+}

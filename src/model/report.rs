@@ -1,0 +1,140 @@
+//! The report of a finished run: summary.csv's row, peers.csv's rows and
+//! the latency histograms, built once from the state the run ended in.
+
+use super::config::Config;
+use super::coordinator::Coordinator;
+use super::peer::Peer;
+use super::stats::{LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
+use super::tally::Counters;
+use crate::engine::SimTime;
+
+/// Latencies of counted frames and of their completed tasks.
+#[derive(Clone, Debug)]
+pub struct Latencies {
+    pub frame: LatencyCounter,
+    /// By the group of the peer that completed the task.
+    pub task_by_group: Vec<LatencyCounter>,
+}
+
+impl Latencies {
+    pub fn new(groups: usize) -> Latencies {
+        Latencies {
+            frame: LatencyCounter::default(),
+            task_by_group: vec![LatencyCounter::default(); groups],
+        }
+    }
+}
+
+/// What a run ended with.
+pub struct Ending<'a> {
+    pub cfg: &'a Config,
+    pub end: SimTime,
+    pub events: u64,
+    pub peers: &'a [Peer],
+    pub coordinator: &'a Coordinator,
+    pub counted: &'a Counters,
+    pub latencies: &'a Latencies,
+}
+
+pub fn build(run: &Ending) -> Report {
+    let cfg = run.cfg;
+    let sim_ns = run.end.as_nanos() as f64;
+    let slots: u64 = run.peers.iter().map(|p| u64::from(p.slots)).sum();
+    let busy_ns: u64 = run.peers.iter().map(|p| p.busy.as_nanos()).sum();
+    let share = |busy: f64, slots: f64| {
+        if sim_ns > 0.0 {
+            busy / (slots * sim_ns)
+        } else {
+            0.0
+        }
+    };
+    let c = run.counted;
+    let mut tl = LatencyCounter::default();
+    for group in &run.latencies.task_by_group {
+        tl.merge(group);
+    }
+    let tl = tl.stats();
+    let fl = run.latencies.frame.stats();
+    let summary = Summary {
+        scenario: cfg.name.clone(),
+        seed: cfg.seed,
+        frames: c.frames,
+        frames_on_time: c.frames_on_time,
+        frames_late: c.frames_late,
+        frames_failed: c.frames_failed,
+        deadline_hit_rate: (c.frames > 0).then(|| c.frames_on_time as f64 / c.frames as f64),
+        frame_latency_mean_ms: fl.mean_ms(),
+        frame_latency_p50_ms: fl.quantile_ms(0.50),
+        frame_latency_p95_ms: fl.quantile_ms(0.95),
+        frame_latency_p99_ms: fl.quantile_ms(0.99),
+        frame_latency_max_ms: fl.max_ms(),
+        tasks: c.tasks,
+        tasks_completed: c.tasks_completed,
+        tasks_failed: c.tasks_failed,
+        task_latency_mean_ms: tl.mean_ms(),
+        task_latency_p50_ms: tl.quantile_ms(0.50),
+        task_latency_p95_ms: tl.quantile_ms(0.95),
+        task_latency_p99_ms: tl.quantile_ms(0.99),
+        attempts: c.attempts,
+        failovers: c.failovers,
+        timeouts: c.timeouts,
+        utilization: share(busy_ns as f64, slots as f64),
+        sim_time_s: run.end.as_secs(),
+        events: run.events,
+        renters: cfg.workload.renters,
+        peers: run.peers.len() as u64,
+        slots,
+        task_latency_max_ms: tl.max_ms(),
+        deadline_mean_ms: cfg.workload.deadline_ms.mean(),
+        deadline_constant: cfg.workload.deadline_ms.is_constant(),
+        warmup_s: cfg.warmup.as_secs(),
+        duration_s: cfg.duration.as_secs(),
+    };
+    let view = run.coordinator;
+    let peers = run
+        .peers
+        .iter()
+        .zip(view.standings.iter().zip(&view.heard))
+        .enumerate()
+        .map(|(i, (p, (s, heard)))| PeerReport {
+            peer: i as u32,
+            group: cfg.peer_groups[p.group].name.clone(),
+            slots: p.slots,
+            speed: p.speed,
+            latency_ms: p.latency.as_ms(),
+            reliability: p.reliability,
+            attempts: heard.attempts,
+            successes: heard.successes,
+            failures: heard.failures,
+            busy_ms: p.busy.as_ms(),
+            utilization: share(p.busy.as_nanos() as f64, f64::from(p.slots)),
+            reputation: s.reputation.value(),
+        })
+        .collect();
+    let bucket = |series, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
+        series,
+        group: group.to_string(),
+        lower_ms,
+        upper_ms,
+        count,
+    };
+    let mut latency: Vec<LatencyBucket> = fl
+        .buckets()
+        .into_iter()
+        .map(|b| bucket("frame", "", b))
+        .collect();
+    for (counter, group) in run.latencies.task_by_group.iter().zip(&cfg.peer_groups) {
+        latency.extend(
+            counter
+                .stats()
+                .buckets()
+                .into_iter()
+                .map(|b| bucket("task", &group.name, b)),
+        );
+    }
+    Report {
+        summary,
+        peers,
+        latency,
+    }
+}

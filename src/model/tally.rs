@@ -1,0 +1,49 @@
+//! Counting what happens: every count is kept twice, over all frames (for
+//! the time series) and over counted frames only (for the summary), by one
+//! call that cannot forget either.
+
+/// The counts of the summary (MODEL.md section 5).
+#[derive(Clone, Debug, Default)]
+pub struct Counters {
+    pub frames: u64,
+    pub frames_on_time: u64,
+    pub frames_late: u64,
+    pub frames_failed: u64,
+    pub tasks: u64,
+    pub tasks_completed: u64,
+    pub tasks_failed: u64,
+    pub attempts: u64,
+    /// Retries dispatched.
+    pub failovers: u64,
+    /// Attempts whose timeout fired before their reply.
+    pub timeouts: u64,
+}
+
+/// Counters over all frames and over counted frames.
+///
+/// ```
+/// use p2c2g::model::tally::Tally;
+/// let mut t = Tally::default();
+/// t.count(false, |c| c.attempts += 1);
+/// t.count(true, |c| c.attempts += 1);
+/// assert_eq!((t.all.attempts, t.counted.attempts), (2, 1));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// Frames created in `[warmup, duration)` and their tasks.
+    pub counted: Counters,
+    /// Every frame, warmup included.
+    pub all: Counters,
+}
+
+impl Tally {
+    /// Applies `add` to the counts of all frames, and to the counted ones
+    /// if the thing counted belongs to a counted frame.
+    #[inline(always)]
+    pub fn count(&mut self, counted: bool, add: impl Fn(&mut Counters)) {
+        add(&mut self.all);
+        if counted {
+            add(&mut self.counted);
+        }
+    }
+}
