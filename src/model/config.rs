@@ -158,4 +158,10 @@ impl Config {
     pub fn horizon(&self) -> SimTime {
         self.duration + self.drain
     }
+
+    /// The window `[warmup, duration)` whose frames are counted, and over
+    /// which utilisation is measured.
+    pub fn counted(&self) -> (SimTime, SimTime) {
+        (self.warmup, self.duration)
+    }
 }

@@ -104,8 +104,6 @@ pub struct Coordinator {
     queue: TaskQueue,
     /// Retries that only failed peers could take when their turn came.
     parked: Vec<TaskId>,
-    /// Attempts dispatched and not yet resolved (sum of `assigned`).
-    pub in_flight: u64,
     mode: QueueMode,
     selector: Selector,
     reputation: ReputationModel,
@@ -146,7 +144,6 @@ impl Coordinator {
             rng,
             queue: TaskQueue::new(cfg.discipline),
             parked: Vec::new(),
-            in_flight: 0,
             mode: cfg.queue,
             selector: Selector::new(cfg.policy, cfg.d, cfg.score),
             reputation: reputation.model,
@@ -309,15 +306,15 @@ impl Coordinator {
         )
     }
 
-    /// An attempt was dispatched to `peer`.
-    #[inline]
-    pub fn assign(&mut self, peer: PeerId) {
+    /// An attempt of `work` (at speed 1) was dispatched to `peer`.
+    #[inline(always)]
+    pub fn assign(&mut self, peer: PeerId, work: SimTime) {
         let s = &mut self.standings[peer.index()];
         if s.assigned < s.slots {
             self.free_slots -= 1;
         }
         s.assigned += 1;
-        self.in_flight += 1;
+        s.backlog += work;
         if s.assigned == s.slots {
             // No longer free: swap it out of the free set.
             let at = self.free_at[peer.index()] as usize;
@@ -330,10 +327,10 @@ impl Coordinator {
         }
     }
 
-    /// An attempt on `peer` ended, as the coordinator sees it: its reply
-    /// arrived or its timeout fired.
-    #[inline]
-    pub fn release(&mut self, peer: PeerId, success: bool) {
+    /// An attempt of `work` on `peer` ended, as the coordinator sees it:
+    /// its reply arrived or its timeout fired.
+    #[inline(always)]
+    pub fn release(&mut self, peer: PeerId, work: SimTime, success: bool) {
         let heard = &mut self.heard[peer.index()];
         heard.attempts += 1;
         if success {
@@ -343,6 +340,7 @@ impl Coordinator {
         }
         let s = &mut self.standings[peer.index()];
         s.assigned -= 1;
+        s.backlog = s.backlog - work;
         if s.assigned < s.slots {
             self.free_slots += 1;
         }
@@ -350,7 +348,6 @@ impl Coordinator {
             self.free_at[peer.index()] = self.free.len() as u32;
             self.free.push(peer);
         }
-        self.in_flight -= 1;
         let s = &mut self.standings[peer.index()];
         let was_excluded = s.reputation.value() < self.exclude_below;
         s.reputation.update(self.reputation, success);
@@ -471,6 +468,7 @@ mod tests {
                     speed: 1.0,
                     latency_ms,
                     assigned: 0,
+                    backlog: SimTime::ZERO,
                     reputation: Reputation::new(rep),
                 })
                 .collect();
@@ -489,15 +487,19 @@ mod tests {
                     Op::Assign(p) => {
                         let s = &c.standings[p];
                         if !central || s.assigned < s.slots {
-                            c.assign(PeerId(p as u32));
+                            c.assign(PeerId(p as u32), SimTime::from_ms(5.0));
                         }
                     }
                     Op::Release(p, success) => {
                         if c.standings[p].assigned > 0 {
-                            c.release(PeerId(p as u32), success);
+                            c.release(PeerId(p as u32), SimTime::from_ms(5.0), success);
                         }
                     }
                 }
+            }
+            for s in &c.standings {
+                // Every attempt here is of 5 ms: the backlog is what is in flight.
+                prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(s.assigned)));
             }
             let mut failed: Vec<PeerId> = failed.iter().map(|&p| PeerId((p % n) as u32)).collect();
             failed.sort();

@@ -19,6 +19,7 @@ mod reputation;
 mod sim;
 pub mod stats;
 pub mod tally;
+mod timeseries;
 
 pub use config::*;
 pub use dist::{Dist, DistError, Millis};

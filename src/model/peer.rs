@@ -23,8 +23,10 @@ pub struct Peer {
     pub running: u32,
     /// Attempts that arrived while every slot was busy.
     pub waiting: VecDeque<AttemptKey>,
-    /// Slot-time spent processing.
+    /// Slot-time spent processing, over the whole run.
     pub busy: SimTime,
+    /// Of which inside the counted window.
+    pub busy_counted: SimTime,
 }
 
 impl Peer {
@@ -52,6 +54,7 @@ impl Peer {
             running: 0,
             waiting: VecDeque::new(),
             busy: SimTime::ZERO,
+            busy_counted: SimTime::ZERO,
         }
     }
 
@@ -63,6 +66,16 @@ impl Peer {
     /// Latency plus a fresh jitter sample: one message, one direction.
     pub fn message_delay(&self, jitter: &Millis, rng: &mut Stream) -> SimTime {
         self.latency + jitter.sample(rng)
+    }
+
+    /// A slot was busy from `start` to `end`; `window` is the counted one.
+    #[inline(always)]
+    pub fn add_busy(&mut self, start: SimTime, end: SimTime, window: (SimTime, SimTime)) {
+        self.busy += end - start;
+        let (from, to) = (start.max(window.0), end.min(window.1));
+        if from < to {
+            self.busy_counted += to - from;
+        }
     }
 
     pub fn processing_time(&self, work: SimTime) -> SimTime {

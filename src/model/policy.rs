@@ -19,6 +19,8 @@ pub struct Standing {
     /// Attempts dispatched whose reply has not arrived and whose timeout
     /// has not fired.
     pub assigned: u32,
+    /// Their work at speed 1.
+    pub backlog: SimTime,
     pub reputation: Reputation,
 }
 
@@ -165,12 +167,10 @@ impl Selector {
     }
 }
 
-/// Round trip plus this task's processing, once per round of `slots`
-/// attempts already assigned ahead of it (their work taken as like this
-/// task's, the only work the coordinator knows).
+/// Round trip, the backlog the coordinator has sent the peer shared over
+/// its slots, then this task's processing.
 pub fn estimated_finish_ms(s: &Standing, work_ms: f64) -> f64 {
-    let rounds = f64::from(s.assigned / s.slots + 1);
-    2.0 * s.latency_ms + rounds * work_ms / s.speed
+    2.0 * s.latency_ms + s.backlog.as_ms() / (f64::from(s.slots) * s.speed) + work_ms / s.speed
 }
 
 /// The peer with the lowest key; ties broken uniformly at random
@@ -212,6 +212,7 @@ mod tests {
             speed: 1.0,
             latency_ms,
             assigned,
+            backlog: SimTime::from_ms(8.0 * f64::from(assigned)),
             reputation: Reputation::new(rep),
         }
     }
@@ -333,12 +334,17 @@ mod tests {
     }
 
     #[test]
-    fn earliest_finish_weighs_queue_and_speed() {
-        let mut fast_busy = standing(1, 2, 5.0, 0.5);
+    fn earliest_finish_weighs_backlog_and_speed() {
+        // Two attempts of 8 ms ahead, on two slots at speed 4.
+        let mut fast_busy = standing(2, 2, 5.0, 0.5);
         fast_busy.speed = 4.0;
         let slow_idle = standing(1, 0, 5.0, 0.5);
-        // 10 + 3 * 8 / 4 = 16 vs 10 + 8 = 18
-        assert_eq!(estimated_finish_ms(&fast_busy, 8.0), 16.0);
+        // 10 + 16 / (2 * 4) + 8 / 4 = 14 vs 10 + 0 + 8 = 18
+        assert_eq!(estimated_finish_ms(&fast_busy, 8.0), 14.0);
+        let mut slow_busy = standing(1, 1, 5.0, 0.5);
+        slow_busy.backlog = SimTime::from_ms(3.0);
+        // 10 + 3 + 8
+        assert_eq!(estimated_finish_ms(&slow_busy, 8.0), 21.0);
         let mut s = Selector::new(Policy::EarliestFinish, 2, W);
         let mut rng = stream(1, 0, 0);
         assert_eq!(

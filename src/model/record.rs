@@ -88,24 +88,34 @@ pub struct AttemptRecord {
     pub counted: bool,
 }
 
-/// The system state at one instant of the time series.
+/// One interval `(t - length, t]` of the time series: levels as time
+/// averages over the interval, flows as counts within it (all frames,
+/// warmup included).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
+    /// The end of the interval.
     pub t: SimTime,
-    /// Tasks waiting at the coordinator or in a peer's queue.
-    pub queued: u64,
-    /// Attempts dispatched whose reply has not arrived nor timed out.
-    pub in_flight: u64,
-    pub busy_slots: u64,
-    pub online_peers: u64,
-    /// Frames delivered so far (all frames, warmup included).
+    /// Its length: `sample_ms`, or less for the last one.
+    pub length: SimTime,
+    /// Tasks in the central queue or parked at the coordinator.
+    pub waiting_coordinator: f64,
+    /// Attempts queued at peers.
+    pub waiting_peers: f64,
+    /// Attempts being processed, wasted ones included.
+    pub running: f64,
+    /// Attempts dispatched and not yet resolved: the sum of `assigned`.
+    pub in_flight: f64,
+    /// Tasks waiting out a backoff before a retry.
+    pub backoff: f64,
+    pub online_peers: f64,
+    pub frames_created: u64,
     pub frames_delivered: u64,
     pub frames_on_time: u64,
-    /// Attempts dispatched so far (all frames).
+    /// Attempts dispatched.
     pub attempts: u64,
     /// Of which retries.
     pub failovers: u64,
-    /// Attempts whose timeout fired before their reply, so far.
+    /// Attempts whose timeout fired before their reply.
     pub timeouts: u64,
 }
 

@@ -38,16 +38,12 @@ pub struct Ending<'a> {
 
 pub fn build(run: &Ending) -> Report {
     let cfg = run.cfg;
-    let sim_ns = run.end.as_nanos() as f64;
+    let (from, to) = cfg.counted();
+    // Utilisation is measured over the counted window, which is never empty.
+    let window_ns = (to - from).as_nanos() as f64;
     let slots: u64 = run.peers.iter().map(|p| u64::from(p.slots)).sum();
-    let busy_ns: u64 = run.peers.iter().map(|p| p.busy.as_nanos()).sum();
-    let share = |busy: f64, slots: f64| {
-        if sim_ns > 0.0 {
-            busy / (slots * sim_ns)
-        } else {
-            0.0
-        }
-    };
+    let busy_ns: u64 = run.peers.iter().map(|p| p.busy_counted.as_nanos()).sum();
+    let share = |busy: f64, slots: f64| busy / (slots * window_ns);
     let c = run.counted;
     let mut tl = LatencyCounter::default();
     for group in &run.latencies.task_by_group {
@@ -107,7 +103,7 @@ pub fn build(run: &Ending) -> Report {
             successes: heard.successes,
             failures: heard.failures,
             busy_ms: p.busy.as_ms(),
-            utilization: share(p.busy.as_nanos() as f64, f64::from(p.slots)),
+            utilization: share(p.busy_counted.as_nanos() as f64, f64::from(p.slots)),
             reputation: s.reputation.value(),
         })
         .collect();

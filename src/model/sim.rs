@@ -17,6 +17,7 @@ use super::renter::{Arrivals, Renter};
 use super::report::{self, Ending, Latencies};
 use super::stats::Report;
 use super::tally::Tally;
+use super::timeseries::{Levels, TimeSeries};
 use super::{AttemptKey, FrameId, InitialReputation, Millis, PeerId, RenterId, Reputation, TaskId};
 use crate::engine::{stream, EventQueue, SimTime, Stream};
 
@@ -39,7 +40,6 @@ enum Event {
     ReplyReachesCoordinator(AttemptKey),
     AttemptTimeout(AttemptKey),
     FrameReachesRenter(FrameId),
-    Sample,
 }
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
@@ -89,11 +89,16 @@ pub struct Simulation {
     next_serial: u32,
     tally: Tally,
     latencies: Latencies,
-    /// Attempts waiting in peers' queues.
-    waiting_at_peers: u64,
-    /// Attempts being processed.
-    running: u64,
-    last_sample: Option<SimTime>,
+    series: TimeSeries,
+    levels: Levels,
+    /// Renters that will make another frame.
+    renters_active: u32,
+    /// Attempts sent to a peer that have not left it: travelling to it,
+    /// queued there or being processed.
+    at_peers: u64,
+    /// The last instant a frame ended or an attempt left a peer: the run
+    /// ends there (or at `duration` if that is later).
+    t_last: SimTime,
 }
 
 impl Simulation {
@@ -115,6 +120,7 @@ impl Simulation {
                 speed: p.speed,
                 latency_ms: p.latency.as_ms(),
                 assigned: 0,
+                backlog: SimTime::ZERO,
                 reputation: Reputation::new(match cfg.reputation.initial {
                     InitialReputation::Value(v) => v,
                     InitialReputation::Reliability => p.reliability,
@@ -129,19 +135,27 @@ impl Simulation {
         );
         let mut queue = EventQueue::new();
         let arrivals = Arrivals::new(cfg.workload.arrival, cfg.workload.fps);
+        let series = TimeSeries::new(cfg.sample_every);
+        let mut levels = Levels::default();
+        for _ in &peers {
+            levels.online_peers.up(SimTime::ZERO, &series);
+        }
+        let mut renters_active = 0;
         let renters = (0..cfg.workload.renters)
             .map(|r| {
                 let (renter, first) = arrivals.renter(stream(cfg.seed, RENTER_STREAMS, r));
                 if first < cfg.duration {
                     queue.schedule(first, Event::FrameDue(RenterId(r)));
+                    renters_active += 1;
                 }
                 renter
             })
             .collect();
-        queue.schedule(SimTime::ZERO, Event::Sample);
         Simulation {
             draws: Draws::new(&cfg),
             latencies: Latencies::new(cfg.peer_groups.len()),
+            series,
+            levels,
             cfg,
             queue,
             arrivals,
@@ -154,9 +168,9 @@ impl Simulation {
             attempts: Slab::new(),
             next_serial: 0,
             tally: Tally::default(),
-            waiting_at_peers: 0,
-            running: 0,
-            last_sample: None,
+            renters_active,
+            at_peers: 0,
+            t_last: SimTime::ZERO,
         }
     }
 
@@ -173,22 +187,39 @@ impl Simulation {
         mut progress: impl FnMut(SimTime),
     ) -> Report {
         let horizon = self.cfg.horizon();
+        let mut drained = false;
         while let Some(event) = self.queue.pop_until(horizon) {
+            let now = self.now();
+            if self.series.due(now) {
+                self.series
+                    .advance(now, &mut self.levels, &self.tally.all, recorder);
+            }
             self.handle(event, recorder);
             if self.queue.popped() % PROGRESS_EVERY == 0 {
-                progress(self.queue.now());
+                progress(now);
             }
             if self.drained() {
+                drained = true;
                 break;
             }
         }
-        self.finish(recorder)
+        // Drained, the run ends with its last frame or attempt (stale
+        // events left in the queue cannot move it); else at the horizon.
+        let end = if drained {
+            self.cfg.duration.max(self.t_last)
+        } else {
+            horizon
+        };
+        self.finish(end, recorder)
     }
 
     fn handle<R: Recorder>(&mut self, event: Event, rec: &mut R) {
         match event {
             Event::FrameDue(renter) => self.make_frame(renter),
-            Event::TaskReady(task) => self.submit(task),
+            Event::TaskReady(task) => {
+                self.levels.backoff.down(self.now(), &self.series);
+                self.submit(task);
+            }
             Event::AttemptReachesPeer(key) => self.reach_peer(key),
             Event::AttemptProcessed(key) => self.processed(key, rec),
             Event::ReplyReachesCoordinator(key) => self.reply(key, rec),
@@ -197,14 +228,14 @@ impl Simulation {
                 let f = self.frames.remove(frame.index());
                 self.end_frame(f, Some(self.now()), rec);
             }
-            Event::Sample => self.sample(rec),
         }
     }
 
-    /// No frame will be made and none is in progress: whatever is left in
-    /// the queue (stale timeouts, samples) cannot change the results.
+    /// No frame will be made, none is in progress and no peer holds an
+    /// attempt: whatever is left in the queue (timeouts that can no longer
+    /// matter, late replies) cannot change the results.
     fn drained(&self) -> bool {
-        self.now() >= self.cfg.duration && self.frames.is_empty() && self.attempts.is_empty()
+        self.renters_active == 0 && self.frames.is_empty() && self.at_peers == 0
     }
 
     fn now(&self) -> SimTime {
@@ -222,6 +253,8 @@ impl Simulation {
         let next = self.arrivals.next(renter, index, now);
         if next < self.cfg.duration {
             self.queue.schedule(next, Event::FrameDue(r));
+        } else {
+            self.renters_active -= 1;
         }
         let counted = now >= self.cfg.warmup;
         let tasks = self.cfg.workload.tasks_per_frame;
@@ -259,8 +292,11 @@ impl Simulation {
     fn submit(&mut self, task: TaskId) {
         match self.coordinator.place(task, &self.tasks) {
             Placement::Peer(peer) => self.dispatch(task, peer),
-            Placement::Queued => self.dispatch_waiting(),
-            Placement::Parked => {}
+            Placement::Queued => {
+                self.levels.waiting_coordinator.up(self.now(), &self.series);
+                self.dispatch_waiting();
+            }
+            Placement::Parked => self.levels.waiting_coordinator.up(self.now(), &self.series),
         }
     }
 
@@ -276,6 +312,9 @@ impl Simulation {
     fn dispatch_waiting(&mut self) {
         let mut parked_at = 0;
         while let Some((task, peer)) = self.coordinator.next_waiting(&self.tasks, &mut parked_at) {
+            self.levels
+                .waiting_coordinator
+                .down(self.now(), &self.series);
             self.dispatch(task, peer);
         }
     }
@@ -317,7 +356,9 @@ impl Simulation {
             slot: slot as u32,
             serial,
         };
-        self.coordinator.assign(peer);
+        self.coordinator.assign(peer, t.work);
+        self.levels.in_flight.up(now, &self.series);
+        self.at_peers += 1;
         let fires = now + self.draws.timeout.sample(&mut self.coordinator.rng);
         // A timeout after the end of the run can never fire: not scheduling
         // it keeps the queue (and memory) from growing with the run.
@@ -354,11 +395,11 @@ impl Simulation {
         let p = &mut self.peers[a.peer.index()];
         if p.running < p.slots {
             let done = begin_processing(a, p, now);
-            self.running += 1;
+            self.levels.running.up(now, &self.series);
             self.queue.schedule(done, Event::AttemptProcessed(key));
         } else {
             p.waiting.push_back(key);
-            self.waiting_at_peers += 1;
+            self.levels.waiting_peers.up(now, &self.series);
         }
     }
 
@@ -366,7 +407,7 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         let done = begin_processing(a, &mut self.peers[a.peer.index()], now);
-        self.running += 1;
+        self.levels.running.up(now, &self.series);
         self.queue.schedule(done, Event::AttemptProcessed(key));
     }
 
@@ -378,8 +419,14 @@ impl Simulation {
         a.processed = Some(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
-        self.running -= 1;
-        p.busy += now - a.started.expect("processed after start");
+        self.levels.running.down(now, &self.series);
+        self.at_peers -= 1;
+        self.t_last = now;
+        p.add_busy(
+            a.started.expect("processed after start"),
+            now,
+            self.cfg.counted(),
+        );
         let rng = &mut self.peer_streams[a.peer.index()];
         let success = p.succeeds(rng);
         a.outcome = match (success, p.failure) {
@@ -392,7 +439,7 @@ impl Simulation {
         a.reply_pending = reply_delay.is_some();
         // The peer takes its next attempt before its reply can bring it more.
         if let Some(next) = p.waiting.pop_front() {
-            self.waiting_at_peers -= 1;
+            self.levels.waiting_peers.down(now, &self.series);
             self.start(next);
         }
         match reply_delay {
@@ -437,7 +484,8 @@ impl Simulation {
     fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
         let a = &self.attempts[key.index()];
         let (task, peer) = (a.task, a.peer);
-        self.coordinator.release(peer, success);
+        self.coordinator.release(peer, a.work, success);
+        self.levels.in_flight.down(self.now(), &self.series);
         if success {
             let group = self.peers[peer.index()].group;
             self.end_task(task, Some(group), rec);
@@ -445,13 +493,12 @@ impl Simulation {
             let t = &mut self.tasks[task.index()];
             t.failed_peers.push(peer);
             if t.attempts < self.cfg.coordinator.max_attempts {
+                // An event even without backoff: the slot this failure
+                // freed goes first to the tasks already waiting.
                 let backoff = self.draws.backoff.sample(&mut self.coordinator.rng);
-                if backoff == SimTime::ZERO {
-                    self.submit(task);
-                } else {
-                    self.queue
-                        .schedule(self.now() + backoff, Event::TaskReady(task));
-                }
+                self.levels.backoff.up(self.now(), &self.series);
+                self.queue
+                    .schedule(self.now() + backoff, Event::TaskReady(task));
             } else {
                 self.end_task(task, None, rec);
             }
@@ -497,6 +544,7 @@ impl Simulation {
     /// A frame ends: delivered at `delivered`, or failed.
     #[inline(always)]
     fn end_frame<R: Recorder>(&mut self, f: Frame, delivered: Option<SimTime>, rec: &mut R) {
+        self.t_last = self.now();
         let status = match delivered {
             None => FrameStatus::Failed,
             Some(at) if at - f.created <= f.deadline => FrameStatus::OnTime,
@@ -534,38 +582,15 @@ impl Simulation {
         }
     }
 
-    fn sample<R: Recorder>(&mut self, rec: &mut R) {
-        self.record_sample(rec);
-        let next = self.now() + self.cfg.sample_every;
-        if !self.drained() && next <= self.cfg.horizon() {
-            self.queue.schedule(next, Event::Sample);
-        }
-    }
-
-    fn record_sample<R: Recorder>(&mut self, rec: &mut R) {
-        let now = self.now();
-        self.last_sample = Some(now);
-        let all = &self.tally.all;
-        rec.sample(&Sample {
-            t: now,
-            queued: self.coordinator.queued() as u64 + self.waiting_at_peers,
-            in_flight: self.coordinator.in_flight,
-            busy_slots: self.running,
-            online_peers: self.peers.len() as u64,
-            frames_delivered: all.frames_on_time + all.frames_late,
-            frames_on_time: all.frames_on_time,
-            attempts: all.attempts,
-            failovers: all.failovers,
-            timeouts: all.timeouts,
-        });
-    }
-
-    /// Closes the books: whatever is unfinished at the end has failed.
-    fn finish<R: Recorder>(mut self, rec: &mut R) -> Report {
-        let now = self.now();
+    /// Closes the books at `end`: whatever is unfinished has failed.
+    fn finish<R: Recorder>(mut self, end: SimTime, rec: &mut R) -> Report {
+        self.series
+            .finish(end, &mut self.levels, &self.tally.all, rec);
+        self.queue.advance_to(end);
+        let counted = self.cfg.counted();
         for (_, a) in &self.attempts {
             if let (Some(started), None) = (a.started, a.processed) {
-                self.peers[a.peer.index()].busy += now - started;
+                self.peers[a.peer.index()].add_busy(started, end, counted);
             }
             if rec.keeps_attempts() {
                 rec.attempt(&a.record());
@@ -576,20 +601,16 @@ impl Simulation {
             f.failed = true;
             self.tally.count(f.counted, |c| c.tasks_failed += 1);
             if rec.keeps_tasks() {
-                rec.task(&task_record(&t, f, now, false));
+                rec.task(&task_record(&t, f, end, false));
             }
         }
         let frames: Vec<Frame> = self.frames.drain().collect();
         for f in frames {
             self.end_frame(f, None, rec);
         }
-        // The time series closes with the state at the end of the run.
-        if self.last_sample != Some(now) {
-            self.record_sample(rec);
-        }
         report::build(&Ending {
             cfg: &self.cfg,
-            end: now,
+            end,
             events: self.queue.popped(),
             peers: &self.peers,
             coordinator: &self.coordinator,

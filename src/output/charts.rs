@@ -154,11 +154,14 @@ struct LatencyRow {
     count: u64,
 }
 
+/// A row of timeseries.csv: levels averaged over the interval that ends
+/// at `t_ms`, flows counted within it.
 #[derive(Deserialize, Clone)]
 struct SampleRow {
     t_ms: f64,
-    queued: u64,
-    busy_slots: u64,
+    waiting_coordinator: f64,
+    waiting_peers: f64,
+    running: f64,
     frames_delivered: u64,
     frames_on_time: u64,
     attempts: u64,
@@ -800,40 +803,45 @@ fn windows(run: &Run) -> Vec<Window> {
     let rows = &run.samples;
     let k = rows.len().div_ceil(MAX_POINTS).max(1);
     let slots = run.summary.slots.max(1) as f64;
+    let mut start_ms = 0.0;
     rows.chunks(k)
-        .scan(None::<SampleRow>, |prev, chunk| {
+        .map(|chunk| {
+            // Each row weighs as much as its interval is long.
+            let from_ms = start_ms;
+            let area = |level: fn(&SampleRow) -> f64| {
+                let mut at = from_ms;
+                let mut total = 0.0;
+                for r in chunk {
+                    total += level(r) * (r.t_ms - at);
+                    at = r.t_ms;
+                }
+                total
+            };
+            let queued = area(|r| r.waiting_coordinator + r.waiting_peers);
+            let busy = area(|r| r.running);
             let last = chunk.last().expect("chunks are not empty");
-            let n = chunk.len() as f64;
-            let queued = chunk.iter().map(|r| r.queued as f64).sum::<f64>() / n;
-            let busy = chunk.iter().map(|r| r.busy_slots as f64).sum::<f64>() / n / slots;
-            let w = match prev.as_ref() {
-                None => Window {
-                    t_s: last.t_ms / 1000.0,
-                    queued,
-                    busy,
-                    on_time: None,
-                    attempts_per_s: 0.0,
-                    failovers_per_s: 0.0,
-                    timeouts_per_s: 0.0,
-                },
-                Some(p) => {
-                    let dt = (last.t_ms - p.t_ms) / 1000.0;
-                    let delivered = last.frames_delivered - p.frames_delivered;
-                    Window {
-                        t_s: last.t_ms / 1000.0,
-                        queued,
-                        busy,
-                        on_time: (delivered > 0).then(|| {
-                            (last.frames_on_time - p.frames_on_time) as f64 / delivered as f64
-                        }),
-                        attempts_per_s: (last.attempts - p.attempts) as f64 / dt,
-                        failovers_per_s: (last.failovers - p.failovers) as f64 / dt,
-                        timeouts_per_s: (last.timeouts - p.timeouts) as f64 / dt,
-                    }
+            let dt_ms = last.t_ms - from_ms;
+            start_ms = last.t_ms;
+            let count = |flow: fn(&SampleRow) -> u64| chunk.iter().map(flow).sum::<u64>();
+            let delivered = count(|r| r.frames_delivered);
+            let per_s = |n: u64| {
+                if dt_ms > 0.0 {
+                    n as f64 * 1000.0 / dt_ms
+                } else {
+                    0.0
                 }
             };
-            *prev = Some(last.clone());
-            Some(w)
+            let mean = |area: f64| if dt_ms > 0.0 { area / dt_ms } else { 0.0 };
+            Window {
+                t_s: last.t_ms / 1000.0,
+                queued: mean(queued),
+                busy: mean(busy) / slots,
+                on_time: (delivered > 0)
+                    .then(|| count(|r| r.frames_on_time) as f64 / delivered as f64),
+                attempts_per_s: per_s(count(|r| r.attempts)),
+                failovers_per_s: per_s(count(|r| r.failovers)),
+                timeouts_per_s: per_s(count(|r| r.timeouts)),
+            }
         })
         .collect()
 }

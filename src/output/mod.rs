@@ -120,13 +120,18 @@ struct AttemptRow {
     counted: bool,
 }
 
+/// One row of `timeseries.csv`: levels are time averages over the
+/// interval ending at `t_ms`, flows are counts within it.
 #[derive(Serialize)]
 struct SampleRow {
     t_ms: f64,
-    queued: u64,
-    in_flight: u64,
-    busy_slots: u64,
-    online_peers: u64,
+    waiting_coordinator: f64,
+    waiting_peers: f64,
+    running: f64,
+    in_flight: f64,
+    backoff: f64,
+    online_peers: f64,
+    frames_created: u64,
     frames_delivered: u64,
     frames_on_time: u64,
     attempts: u64,
@@ -260,10 +265,13 @@ impl Recorder for CsvRecorder {
     fn sample(&mut self, s: &Sample) {
         let result = self.timeseries.serialize(SampleRow {
             t_ms: ms(s.t),
-            queued: s.queued,
+            waiting_coordinator: s.waiting_coordinator,
+            waiting_peers: s.waiting_peers,
+            running: s.running,
             in_flight: s.in_flight,
-            busy_slots: s.busy_slots,
+            backoff: s.backoff,
             online_peers: s.online_peers,
+            frames_created: s.frames_created,
             frames_delivered: s.frames_delivered,
             frames_on_time: s.frames_on_time,
             attempts: s.attempts,

@@ -49,7 +49,7 @@ utilization,sim_time_s,events";
     let headers = [
         ("frames.csv", "renter,frame,created_ms,delivered_ms,latency_ms,deadline_ms,status"),
         ("peers.csv", "peer,group,slots,speed,latency_ms,reliability,attempts,successes,failures,busy_ms,utilization,reputation"),
-        ("timeseries.csv", "t_ms,queued,in_flight,busy_slots,online_peers,frames_delivered,frames_on_time"),
+        ("timeseries.csv", "t_ms,waiting_coordinator,waiting_peers,running,in_flight,backoff,online_peers,frames_created,frames_delivered,frames_on_time,attempts,failovers,timeouts"),
         ("attempts.csv", "renter,frame,task,attempt,peer,dispatched_ms"),
         ("run_info.csv", "scenario,seed,version,wall_s,events,events_per_s"),
     ];
