@@ -1,10 +1,12 @@
 //! The event engine: a virtual clock, a time-ordered event queue and seeded
 //! random streams. It knows nothing of gaming; the model builds on it.
 
+pub mod keyed;
 pub mod queue;
 pub mod rng;
 pub mod time;
 
+pub use keyed::Keyed;
 pub use queue::EventQueue;
 pub use rng::{stream, Stream};
 pub use time::SimTime;

@@ -2,6 +2,8 @@
 //! coordinator) draws from its own ChaCha stream derived from the scenario
 //! seed, so that changing one part of a scenario leaves the draws of the
 //! others untouched (common random numbers across the points of a sweep).
+//! Draws that belong to one event rather than one entity are keyed by it
+//! instead ([`Keyed`](super::Keyed)).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

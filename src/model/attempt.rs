@@ -2,6 +2,7 @@
 //! will refer to it again: the coordinator has its outcome (reply or
 //! timeout) and the peer is done with it (processed, no reply on the way).
 
+use super::luck::Luck;
 use super::record::{AttemptOutcome, AttemptRecord};
 use super::{PeerId, RenterId, TaskId};
 use crate::engine::SimTime;
@@ -31,6 +32,18 @@ pub struct Attempt {
 }
 
 impl Attempt {
+    /// The identity its draws are keyed by.
+    #[inline(always)]
+    pub fn luck(&self, seed: u64) -> Luck {
+        Luck::of(
+            seed,
+            self.renter,
+            self.frame_index,
+            self.task_index,
+            self.number,
+        )
+    }
+
     /// Nothing will happen to it any more: the one place that decides it.
     pub fn settled(&self) -> bool {
         self.resolved.is_some() && self.processed.is_some() && !self.reply_pending

@@ -99,8 +99,8 @@ pub struct Coordinator {
     pub standings: Vec<Standing>,
     /// The outcomes it heard, by peer.
     pub heard: Vec<Heard>,
-    /// Its own stream: policy draws, ties, timeouts and backoffs.
-    pub rng: Stream,
+    /// Its own stream: the policy's draws and ties.
+    rng: Stream,
     queue: TaskQueue,
     /// Retries that only failed peers could take when their turn came.
     parked: Vec<TaskId>,

@@ -278,6 +278,16 @@ impl Millis {
             Shortcut::None => SimTime::from_ms(self.dist.sample(rng)),
         }
     }
+
+    /// Like [`sample`](Millis::sample), with a generator made only when a
+    /// draw is needed: a constant costs nothing.
+    #[inline(always)]
+    pub fn sample_with<R: Rng>(&self, rng: impl FnOnce() -> R) -> SimTime {
+        match self.shortcut {
+            Shortcut::Fixed(t) => t,
+            _ => self.sample(&mut rng()),
+        }
+    }
 }
 
 fn positive(name: &str, v: f64) -> Result<(), DistError> {

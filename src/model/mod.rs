@@ -10,6 +10,7 @@ mod coordinator;
 mod dist;
 mod frame;
 mod ids;
+mod luck;
 mod peer;
 pub mod policy;
 pub mod record;
@@ -33,3 +34,7 @@ pub use stats::{LatencyBucket, PeerReport, Report, Summary};
 
 /// Most slots one peer may have: a distribution's draws are clamped to it.
 pub const MAX_SLOTS: u32 = 1 << 16;
+/// Most renters a scenario may have.
+pub const MAX_RENTERS: u32 = 1_000_000;
+/// Most attempts a task may be given (`max_attempts`).
+pub const MAX_ATTEMPTS: u32 = 1000;

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use rand_distr::{Bernoulli, Distribution};
 
 use super::config::{FailureMode, PeerGroup};
+use super::luck::{Luck, Purpose};
 use super::{AttemptKey, Millis, MAX_SLOTS};
 use crate::engine::{SimTime, Stream};
 
@@ -31,9 +32,7 @@ pub struct Peer {
 
 impl Peer {
     /// Draws the peer's properties from its group, in a fixed order, from
-    /// the peer's own stream (which then draws its jitter and outcomes; it
-    /// is kept apart from the peer, whose fields are read on every attempt
-    /// and so should share few cache lines).
+    /// the peer's own stream.
     pub fn new(group_index: usize, group: &PeerGroup, rng: &mut Stream) -> Peer {
         let slots = group
             .slots
@@ -58,14 +57,22 @@ impl Peer {
         }
     }
 
-    /// Whether an attempt succeeds, from the peer's own stream.
-    pub fn succeeds(&self, rng: &mut Stream) -> bool {
-        self.success.sample(rng)
+    /// Whether an attempt succeeds, drawn from the attempt's luck (not
+    /// drawn at all by a peer that never fails).
+    #[inline(always)]
+    pub fn succeeds(&self, luck: impl FnOnce() -> Luck) -> bool {
+        self.reliability >= 1.0 || self.success.sample(&mut luck().draw(Purpose::Outcome))
     }
 
     /// Latency plus a fresh jitter sample: one message, one direction.
-    pub fn message_delay(&self, jitter: &Millis, rng: &mut Stream) -> SimTime {
-        self.latency + jitter.sample(rng)
+    #[inline(always)]
+    pub fn message_delay(
+        &self,
+        jitter: &Millis,
+        luck: impl FnOnce() -> Luck,
+        purpose: Purpose,
+    ) -> SimTime {
+        self.latency + jitter.sample_with(|| luck().draw(purpose))
     }
 
     /// A slot was busy from `start` to `end`; `window` is the counted one.

@@ -10,6 +10,7 @@ use super::attempt::Attempt;
 use super::config::{Config, FailureMode};
 use super::coordinator::{Coordinator, Placement};
 use super::frame::{Frame, Task};
+use super::luck::{Luck, Purpose};
 use super::peer::Peer;
 use super::policy::Standing;
 use super::record::*;
@@ -19,7 +20,7 @@ use super::stats::Report;
 use super::tally::Tally;
 use super::timeseries::{Levels, TimeSeries};
 use super::{AttemptKey, FrameId, InitialReputation, Millis, PeerId, RenterId, Reputation, TaskId};
-use crate::engine::{stream, EventQueue, SimTime, Stream};
+use crate::engine::{stream, EventQueue, SimTime};
 
 /// Stream families: one stream per renter, per peer, and the coordinator's.
 const RENTER_STREAMS: u32 = 1;
@@ -80,8 +81,6 @@ pub struct Simulation {
     renters: Vec<Renter>,
     draws: Draws,
     peers: Vec<Peer>,
-    /// Each peer's own stream, by peer.
-    peer_streams: Vec<Stream>,
     coordinator: Coordinator,
     frames: Slab<Frame>,
     tasks: Slab<Task>,
@@ -105,12 +104,10 @@ impl Simulation {
     pub fn new(cfg: &Config) -> Simulation {
         let cfg = cfg.clone();
         let mut peers = Vec::new();
-        let mut peer_streams = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
             for _ in 0..group.count {
                 let mut rng = stream(cfg.seed, PEER_STREAMS, peers.len() as u32);
                 peers.push(Peer::new(g, group, &mut rng));
-                peer_streams.push(rng);
             }
         }
         let standings = peers
@@ -161,7 +158,6 @@ impl Simulation {
             arrivals,
             renters,
             peers,
-            peer_streams,
             coordinator,
             frames: Slab::new(),
             tasks: Slab::new(),
@@ -331,6 +327,8 @@ impl Simulation {
             c.attempts += 1;
             c.failovers += u64::from(retry);
         });
+        let seed = self.cfg.seed;
+        let luck = || Luck::of(seed, f.renter, f.index, t.index, t.attempts);
         let serial = self.next_serial;
         self.next_serial = self.next_serial.wrapping_add(1);
         let slot = self.attempts.insert(Attempt {
@@ -359,17 +357,18 @@ impl Simulation {
         self.coordinator.assign(peer, t.work);
         self.levels.in_flight.up(now, &self.series);
         self.at_peers += 1;
-        let fires = now + self.draws.timeout.sample(&mut self.coordinator.rng);
+        let fires = now
+            + self
+                .draws
+                .timeout
+                .sample_with(|| luck().draw(Purpose::Timeout));
         // A timeout after the end of the run can never fire: not scheduling
         // it keeps the queue (and memory) from growing with the run.
         if fires <= self.cfg.horizon() {
             self.queue.schedule(fires, Event::AttemptTimeout(key));
         }
-        let p = &mut self.peers[peer.index()];
-        let delay = p.message_delay(
-            &self.draws.jitter[p.group],
-            &mut self.peer_streams[peer.index()],
-        );
+        let p = &self.peers[peer.index()];
+        let delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
         if delay == SimTime::ZERO {
             self.reach_peer(key);
         } else {
@@ -427,15 +426,20 @@ impl Simulation {
             now,
             self.cfg.counted(),
         );
-        let rng = &mut self.peer_streams[a.peer.index()];
-        let success = p.succeeds(rng);
+        let seed = self.cfg.seed;
+        let success = p.succeeds(|| a.luck(seed));
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
             (false, FailureMode::Silent) => AttemptOutcome::Silent,
         };
-        let reply_delay = (a.outcome != AttemptOutcome::Silent)
-            .then(|| p.message_delay(&self.draws.jitter[p.group], rng));
+        let reply_delay = (a.outcome != AttemptOutcome::Silent).then(|| {
+            p.message_delay(
+                &self.draws.jitter[p.group],
+                || a.luck(seed),
+                Purpose::JitterToCoordinator,
+            )
+        });
         a.reply_pending = reply_delay.is_some();
         // The peer takes its next attempt before its reply can bring it more.
         if let Some(next) = p.waiting.pop_front() {
@@ -495,7 +499,11 @@ impl Simulation {
             if t.attempts < self.cfg.coordinator.max_attempts {
                 // An event even without backoff: the slot this failure
                 // freed goes first to the tasks already waiting.
-                let backoff = self.draws.backoff.sample(&mut self.coordinator.rng);
+                let luck = self.attempts[key.index()].luck(self.cfg.seed);
+                let backoff = self
+                    .draws
+                    .backoff
+                    .sample_with(|| luck.draw(Purpose::Backoff));
                 self.levels.backoff.up(self.now(), &self.series);
                 self.queue
                     .schedule(self.now() + backoff, Event::TaskReady(task));

@@ -86,7 +86,7 @@ pub fn scenario(src: &Source) -> Result<Scenario> {
             "return_ms",
         ],
     )?;
-    let renters = w.whole("renters", 1, 1, 1_000_000)? as u32;
+    let renters = w.whole("renters", 1, 1, u64::from(MAX_RENTERS))? as u32;
     let fps = w.number("fps", 60.0, |x| {
         range_msg(
             x > 0.0 && x <= 1e6,
@@ -156,7 +156,7 @@ pub fn scenario(src: &Source) -> Result<Scenario> {
         Discipline::Fifo,
         &[("fifo", Discipline::Fifo), ("edf", Discipline::Edf)],
     )?;
-    let max_attempts = c.whole("max_attempts", 3, 1, 1000)? as u32;
+    let max_attempts = c.whole("max_attempts", 3, 1, u64::from(MAX_ATTEMPTS))? as u32;
     let timeout_ms = c.dist("timeout_ms", 1000.0, Quantity::PositiveTime)?;
     let backoff_ms = c.dist("backoff_ms", 0.0, Quantity::Time)?;
     let s = c.table("score", &["latency", "load", "reputation"])?;

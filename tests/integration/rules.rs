@@ -309,8 +309,9 @@ fn littles_law_holds_on_the_baseline_time_series() {
     let s = crate::common::load("scenarios/baseline.toml", &[]);
     let mut rec = Rec::default();
     let report = Simulation::new(&s.config).run(&mut rec);
-    let end_ms = rec.rows.last().unwrap().t.as_ms();
-    assert_eq!(end_ms / 1000.0, report.summary.sim_time_s);
+    let end = rec.rows.last().unwrap().t;
+    assert_eq!(end.as_secs(), report.summary.sim_time_s);
+    let end_ms = end.as_ms();
     let l = rec
         .rows
         .iter()
@@ -320,4 +321,46 @@ fn littles_law_holds_on_the_baseline_time_series() {
     let lambda_w = rec.in_flight_ns as f64 / 1e6 / end_ms;
     eprintln!("baseline: mean in_flight {l:.4}, lambda W {lambda_w:.4}");
     assert!((l - lambda_w).abs() < 0.005 * lambda_w, "{l} vs {lambda_w}");
+}
+
+/// Every draw of an attempt is keyed by the attempt itself: whichever
+/// peer another policy sends it to, attempt 1 of every task has the same
+/// outcome and the same jitter (peers alike but for their load).
+#[test]
+fn the_same_attempt_has_the_same_luck_under_another_policy() {
+    use std::collections::BTreeMap;
+    let first_attempts = |policy: &str| -> BTreeMap<(u32, u64, u32), (AttemptOutcome, u64)> {
+        let text = format!(
+            "[simulation]\nduration_s = 5\n\
+             [workload]\nrenters = 4\nfps = 30\ntasks_per_frame = 3\n\
+             work_ms = {{ dist = \"exponential\", mean = 10 }}\n\
+             [coordinator]\npolicy = \"{policy}\"\nqueue = \"per_peer\"\n\
+             [[peers]]\ncount = 12\nslots = 2\nlatency_ms = 5\n\
+             jitter_ms = {{ dist = \"uniform\", low = 0, high = 10 }}\nreliability = 0.5\n"
+        );
+        let (_, attempts) = run(&text);
+        attempts
+            .iter()
+            .filter(|a| a.attempt == 1 && a.processed.is_some())
+            .map(|a| {
+                let travel = (a.reached.unwrap() - a.dispatched).as_nanos();
+                ((a.renter, a.frame, a.task), (a.outcome, travel))
+            })
+            .collect()
+    };
+    let random = first_attempts("random");
+    assert!(random.len() > 1500, "{}", random.len());
+    let failures = random
+        .values()
+        .filter(|(o, _)| *o == AttemptOutcome::Error)
+        .count();
+    assert!(
+        failures > 500,
+        "reliability 0.5 fails about half: {failures}"
+    );
+    for policy in ["round_robin", "least_loaded"] {
+        let other = first_attempts(policy);
+        assert_eq!(other.len(), random.len());
+        assert_eq!(other, random, "{policy}");
+    }
 }
