@@ -55,6 +55,7 @@ impl Source {
     pub fn read(path: &Path) -> Result<Source, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
             file: path.to_path_buf(),
+            named_by: None,
             source,
         })?;
         Source::parse(path, text)

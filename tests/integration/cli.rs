@@ -480,3 +480,74 @@ fn missing_file_and_check_exit_with_two() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok: "));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`peers[0].count`"));
 }
+
+/// Runs `p2c2g run` on the bundled proof of concept into `out`, prepared by
+/// `prepare`, and returns the message of its failure (exit code 1).
+fn write_failure(prepare: impl FnOnce(&Path), extra: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    prepare(&out);
+    let ran = p2c2g_into("run", &repo("scenarios/poc.toml"), &out, extra);
+    let stderr = String::from_utf8_lossy(&ran.stderr).replace(out.to_str().unwrap(), "OUT");
+    assert_eq!(ran.status.code(), Some(1), "{stderr}");
+    crate::golden::says_it_once(&stderr).unwrap();
+    stderr
+}
+
+#[test]
+fn a_failure_to_write_names_the_file_and_says_why_once() {
+    let stderr = write_failure(
+        |out| fs::create_dir_all(out.join("frames.csv.partial")).unwrap(),
+        &[],
+    );
+    assert!(
+        stderr.starts_with("error: OUT/frames.csv.partial: cannot create the file: "),
+        "{stderr}"
+    );
+    let stderr = write_failure(
+        |out| fs::create_dir_all(out.join("summary.csv/taken")).unwrap(),
+        &[],
+    );
+    assert!(
+        stderr.starts_with("error: OUT/summary.csv: cannot move the new file into place: "),
+        "{stderr}"
+    );
+    let stderr = write_failure(
+        |out| fs::create_dir_all(out.join("frames.csv/taken")).unwrap(),
+        &["--no-frames"],
+    );
+    assert!(
+        stderr.starts_with("error: OUT/frames.csv: cannot remove the old file: "),
+        "{stderr}"
+    );
+    let stderr = write_failure(|out| fs::write(out.join("charts"), "").unwrap(), &[]);
+    assert!(
+        stderr.starts_with("error: OUT/charts: cannot create the folder: "),
+        "{stderr}"
+    );
+    #[cfg(unix)]
+    if Path::new("/dev/full").exists() {
+        // A disk that fills up while a run streams its time series.
+        let stderr = write_failure(
+            |out| {
+                std::os::unix::fs::symlink("/dev/full", out.join("timeseries.csv.partial")).unwrap()
+            },
+            &[],
+        );
+        assert!(
+            stderr.starts_with("error: OUT/timeseries.csv.partial: cannot write the file: "),
+            "{stderr}"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = tmp.path().join("taken");
+    fs::write(&taken, "").unwrap();
+    let ran = p2c2g_into("run", &repo("scenarios/poc.toml"), &taken, &[]);
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(
+        stderr.contains("taken: cannot create the output folder: "),
+        "{stderr}"
+    );
+}
