@@ -481,6 +481,39 @@ fn missing_file_and_check_exit_with_two() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("`peers[0].count`"));
 }
 
+#[test]
+fn duplicate_keys_are_refused_by_name() {
+    refused(
+        &GOOD.replace("renters = 2", "renters = 2\nrenters = 3"),
+        &[],
+        &["bad.toml:6:1", "not valid TOML: duplicate key `renters`"],
+    );
+    refused(
+        &format!("{GOOD}\n[coordinator]\nmax_attempts = 2\n"),
+        &[],
+        &["duplicate key `coordinator`"],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_where_it_stops_being_so() {
+    let mut bytes = GOOD
+        .replace("count = 3", "count = 3\ngroup = \"caf\"")
+        .into_bytes();
+    let at = bytes.windows(4).position(|w| w == b"caf\"").unwrap() + 3;
+    bytes.insert(at, 0xe9); // é in Latin-1
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    fs::write(&file, bytes).unwrap();
+    let out = p2c2g(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml:13:13: not UTF-8 text"),
+        "{stderr}"
+    );
+}
+
 /// Runs `p2c2g run` on the bundled proof of concept into `out`, prepared by
 /// `prepare`, and returns the message of its failure (exit code 1).
 fn write_failure(prepare: impl FnOnce(&Path), extra: &[&str]) -> String {

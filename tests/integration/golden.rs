@@ -135,6 +135,16 @@ const REFUSED: &[(&str, &[&str])] = &[
         "sweep_missing_scenario",
         &["sweep", "tests/golden/refused/sweep_missing_scenario.toml"],
     ),
+    ("not_utf8", &["run", "tests/golden/refused/not_utf8.toml"]),
+    (
+        "set_duplicate_key",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "workload.work_ms={ dist = \"uniform\", low = 1, low = 2 }",
+        ],
+    ),
     (
         "check_missing_file",
         &[
