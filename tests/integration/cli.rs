@@ -584,3 +584,30 @@ fn a_failure_to_write_names_the_file_and_says_why_once() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bench_says_why_its_run_failed() {
+    // The runs write into the temporary folder, here under a file.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("file");
+    fs::write(&file, "").unwrap();
+    let ran = std::process::Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args([
+            "bench",
+            repo("scenarios/poc.toml").to_str().unwrap(),
+            "--repeat",
+            "1",
+        ])
+        .env("TMPDIR", &file)
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(
+        stderr.contains("poc.toml: the run failed (exit status: 1): ")
+            && stderr.contains("p2c2g-bench-")
+            && stderr.contains(": cannot create the output folder: "),
+        "{stderr}"
+    );
+    crate::golden::says_it_once(&stderr).unwrap();
+}
