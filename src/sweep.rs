@@ -7,7 +7,7 @@
 //! points see the same frames and work (common random numbers), so their
 //! differences are not noise from different workloads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -308,6 +308,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
     let mut info: Option<SweepInfo> = None;
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
+    // Where each run was found: (point, replication) -> its runs.csv.
+    let mut found: BTreeMap<(String, String), PathBuf> = BTreeMap::new();
     for dir in dirs {
         let mut this = SweepInfo::read(dir)?;
         this.shard = None;
@@ -330,6 +332,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             )));
         }
         let (h, r) = read_rows(&runs)?;
+        if !h.starts_with(&files::runs_header(&[])[..3]) {
+            return Err(SweepError::Mismatch(format!(
+                "{} is not a sweep's runs.csv: its columns do not start with point,replication,seed",
+                runs.display()
+            )));
+        }
         if header.as_ref().is_some_and(|first| *first != h) {
             return Err(SweepError::Mismatch(format!(
                 "{} has other columns than {}",
@@ -338,6 +346,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             )));
         }
         header = Some(h);
+        for row in &r {
+            if let Some(other) = found.insert((row[0].clone(), row[1].clone()), runs.clone()) {
+                return Err(SweepError::Mismatch(format!(
+                    "point {} replication {} is in both {} and {}",
+                    row[0],
+                    row[1],
+                    other.display(),
+                    runs.display()
+                )));
+            }
+        }
         rows.extend(r);
     }
     let (Some(info), Some(header)) = (info, header) else {
@@ -347,15 +366,6 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
     };
     files::sort_runs(&mut rows);
     let expected = info.points * info.replications as usize;
-    let mut seen = BTreeSet::new();
-    for r in &rows {
-        if !seen.insert((r[0].clone(), r[1].clone())) {
-            return Err(SweepError::Mismatch(format!(
-                "point {} replication {} is in more than one shard",
-                r[0], r[1]
-            )));
-        }
-    }
     if rows.len() != expected {
         return Err(SweepError::Mismatch(format!(
             "the shards hold {} of the sweep's {expected} runs: is a shard missing?",

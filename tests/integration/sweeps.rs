@@ -435,6 +435,47 @@ fn failures_to_write_or_read_name_the_files() {
 }
 
 #[test]
+fn merge_names_the_files_it_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    // The same shard twice: both files are named.
+    let shard = tmp.path().join("shard");
+    ok(sweep(&file, &shard, &["--no-charts", "--shard", "1/2"]));
+    let out = p2c2g(&[
+        "merge",
+        shard.to_str().unwrap(),
+        shard.to_str().unwrap(),
+        "--out",
+        tmp.path().join("merged").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let runs = shard.join("runs.csv");
+    let runs = runs.display();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "point 0 replication 0 is in both {runs} and {runs}"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A folder with a runs.csv that is not a sweep's.
+    fs::write(shard.join("runs.csv"), "a,b\n1,2\n").unwrap();
+    let out = p2c2g(&[
+        "merge",
+        shard.to_str().unwrap(),
+        "--out",
+        tmp.path().join("merged").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a sweep's runs.csv"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn plot_of_a_sweep_with_other_columns_names_the_missing_one() {
     let tmp = tempfile::tempdir().unwrap();
     let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
