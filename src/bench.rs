@@ -1,11 +1,11 @@
 //! `p2c2g bench`: whole runs of fixed workloads, each run as a child
 //! process so that its time is the process's, from start to exit.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
-use anyhow::Context;
+use crate::output::FileError;
 
 /// The bundled workloads: (a) to (d) of the performance table.
 pub const WORKLOADS: [&str; 4] = [
@@ -14,6 +14,30 @@ pub const WORKLOADS: [&str; 4] = [
     "scenarios/baseline.toml",
     "scenarios/bench/large.toml",
 ];
+
+/// Why a workload could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{}: cannot start it to run {}", exe.display(), file.display())]
+    Start {
+        exe: PathBuf,
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    /// The run's own message (its standard error, less its `error: `).
+    #[error("{}: the run failed ({status}){}", file.display(), if message.is_empty() { String::new() } else { format!(": {message}") })]
+    Failed {
+        file: PathBuf,
+        status: ExitStatus,
+        message: String,
+    },
+    #[error(transparent)]
+    Read(#[from] FileError),
+    #[error("{}: no column `{column}`", file.display())]
+    MissingColumn { file: PathBuf, column: String },
+    #[error("{} has no rows", file.display())]
+    Empty { file: PathBuf },
+}
 
 /// What `repeat` runs of one workload measured.
 #[derive(Clone, Debug)]
@@ -27,7 +51,7 @@ pub struct Measurement {
 }
 
 /// Runs `exe run FILE` `repeat` times (no frames.csv, no charts).
-pub fn measure(exe: &Path, file: &Path, repeat: usize) -> anyhow::Result<Measurement> {
+pub fn measure(exe: &Path, file: &Path, repeat: usize) -> Result<Measurement, BenchError> {
     let scratch = std::env::temp_dir().join(format!("p2c2g-bench-{}", std::process::id()));
     let mut walls = Vec::new();
     let mut m = Measurement {
@@ -38,16 +62,34 @@ pub fn measure(exe: &Path, file: &Path, repeat: usize) -> anyhow::Result<Measure
     };
     for _ in 0..repeat.max(1) {
         let started = Instant::now();
-        let status = Command::new(exe)
+        // Standard error is kept for a failure's message: a line of
+        // figures otherwise, which costs nothing to collect.
+        let ran = Command::new(exe)
             .arg("run")
             .arg(file)
             .args(["--quiet", "--no-charts", "--no-frames", "--out"])
             .arg(&scratch)
-            .stderr(Stdio::null())
-            .status()
-            .context("cannot start a run")?;
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|source| BenchError::Start {
+                exe: exe.to_path_buf(),
+                file: file.to_path_buf(),
+                source,
+            })?;
         walls.push(started.elapsed().as_secs_f64());
-        anyhow::ensure!(status.success(), "{} failed", file.display());
+        if !ran.status.success() {
+            let stderr = String::from_utf8_lossy(&ran.stderr);
+            let message = stderr.trim();
+            return Err(BenchError::Failed {
+                file: file.to_path_buf(),
+                status: ran.status,
+                message: message
+                    .strip_prefix("error: ")
+                    .unwrap_or(message)
+                    .to_string(),
+            });
+        }
         m.tasks = column(&scratch.join("summary.csv"), "tasks")?;
         m.events = column(&scratch.join("summary.csv"), "events")?;
         m.peak_rss_mb = m
@@ -60,17 +102,25 @@ pub fn measure(exe: &Path, file: &Path, repeat: usize) -> anyhow::Result<Measure
     Ok(m)
 }
 
-/// A number in the first row of a CSV file.
-fn column(file: &Path, name: &str) -> anyhow::Result<f64> {
-    let mut r = csv::Reader::from_path(file)?;
+/// A number in the first row of a CSV file (0 when empty).
+fn column(file: &Path, name: &str) -> Result<f64, BenchError> {
+    let unreadable = |e: csv::Error| FileError::csv(file, "read the file", e);
+    let mut r = csv::Reader::from_path(file).map_err(unreadable)?;
     let at = r
-        .headers()?
+        .headers()
+        .map_err(unreadable)?
         .iter()
         .position(|h| h == name)
-        .with_context(|| format!("{} has no column {name}", file.display()))?;
+        .ok_or_else(|| BenchError::MissingColumn {
+            file: file.to_path_buf(),
+            column: name.to_string(),
+        })?;
     let row = r
         .records()
         .next()
-        .with_context(|| format!("{} has no row", file.display()))??;
+        .ok_or_else(|| BenchError::Empty {
+            file: file.to_path_buf(),
+        })?
+        .map_err(unreadable)?;
     Ok(row[at].parse().unwrap_or(0.0))
 }

@@ -1,6 +1,10 @@
 //! The `p2c2g` command: parses arguments and wires the scenario, model and
 //! output layers together. Exit codes: 0 success, 1 failure while running
 //! or writing, 2 bad input (a scenario or the command line).
+//!
+//! Errors: each error's own text gives its context (the file, the key, what
+//! was being done) and its `source` the cause; [`message`] prints the chain
+//! once, as `context: cause: cause of the cause`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -204,7 +208,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             let bad_input = e.downcast_ref::<ScenarioError>().is_some()
                 || matches!(
                     e.downcast_ref::<SweepError>(),
@@ -217,6 +221,11 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// An error and its causes, each said once: `context: cause: ...`.
+fn message(e: &anyhow::Error) -> String {
+    format!("{e:#}")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -238,7 +247,7 @@ fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
             ),
             Err(e) => {
                 bad += 1;
-                eprintln!("error: {e}");
+                eprintln!("error: {}", message(&e.into()));
             }
         }
     }
@@ -263,10 +272,8 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let frames = scenario.output.frames && !args.no_frames;
     let attempts = scenario.output.attempts || args.trace;
 
-    let mut staging = Staging::create(&out)
-        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
-    let mut recorder = CsvRecorder::new(&mut staging, frames, attempts)
-        .with_context(|| format!("cannot write in {}", out.display()))?;
+    let mut staging = Staging::create(&out)?;
+    let mut recorder = CsvRecorder::new(&mut staging, frames, attempts)?;
 
     let progress = progress_bar(cfg.horizon().as_ms() as u64, args.quiet);
     let started = Instant::now();
@@ -291,13 +298,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .and_then(|()| output::write_report(&mut staging, &report, &info));
     if let Err(e) = written {
         staging.abandon();
-        return Err(e).with_context(|| format!("cannot write the results in {}", out.display()));
+        return Err(e.into());
     }
-    staging
-        .commit()
-        .with_context(|| format!("cannot write the results in {}", out.display()))?;
-    charts::clear(&out)
-        .with_context(|| format!("cannot remove old charts in {}", out.display()))?;
+    staging.commit()?;
+    charts::clear(&out)?;
     if scenario.output.charts && !args.no_charts {
         let format = args.format.map_or(
             match scenario.output.format {

@@ -7,7 +7,7 @@
 //! points see the same frames and work (common random numbers), so their
 //! differences are not noise from different workloads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,8 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::model::Simulation;
-use crate::output::sweep::{self as files, Journal, SweepInfo};
+use crate::output::sweep::{self as files, Journal, SweepInfo, SweepInfoError};
+use crate::output::FileError;
 use crate::scenario::SweepFile;
 
 const JOURNAL: &str = "runs.journal.csv";
@@ -55,20 +56,23 @@ impl fmt::Display for Shard {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
-    #[error("{path}: {source}")]
-    Csv { path: PathBuf, source: csv::Error },
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Info(#[from] SweepInfoError),
+    #[error("cannot start the sweep's threads")]
+    Threads(#[source] rayon::ThreadPoolBuildError),
     /// The results on disk do not belong to this sweep, or are incomplete.
     #[error("{0}")]
     Mismatch(String),
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> SweepError + '_ {
-    move |source| SweepError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+fn io_at<'a>(path: &'a Path, doing: &'static str) -> impl FnOnce(io::Error) -> SweepError + 'a {
+    move |source| FileError::new(path, doing, source).into()
+}
+
+fn read_rows(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), SweepError> {
+    files::read_rows(path).map_err(|e| FileError::csv(path, "read the file", e).into())
 }
 
 /// One run of a sweep.
@@ -131,7 +135,7 @@ fn info(sweep: &SweepFile, shard: Option<Shard>) -> SweepInfo {
 pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     let started = Instant::now();
     let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(io_at(out))?;
+    std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
     let header = files::runs_header(&sweep.keys);
     let mine: Vec<(usize, RunSpec)> = plan(sweep)
         .into_iter()
@@ -149,10 +153,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
             .into_iter()
             .find(|p| p.exists());
         if let Some(from) = &from {
-            let (found, rows) = files::read_rows(from).map_err(|source| SweepError::Csv {
-                path: from.clone(),
-                source,
-            })?;
+            let (found, rows) = read_rows(from)?;
             if found != header {
                 return Err(SweepError::Mismatch(format!(
                     "{} has other columns than this sweep writes: was the sweep file changed? Run it again without --resume into another folder",
@@ -164,22 +165,20 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
             }
         }
         if from.as_ref() == Some(&journal_path) {
-            Journal::reopen(&journal_path)
+            Journal::reopen(&journal_path).map_err(io_at(&journal_path, "reopen the journal"))?
         } else {
-            let mut j = Journal::create(&journal_path, &header).map_err(io_at(&journal_path))?;
+            let mut j = Journal::create(&journal_path, &header)
+                .map_err(io_at(&journal_path, "create the journal"))?;
             if let Some(from) = from {
                 // Carry the rows of a finished sweep over, so none is redone.
-                let (_, rows) = files::read_rows(&from).map_err(|source| SweepError::Csv {
-                    path: from.clone(),
-                    source,
-                })?;
+                let (_, rows) = read_rows(&from)?;
                 for row in &rows {
-                    j.append(row).map_err(io_at(&journal_path))?;
+                    j.append(row)
+                        .map_err(io_at(&journal_path, "write the journal"))?;
                 }
             }
-            Ok(j)
+            j
         }
-        .map_err(io_at(&journal_path))?
     } else {
         if journal_path.exists() {
             return Err(SweepError::Mismatch(format!(
@@ -187,9 +186,10 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
                 journal_path.display()
             )));
         }
-        Journal::create(&journal_path, &header).map_err(io_at(&journal_path))?
+        Journal::create(&journal_path, &header)
+            .map_err(io_at(&journal_path, "create the journal"))?
     };
-    info(sweep, opts.shard).write(out).map_err(io_at(out))?;
+    info(sweep, opts.shard).write(out)?;
 
     let todo: Vec<RunSpec> = mine
         .iter()
@@ -204,10 +204,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
-        .map_err(|e| SweepError::Io {
-            path: out.clone(),
-            source: io::Error::other(e),
-        })?;
+        .map_err(SweepError::Threads)?;
     let threads = pool.current_num_threads();
     let journal = Mutex::new(journal);
     let simulating_ns = std::sync::atomic::AtomicU64::new(0);
@@ -242,20 +239,14 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     });
     progress.finish_and_clear();
     if let Some(e) = first_error.into_inner().expect("threads done") {
-        return Err(SweepError::Io {
-            path: journal_path,
-            source: e,
-        });
+        return Err(io_at(&journal_path, "write the journal")(e));
     }
     drop(journal);
 
-    let (_, mut rows) = files::read_rows(&journal_path).map_err(|source| SweepError::Csv {
-        path: journal_path.clone(),
-        source,
-    })?;
+    let (_, mut rows) = read_rows(&journal_path)?;
     files::sort_runs(&mut rows);
     write_results(out, &header, &rows, sweep.keys.len(), opts.shard.is_none())?;
-    std::fs::remove_file(&journal_path).map_err(io_at(&journal_path))?;
+    std::fs::remove_file(&journal_path).map_err(io_at(&journal_path, "remove the journal"))?;
     Ok(Outcome {
         runs: mine.len(),
         already_done: done.len(),
@@ -302,11 +293,11 @@ fn write_results(
     whole: bool,
 ) -> Result<(), SweepError> {
     let runs = out.join("runs.csv");
-    files::write_csv(&runs, header, rows).map_err(io_at(&runs))?;
+    files::write_csv(&runs, header, rows).map_err(io_at(&runs, "write the file"))?;
     if whole {
         let (h, points) = files::points_table(header, keys, rows);
         let path = out.join("points.csv");
-        files::write_csv(&path, &h, &points).map_err(io_at(&path))?;
+        files::write_csv(&path, &h, &points).map_err(io_at(&path, "write the file"))?;
     }
     Ok(())
 }
@@ -317,8 +308,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
     let mut info: Option<SweepInfo> = None;
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
+    // Where each run was found: (point, replication) -> its runs.csv.
+    let mut found: BTreeMap<(String, String), PathBuf> = BTreeMap::new();
     for dir in dirs {
-        let mut this = SweepInfo::read(dir).map_err(io_at(&dir.join("sweep.toml")))?;
+        let mut this = SweepInfo::read(dir)?;
         this.shard = None;
         match &info {
             None => info = Some(this),
@@ -338,10 +331,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
                 dir.display()
             )));
         }
-        let (h, r) = files::read_rows(&runs).map_err(|source| SweepError::Csv {
-            path: runs.clone(),
-            source,
-        })?;
+        let (h, r) = read_rows(&runs)?;
+        if !h.starts_with(&files::runs_header(&[])[..3]) {
+            return Err(SweepError::Mismatch(format!(
+                "{} is not a sweep's runs.csv: its columns do not start with point,replication,seed",
+                runs.display()
+            )));
+        }
         if header.as_ref().is_some_and(|first| *first != h) {
             return Err(SweepError::Mismatch(format!(
                 "{} has other columns than {}",
@@ -350,6 +346,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             )));
         }
         header = Some(h);
+        for row in &r {
+            if let Some(other) = found.insert((row[0].clone(), row[1].clone()), runs.clone()) {
+                return Err(SweepError::Mismatch(format!(
+                    "point {} replication {} is in both {} and {}",
+                    row[0],
+                    row[1],
+                    other.display(),
+                    runs.display()
+                )));
+            }
+        }
         rows.extend(r);
     }
     let (Some(info), Some(header)) = (info, header) else {
@@ -359,23 +366,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
     };
     files::sort_runs(&mut rows);
     let expected = info.points * info.replications as usize;
-    let mut seen = BTreeSet::new();
-    for r in &rows {
-        if !seen.insert((r[0].clone(), r[1].clone())) {
-            return Err(SweepError::Mismatch(format!(
-                "point {} replication {} is in more than one shard",
-                r[0], r[1]
-            )));
-        }
-    }
     if rows.len() != expected {
         return Err(SweepError::Mismatch(format!(
             "the shards hold {} of the sweep's {expected} runs: is a shard missing?",
             rows.len()
         )));
     }
-    std::fs::create_dir_all(out).map_err(io_at(out))?;
-    info.write(out).map_err(io_at(out))?;
+    std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
+    info.write(out)?;
     write_results(out, &header, &rows, info.keys.len(), true)?;
     Ok(rows.len())
 }

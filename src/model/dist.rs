@@ -1,5 +1,6 @@
-//! Random quantities: a constant or one of the distributions of MODEL.md
-//! section 3, built once from validated parameters and sampled many times.
+//! Random quantities: a constant or one of the distributions of
+//! docs/model.md ("Distributions"), built once from validated parameters
+//! and sampled many times.
 
 use rand::{Rng, RngExt};
 use rand_distr::weighted::WeightedIndex;

@@ -1,5 +1,5 @@
 //! What the coordinator believes of a peer's reliability, updated once per
-//! attempt outcome (MODEL.md section 1, "Reputation updates").
+//! attempt outcome (docs/model.md, "Policies and reputation").
 
 use super::config::ReputationModel;
 

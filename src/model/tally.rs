@@ -2,7 +2,7 @@
 //! the time series) and over counted frames only (for the summary), by one
 //! call that cannot forget either.
 
-/// The counts of the summary (MODEL.md section 5).
+/// The counts of the summary (docs/model.md, "Outputs").
 #[derive(Clone, Debug, Default)]
 pub struct Counters {
     pub frames: u64,

@@ -18,7 +18,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
 
-use super::sweep::{read_rows, SweepInfo};
+use super::sweep::{read_rows, SweepInfo, SweepInfoError};
+use super::FileError;
 
 /// Most points drawn for one series; longer series are thinned.
 const MAX_POINTS: usize = 1500;
@@ -55,16 +56,22 @@ impl Format {
     }
 }
 
+/// Why charts could not be drawn: each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    #[error("cannot read {file}: {source}")]
-    Read { file: PathBuf, source: csv::Error },
-    #[error("{file} has no rows")]
+    /// A CSV file that cannot be read, or a chart or folder that cannot be
+    /// written.
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Info(#[from] SweepInfoError),
+    #[error("{} has no rows", file.display())]
     Empty { file: PathBuf },
-    #[error("cannot draw {chart}: {message}")]
-    Draw { chart: String, message: String },
-    #[error("cannot write {file}: {source}")]
-    Write { file: PathBuf, source: io::Error },
+    #[error("{}: no column `{column}`", file.display())]
+    MissingColumn { file: PathBuf, column: String },
+    /// plotters' reason, which is only text.
+    #[error("{}: cannot draw the chart: {message}", chart.display())]
+    Draw { chart: PathBuf, message: String },
 }
 
 /// The charts of a run.
@@ -190,10 +197,7 @@ fn read<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, 
     let file = dir.join(name);
     let rows = csv::Reader::from_path(&file)
         .and_then(|mut r| r.deserialize().collect::<Result<Vec<T>, _>>())
-        .map_err(|source| ChartError::Read {
-            file: file.clone(),
-            source,
-        })?;
+        .map_err(|e| FileError::csv(&file, "read the file", e))?;
     Ok(rows)
 }
 
@@ -227,14 +231,23 @@ fn register_font() {
 
 /// Removes the chart files of an earlier run, so that none is left stale
 /// beside new CSV files.
-pub fn clear(dir: &Path) -> io::Result<()> {
+pub fn clear(dir: &Path) -> Result<(), FileError> {
     for chart in Chart::ALL {
         for format in [Format::Svg, Format::Png] {
             let file =
                 dir.join("charts")
                     .join(format!("{}.{}", chart.file_stem(), format.extension()));
-            match fs::remove_file(file) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            match fs::remove_file(&file) {
+                // No chart, or no charts folder (a file in its place is
+                // reported when charts are drawn).
+                Err(e)
+                    if !matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    return Err(FileError::new(file, "remove the old chart", e))
+                }
                 _ => {}
             }
         }
@@ -280,10 +293,7 @@ pub fn draw_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> 
 
 fn charts_dir(dir: &Path) -> Result<PathBuf, ChartError> {
     let out = dir.join("charts");
-    fs::create_dir_all(&out).map_err(|source| ChartError::Write {
-        file: out.clone(),
-        source,
-    })?;
+    fs::create_dir_all(&out).map_err(FileError::at(&out, "create the folder"))?;
     Ok(out)
 }
 
@@ -292,7 +302,7 @@ fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathBuf, 
     let file = out.join(format!("{stem}.{}", format.extension()));
     let partial = out.join(format!(".{stem}.partial.{}", format.extension()));
     let fail = |message: String| ChartError::Draw {
-        chart: file.display().to_string(),
+        chart: file.clone(),
         message,
     };
     match format {
@@ -303,10 +313,7 @@ fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathBuf, 
                 chart.draw(&root).map_err(|e| fail(e.to_string()))?;
                 root.present().map_err(|e| fail(e.to_string()))?;
             }
-            fs::write(&partial, svg).map_err(|source| ChartError::Write {
-                file: partial.clone(),
-                source,
-            })?;
+            fs::write(&partial, svg).map_err(FileError::at(&partial, "write the file"))?;
         }
         Format::Png => {
             let root = BitMapBackend::new(&partial, chart.size()).into_drawing_area();
@@ -314,10 +321,7 @@ fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathBuf, 
             root.present().map_err(|e| fail(e.to_string()))?;
         }
     }
-    fs::rename(&partial, &file).map_err(|source| ChartError::Write {
-        file: file.clone(),
-        source,
-    })?;
+    fs::rename(&partial, &file).map_err(FileError::at(&file, "move the new file into place"))?;
     Ok(file)
 }
 
@@ -474,16 +478,19 @@ fn metric_label(metric: &str) -> String {
 /// and sweep.toml) into `dir/charts/`.
 pub fn draw_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
     register_font();
-    let info = SweepInfo::read(dir).map_err(|source| ChartError::Write {
-        file: dir.join("sweep.toml"),
-        source,
-    })?;
+    let info = SweepInfo::read(dir)?;
     let file = dir.join("points.csv");
-    let (header, rows) = read_rows(&file).map_err(|source| ChartError::Read {
-        file: file.clone(),
-        source,
-    })?;
+    let (header, rows) = read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
     let keys = info.keys.len();
+    // The grid keys follow `point`, as the sweep wrote them.
+    for (k, key) in info.keys.iter().enumerate() {
+        if header.get(1 + k) != Some(key) {
+            return Err(ChartError::MissingColumn {
+                file,
+                column: key.clone(),
+            });
+        }
+    }
     // x: the first grid key whose values are all numbers, else the first key
     // as categories (or the point number when there is no key).
     let numeric = |k: usize| rows.iter().all(|r| r[1 + k].parse::<f64>().is_ok());
@@ -514,7 +521,15 @@ pub fn draw_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError
                 .position(|h| *h == format!("{metric}{suffix}"))
         };
         let (Some(mean_col), Some(ci_col)) = (col("_mean"), col("_ci95")) else {
-            return Err(ChartError::Empty { file: file.clone() });
+            let column = format!(
+                "{metric}{}",
+                if col("_mean").is_none() {
+                    "_mean"
+                } else {
+                    "_ci95"
+                }
+            );
+            return Err(ChartError::MissingColumn { file, column });
         };
         let mut lines: Vec<MetricLine> = Vec::new();
         for r in &rows {

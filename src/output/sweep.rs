@@ -5,11 +5,12 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use super::FileError;
 use crate::model::Summary;
 
 /// Columns of runs.csv before the grid keys.
@@ -41,17 +42,58 @@ pub struct SweepInfo {
     pub shard: Option<String>,
 }
 
+/// A sweep's info file (`sweep.toml` in its output folder) that cannot be
+/// read.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepInfoError {
+    #[error("{}: cannot read the sweep's info file", file.display())]
+    Read { file: PathBuf, source: io::Error },
+    /// Not what a sweep writes; `line_col` is 1-based.
+    #[error("{}{}: not a sweep's info file: {message}", file.display(), at(*line_col))]
+    Invalid {
+        file: PathBuf,
+        line_col: Option<(usize, usize)>,
+        message: String,
+    },
+}
+
+fn at(line_col: Option<(usize, usize)>) -> String {
+    line_col.map_or(String::new(), |(l, c)| format!(":{l}:{c}"))
+}
+
+/// 1-based line and column (in characters) of a byte offset of `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 impl SweepInfo {
-    pub fn write(&self, dir: &Path) -> io::Result<()> {
-        let text = toml::to_string(self).map_err(io::Error::other)?;
+    /// Writes `dir/sweep.toml`, whole or not at all.
+    pub fn write(&self, dir: &Path) -> Result<(), FileError> {
+        let file = dir.join("sweep.toml");
+        let text = toml::to_string(self)
+            .map_err(|e| FileError::new(&file, "write the file", io::Error::other(e)))?;
         let partial = dir.join("sweep.toml.partial");
-        fs::write(&partial, text)?;
-        fs::rename(partial, dir.join("sweep.toml"))
+        fs::write(&partial, text).map_err(FileError::at(&partial, "write the file"))?;
+        fs::rename(&partial, &file).map_err(FileError::at(&file, "move the new file into place"))
     }
 
-    pub fn read(dir: &Path) -> io::Result<SweepInfo> {
-        let text = fs::read_to_string(dir.join("sweep.toml"))?;
-        toml::from_str(&text).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    /// Reads `dir/sweep.toml`.
+    pub fn read(dir: &Path) -> Result<SweepInfo, SweepInfoError> {
+        let file = dir.join("sweep.toml");
+        let text = match fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(source) => return Err(SweepInfoError::Read { file, source }),
+        };
+        toml::from_str(&text).map_err(|e| SweepInfoError::Invalid {
+            line_col: e.span().map(|s| line_col(&text, s.start)),
+            message: e.message().trim().to_string(),
+            file,
+        })
     }
 }
 
@@ -295,6 +337,28 @@ mod tests {
         let row = run_row(3, 1, 42, &["random".into()], &Summary::default());
         assert_eq!(row.len(), runs_header(&keys).len());
         assert_eq!(&row[..4], &["3", "1", "42", "random"]);
+    }
+
+    #[test]
+    fn an_info_file_that_cannot_be_read_says_so_and_where() {
+        use std::error::Error;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = SweepInfo::read(dir.path()).unwrap_err();
+        let file = dir.path().join("sweep.toml");
+        assert_eq!(
+            missing.to_string(),
+            format!("{}: cannot read the sweep's info file", file.display())
+        );
+        assert!(missing.source().is_some(), "the system's reason");
+        fs::write(&file, "name = \"x\"\npoints = \"many\"\n").unwrap();
+        let invalid = SweepInfo::read(dir.path()).unwrap_err();
+        assert_eq!(
+            invalid.to_string(),
+            format!(
+                "{}:2:10: not a sweep's info file: invalid type: string \"many\", expected usize",
+                file.display()
+            )
+        );
     }
 
     #[test]

@@ -115,6 +115,24 @@ fn toml_text(node: &Node) -> String {
     }
 }
 
+/// What the TOML parser says is wrong with `text`, naming the key where it
+/// does not ("duplicate key `duration_s`").
+pub fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    match e.span().and_then(|s| text.get(s)) {
+        Some(key) if message == "duplicate key" => {
+            let key = key.trim();
+            let bare = key
+                .strip_prefix('"')
+                .and_then(|k| k.strip_suffix('"'))
+                .or_else(|| key.strip_prefix('\'').and_then(|k| k.strip_suffix('\'')))
+                .unwrap_or(key);
+            format!("duplicate key `{bare}`")
+        }
+        _ => message.to_string(),
+    }
+}
+
 /// Parses TOML text into a document.
 pub fn parse(text: &str) -> Result<Node, toml::de::Error> {
     let table = DeTable::parse(text)?;
@@ -134,7 +152,7 @@ pub fn parse_set_value(text: &str, origin: Origin) -> Result<Node, String> {
                     .chars()
                     .all(|c| c.is_alphanumeric() || "_-.".contains(c));
             if !bare {
-                return Err(e.message().to_string());
+                return Err(toml_message(text, &e));
             }
             Node {
                 value: Value::Str(text.to_string()),
@@ -333,6 +351,23 @@ mod tests {
         assert_eq!(text("b"), "10");
         assert_eq!(text("c"), "0.5");
         assert_eq!(text("d"), "{ dist = \"uniform\", low = 1, high = 2.5 }");
+    }
+
+    #[test]
+    fn duplicate_keys_are_named() {
+        let message = |text: &str| toml_message(text, &parse(text).unwrap_err());
+        assert_eq!(message("a = 1\na = 2\n"), "duplicate key `a`");
+        assert_eq!(
+            message("[grid]\n\"peers.0.count\" = [1]\n\"peers.0.count\" = [2]\n"),
+            "duplicate key `peers.0.count`"
+        );
+        assert_eq!(message("[t]\nx = 1\n[t]\n"), "duplicate key `t`");
+        assert_eq!(
+            parse_set_value("{ low = 1, low = 2 }", Origin::Default).unwrap_err(),
+            "duplicate key `low`"
+        );
+        // Other messages are the parser's own.
+        assert_eq!(message("[t\n"), "unclosed table, expected `]`");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Errors in scenario input, each naming the file, the key path, the line
 //! and column (where the value came from the file) and what was expected.
+//! A file that cannot be read says so; the system's reason is the error's
+//! `source`, printed once after it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,9 +21,12 @@ pub enum Origin {
 /// A scenario that cannot be run, and why.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{file}: cannot read the file: {source}")]
+    #[error("{}{}: cannot read the file", file.display(), named_by.as_ref().map_or(String::new(), |n| format!(" (from {n})")))]
     Read {
         file: PathBuf,
+        /// Where another file names this one, described for the user:
+        /// "`sweep.scenario` in sweep.toml:2:12".
+        named_by: Option<String>,
         source: std::io::Error,
     },
     #[error("{0}")]

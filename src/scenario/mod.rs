@@ -53,9 +53,21 @@ pub struct Source {
 impl Source {
     /// Reads and parses `path`.
     pub fn read(path: &Path) -> Result<Source, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
             file: path.to_path_buf(),
+            named_by: None,
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).expect("valid up to there");
+            ScenarioError::Invalid(Box::new(Diagnostic {
+                file: path.to_path_buf(),
+                line_col: Some(error::line_col(valid, valid.len())),
+                set: None,
+                key: None,
+                message: "not UTF-8 text (a TOML file must be UTF-8)".into(),
+            }))
         })?;
         Source::parse(path, text)
     }
@@ -75,7 +87,7 @@ impl Source {
                     line_col,
                     set: None,
                     key: None,
-                    message: format!("not valid TOML: {}", e.message().trim()),
+                    message: format!("not valid TOML: {}", doc::toml_message(&text, &e)),
                 })))
             }
         }

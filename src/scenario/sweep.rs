@@ -76,7 +76,17 @@ impl SweepFile {
             .parent()
             .unwrap_or(Path::new(""))
             .join(sweep.string(base_node, "scenario").map_err(invalid)?);
-        let mut base = Source::read(&base_path)?;
+        let mut base = Source::read(&base_path).map_err(|e| match e {
+            ScenarioError::Read { file, source, .. } => ScenarioError::Read {
+                file,
+                named_by: Some(format!(
+                    "`sweep.scenario` in {}",
+                    where_(&src, &base_node.origin)
+                )),
+                source,
+            },
+            e => e,
+        })?;
 
         let fixed = entries(&sweep, "set")?;
         for (key, key_origin, node) in &fixed {

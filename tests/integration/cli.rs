@@ -480,3 +480,134 @@ fn missing_file_and_check_exit_with_two() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("ok: "));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`peers[0].count`"));
 }
+
+#[test]
+fn duplicate_keys_are_refused_by_name() {
+    refused(
+        &GOOD.replace("renters = 2", "renters = 2\nrenters = 3"),
+        &[],
+        &["bad.toml:6:1", "not valid TOML: duplicate key `renters`"],
+    );
+    refused(
+        &format!("{GOOD}\n[coordinator]\nmax_attempts = 2\n"),
+        &[],
+        &["duplicate key `coordinator`"],
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_where_it_stops_being_so() {
+    let mut bytes = GOOD
+        .replace("count = 3", "count = 3\ngroup = \"caf\"")
+        .into_bytes();
+    let at = bytes.windows(4).position(|w| w == b"caf\"").unwrap() + 3;
+    bytes.insert(at, 0xe9); // é in Latin-1
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    fs::write(&file, bytes).unwrap();
+    let out = p2c2g(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml:13:13: not UTF-8 text"),
+        "{stderr}"
+    );
+}
+
+/// Runs `p2c2g run` on the bundled proof of concept into `out`, prepared by
+/// `prepare`, and returns the message of its failure (exit code 1).
+fn write_failure(prepare: impl FnOnce(&Path), extra: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    prepare(&out);
+    let ran = p2c2g_into("run", &repo("scenarios/poc.toml"), &out, extra);
+    let stderr = String::from_utf8_lossy(&ran.stderr).replace(out.to_str().unwrap(), "OUT");
+    assert_eq!(ran.status.code(), Some(1), "{stderr}");
+    crate::golden::says_it_once(&stderr).unwrap();
+    stderr
+}
+
+#[test]
+fn a_failure_to_write_names_the_file_and_says_why_once() {
+    let stderr = write_failure(
+        |out| fs::create_dir_all(out.join("frames.csv.partial")).unwrap(),
+        &[],
+    );
+    assert!(
+        stderr.starts_with("error: OUT/frames.csv.partial: cannot create the file: "),
+        "{stderr}"
+    );
+    let stderr = write_failure(
+        |out| fs::create_dir_all(out.join("summary.csv/taken")).unwrap(),
+        &[],
+    );
+    assert!(
+        stderr.starts_with("error: OUT/summary.csv: cannot move the new file into place: "),
+        "{stderr}"
+    );
+    let stderr = write_failure(
+        |out| fs::create_dir_all(out.join("frames.csv/taken")).unwrap(),
+        &["--no-frames"],
+    );
+    assert!(
+        stderr.starts_with("error: OUT/frames.csv: cannot remove the old file: "),
+        "{stderr}"
+    );
+    let stderr = write_failure(|out| fs::write(out.join("charts"), "").unwrap(), &[]);
+    assert!(
+        stderr.starts_with("error: OUT/charts: cannot create the folder: "),
+        "{stderr}"
+    );
+    #[cfg(unix)]
+    if Path::new("/dev/full").exists() {
+        // A disk that fills up while a run streams its time series.
+        let stderr = write_failure(
+            |out| {
+                std::os::unix::fs::symlink("/dev/full", out.join("timeseries.csv.partial")).unwrap()
+            },
+            &[],
+        );
+        assert!(
+            stderr.starts_with("error: OUT/timeseries.csv.partial: cannot write the file: "),
+            "{stderr}"
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = tmp.path().join("taken");
+    fs::write(&taken, "").unwrap();
+    let ran = p2c2g_into("run", &repo("scenarios/poc.toml"), &taken, &[]);
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(
+        stderr.contains("taken: cannot create the output folder: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bench_says_why_its_run_failed() {
+    // The runs write into the temporary folder, here under a file.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("file");
+    fs::write(&file, "").unwrap();
+    let ran = std::process::Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args([
+            "bench",
+            repo("scenarios/poc.toml").to_str().unwrap(),
+            "--repeat",
+            "1",
+        ])
+        .env("TMPDIR", &file)
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(
+        stderr.contains("poc.toml: the run failed (exit status: 1): ")
+            && stderr.contains("p2c2g-bench-")
+            && stderr.contains(": cannot create the output folder: "),
+        "{stderr}"
+    );
+    crate::golden::says_it_once(&stderr).unwrap();
+}

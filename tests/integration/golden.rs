@@ -135,6 +135,38 @@ const REFUSED: &[(&str, &[&str])] = &[
         "sweep_missing_scenario",
         &["sweep", "tests/golden/refused/sweep_missing_scenario.toml"],
     ),
+    ("not_utf8", &["run", "tests/golden/refused/not_utf8.toml"]),
+    (
+        "set_duplicate_key",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "workload.work_ms={ dist = \"uniform\", low = 1, low = 2 }",
+        ],
+    ),
+    (
+        "check_missing_file",
+        &[
+            "check",
+            "tests/golden/refused/good.toml",
+            "tests/golden/refused/no_such_file.toml",
+        ],
+    ),
+    // Exit code 1 from here: results on disk that cannot be read.
+    ("plot_without_results", &["plot", "tests/golden/refused"]),
+    (
+        "plot_without_info",
+        &["plot", "tests/golden/refused/sweep_without_info"],
+    ),
+    (
+        "merge_without_info",
+        &["merge", "tests/golden/refused/sweep_without_info"],
+    ),
+    (
+        "merge_bad_info",
+        &["merge", "tests/golden/refused/bad_info"],
+    ),
 ];
 
 fn blessing() -> bool {
@@ -142,14 +174,36 @@ fn blessing() -> bool {
 }
 
 /// Runs the binary from the repository's root; `run` and `sweep` get
-/// `--quiet --no-charts --out OUT`.
+/// `--quiet --no-charts --out OUT`, `merge` gets `--no-charts --out OUT`.
 fn p2c2g_at_root(args: &[&str], out: &Path) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_p2c2g"));
     command.current_dir(repo("")).args(args);
-    if matches!(args[0], "run" | "sweep") {
-        command.args(["--quiet", "--no-charts", "--out"]).arg(out);
+    match args[0] {
+        "run" | "sweep" => {
+            command.args(["--quiet", "--no-charts", "--out"]).arg(out);
+        }
+        "merge" => {
+            command.args(["--no-charts", "--out"]).arg(out);
+        }
+        _ => {}
     }
     command.output().expect("the binary runs")
+}
+
+/// Checks that each message of `stderr` says each thing once: no part of
+/// `context: cause: cause` repeats the part before it, and the system's
+/// reason (`(os error N)`) appears at most once.
+pub fn says_it_once(stderr: &str) -> Result<(), String> {
+    for line in stderr.lines() {
+        let parts: Vec<&str> = line.split(": ").collect();
+        if let Some(w) = parts.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("`{}` said twice in: {line}", w[0]));
+        }
+        if line.matches("(os error").count() > 1 {
+            return Err(format!("the cause said twice in: {line}"));
+        }
+    }
+    Ok(())
 }
 
 /// The CSV files of a folder that are deterministic, by name.
@@ -234,6 +288,9 @@ fn golden_files_are_unchanged() {
             String::from_utf8_lossy(&ran.stderr)
         );
         assert!(!out.exists(), "{name}: a refused input wrote {out:?}");
+        if let Err(e) = says_it_once(&got) {
+            failures.push(format!("{name}: {e}"));
+        }
         compare(
             &repo(REFUSED_DIR).join(format!("{name}.stderr")),
             &got,

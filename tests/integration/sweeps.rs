@@ -395,3 +395,98 @@ fn bad_sweep_files_are_refused_with_their_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a column of runs.csv"));
 }
+
+#[test]
+fn failures_to_write_or_read_name_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let taken = tmp.path().join("taken");
+    fs::write(&taken, "").unwrap();
+    let out = sweep(&file, &taken, &["--no-charts"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("taken: cannot create the output folder: "),
+        "{stderr}"
+    );
+    crate::golden::says_it_once(&stderr).unwrap();
+
+    let blocked = tmp.path().join("blocked");
+    fs::create_dir_all(blocked.join("sweep.toml/taken")).unwrap();
+    let out = sweep(&file, &blocked, &["--no-charts"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sweep.toml: cannot move the new file into place: "),
+        "{stderr}"
+    );
+
+    // A resumed sweep whose journal is torn in the middle names it.
+    let torn = tmp.path().join("torn");
+    fs::create_dir_all(&torn).unwrap();
+    fs::write(torn.join("runs.journal.csv"), "a,b\n1,2,3\n").unwrap();
+    let out = sweep(&file, &torn, &["--no-charts", "--resume"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("runs.journal.csv: cannot read the file: CSV error: record 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn merge_names_the_files_it_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    // The same shard twice: both files are named.
+    let shard = tmp.path().join("shard");
+    ok(sweep(&file, &shard, &["--no-charts", "--shard", "1/2"]));
+    let out = p2c2g(&[
+        "merge",
+        shard.to_str().unwrap(),
+        shard.to_str().unwrap(),
+        "--out",
+        tmp.path().join("merged").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let runs = shard.join("runs.csv");
+    let runs = runs.display();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "point 0 replication 0 is in both {runs} and {runs}"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A folder with a runs.csv that is not a sweep's.
+    fs::write(shard.join("runs.csv"), "a,b\n1,2\n").unwrap();
+    let out = p2c2g(&[
+        "merge",
+        shard.to_str().unwrap(),
+        "--out",
+        tmp.path().join("merged").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not a sweep's runs.csv"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn plot_of_a_sweep_with_other_columns_names_the_missing_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let out = tmp.path().join("out");
+    ok(sweep(&file, &out, &["--no-charts"]));
+    fs::write(out.join("points.csv"), "point,runs\n0,3\n").unwrap();
+    let plotted = p2c2g(&["plot", out.to_str().unwrap()]);
+    assert_eq!(plotted.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&plotted.stderr);
+    assert!(
+        stderr.contains("points.csv: no column `peers.0.count`"),
+        "{stderr}"
+    );
+}
