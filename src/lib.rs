@@ -21,5 +21,6 @@ pub mod engine;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod run;
 pub mod scenario;
 pub mod sweep;

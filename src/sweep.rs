@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::model::Simulation;
 use crate::output::sweep::{self as files, Journal, SweepInfo, SweepInfoError};
 use crate::output::FileError;
+use crate::run::stop_requested;
 use crate::scenario::SweepFile;
 
 const JOURNAL: &str = "runs.journal.csv";
@@ -65,6 +66,17 @@ pub enum SweepError {
     /// The results on disk do not belong to this sweep, or are incomplete.
     #[error("{0}")]
     Mismatch(String),
+    /// Stopped by a signal; the finished runs are in the journal.
+    #[error(
+        "interrupted: {kept} of the {runs} runs are finished and kept in {}; \
+         finish the sweep with --resume",
+        journal.display()
+    )]
+    Interrupted {
+        journal: PathBuf,
+        kept: usize,
+        runs: usize,
+    },
 }
 
 fn io_at<'a>(path: &'a Path, doing: &'static str) -> impl FnOnce(io::Error) -> SweepError + 'a {
@@ -209,17 +221,28 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     let journal = Mutex::new(journal);
     let simulating_ns = std::sync::atomic::AtomicU64::new(0);
     let first_error: Mutex<Option<io::Error>> = Mutex::new(None);
+    let appended = std::sync::atomic::AtomicUsize::new(0);
     pool.install(|| {
         todo.par_iter().for_each(|r| {
+            if stop_requested() {
+                return;
+            }
             let point = &sweep.points[r.point];
             let mut cfg = point.scenario.config.clone();
             cfg.seed = r.seed;
             let t = Instant::now();
-            let report = Simulation::new(&cfg).run(&mut ());
+            let mut cut = false;
+            let report = Simulation::new(&cfg).run_while(&mut (), |_| {
+                cut = stop_requested();
+                !cut
+            });
             simulating_ns.fetch_add(
                 t.elapsed().as_nanos() as u64,
                 std::sync::atomic::Ordering::Relaxed,
             );
+            if cut {
+                return;
+            }
             let row = files::run_row(
                 r.point,
                 r.replication,
@@ -227,8 +250,12 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
                 &point.values,
                 &report.summary,
             );
-            let appended = journal.lock().expect("no panics while held").append(&row);
-            if let Err(e) = appended {
+            let written = journal.lock().expect("no panics while held").append(&row);
+            appended.fetch_add(
+                usize::from(written.is_ok()),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            if let Err(e) = written {
                 first_error
                     .lock()
                     .expect("no panics while held")
@@ -242,6 +269,13 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         return Err(io_at(&journal_path, "write the journal")(e));
     }
     drop(journal);
+    if stop_requested() {
+        return Err(SweepError::Interrupted {
+            journal: journal_path,
+            kept: done.len() + appended.into_inner(),
+            runs: mine.len(),
+        });
+    }
 
     let (_, mut rows) = read_rows(&journal_path)?;
     files::sort_runs(&mut rows);

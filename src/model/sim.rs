@@ -172,15 +172,16 @@ impl Simulation {
 
     /// Runs to the end and reports.
     pub fn run<R: Recorder>(self, recorder: &mut R) -> Report {
-        self.run_with_progress(recorder, |_| {})
+        self.run_while(recorder, |_| true)
     }
 
-    /// Runs to the end, calling `progress` with the virtual time now and
-    /// then (every 65,536 events).
-    pub fn run_with_progress<R: Recorder>(
+    /// Runs to the end, calling `go_on` with the virtual time now and then
+    /// (every 65,536 events): when it says `false`, the run stops there
+    /// (at the horizon, as it were) and reports what it has.
+    pub fn run_while<R: Recorder>(
         mut self,
         recorder: &mut R,
-        mut progress: impl FnMut(SimTime),
+        mut go_on: impl FnMut(SimTime) -> bool,
     ) -> Report {
         let horizon = self.cfg.horizon();
         let mut drained = false;
@@ -191,8 +192,8 @@ impl Simulation {
                     .advance(now, &mut self.levels, &self.tally.all, recorder);
             }
             self.handle(event, recorder);
-            if self.queue.popped() % PROGRESS_EVERY == 0 {
-                progress(now);
+            if self.queue.popped() % PROGRESS_EVERY == 0 && !go_on(now) {
+                break;
             }
             if self.drained() {
                 drained = true;

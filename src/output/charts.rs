@@ -41,9 +41,12 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Chart file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Scalable vector graphics: sharp at any size, text stays text.
     Svg,
+    /// 1000-pixel-wide raster images.
     Png,
 }
 

@@ -212,7 +212,7 @@ struct SampleRow {
 
 /// The row of `run_info.csv`: how the run went on this machine. Not
 /// deterministic, so kept apart from the other files.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct RunInfo {
     pub scenario: String,
     pub seed: u64,

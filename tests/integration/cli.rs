@@ -611,3 +611,168 @@ fn bench_says_why_its_run_failed() {
     );
     crate::golden::says_it_once(&stderr).unwrap();
 }
+
+/// Runs `script` in bash with `$P` the p2c2g binary, from the repository.
+fn bash(script: &str) -> std::process::Output {
+    std::process::Command::new("bash")
+        .args(["-c", script])
+        .env("P", env!("CARGO_BIN_EXE_p2c2g"))
+        .current_dir(repo(""))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    for command in [
+        format!(
+            "\"$P\" run scenarios/poc.toml --out {} --no-charts",
+            out.display()
+        ),
+        "\"$P\" check scenarios/poc.toml scenarios/baseline.toml scenarios/sweeps/policies.toml"
+            .into(),
+        "\"$P\" completions bash".into(),
+    ] {
+        let piped = bash(&format!(
+            "{command} | head -c 0; echo \"exit ${{PIPESTATUS[0]}}\""
+        ));
+        let stdout = String::from_utf8_lossy(&piped.stdout);
+        let stderr = String::from_utf8_lossy(&piped.stderr);
+        assert!(stdout.contains("exit 0"), "{command}: {stdout} {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "{command}: {stderr}"
+        );
+        let full = bash(&format!("{command} > /dev/full"));
+        let stderr = String::from_utf8_lossy(&full.stderr);
+        assert_eq!(full.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains("standard output: cannot write: No space left on device"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_run_keeps_nothing_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("long");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args(["run", repo("scenarios/baseline.toml").to_str().unwrap()])
+        .args([
+            "--set",
+            "simulation.duration_s=3000",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !out.join("timeseries.csv.partial").exists() {
+        assert!(started.elapsed().as_secs() < 30, "the run did not start");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let ended = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: the run stopped before its end; nothing of it was written"),
+        "{stderr}"
+    );
+    let left: Vec<String> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn daily_habits_of_the_command_line() {
+    // --version names the commit it was built from.
+    let (version, _) = ok(p2c2g(&["--version"]));
+    let commit = version
+        .trim()
+        .rsplit_once('(')
+        .map(|(_, c)| c.trim_end_matches(')'))
+        .unwrap();
+    assert!(
+        commit == "unknown" || commit.trim_end_matches("-dirty").len() == 12,
+        "{version}"
+    );
+    // Completion scripts for the usual shells.
+    for shell in ["bash", "zsh", "fish"] {
+        let (script, _) = ok(p2c2g(&["completions", shell]));
+        assert!(
+            script.contains("p2c2g") && script.contains("sweep"),
+            "{shell}"
+        );
+    }
+    // A scenario from standard input.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("stdin");
+    let piped = bash(&format!(
+        "cat scenarios/poc.toml | \"$P\" run - --out {} -q --no-charts",
+        out.display()
+    ));
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert!(
+        piped.stderr.is_empty() && piped.stdout.is_empty(),
+        "-q says nothing"
+    );
+    let from_file = tmp.path().join("file");
+    ok(p2c2g(&[
+        "run",
+        repo("scenarios/poc.toml").to_str().unwrap(),
+        "--out",
+        from_file.to_str().unwrap(),
+        "-q",
+        "--no-charts",
+    ]));
+    assert_eq!(
+        fs::read_to_string(out.join("frames.csv")).unwrap(),
+        fs::read_to_string(from_file.join("frames.csv")).unwrap()
+    );
+    // A sweep file given to run is sent to sweep; check takes it.
+    let policies = repo("scenarios/sweeps/policies.toml");
+    let wrong = p2c2g(&[
+        "run",
+        policies.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr)
+        .contains("is a sweep file (it has a [sweep] table): run it with `p2c2g sweep"));
+    let (checked, _) = ok(p2c2g(&["check", policies.to_str().unwrap()]));
+    assert!(
+        checked.contains("ok: ") && checked.contains("36 points x 5 replications"),
+        "{checked}"
+    );
+    // --jobs is bounded.
+    let many = p2c2g(&[
+        "sweep",
+        policies.to_str().unwrap(),
+        "--jobs",
+        "18446744073709551615",
+    ]);
+    assert_eq!(many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&many.stderr).contains("for '--jobs <N>'"));
+    let many = p2c2g(&["sweep", policies.to_str().unwrap(), "--jobs", "2000"]);
+    assert_eq!(many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&many.stderr).contains("2000 is not in 1..=1024"));
+}

@@ -28,6 +28,18 @@ fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     p2c2g_into("sweep", file, out, extra)
 }
 
+/// A sweep without `--quiet`, for its timing line on standard error.
+fn loud_sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    p2c2g(&args)
+}
+
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -228,7 +240,7 @@ fn interrupted_then_resumed(signal: &str) {
     let (whole, killed) = (tmp.path().join("whole"), tmp.path().join("killed"));
     ok(sweep(&file, &whole, &["--no-charts"]));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+    let child = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
         .args([
             "sweep",
             file.to_str().unwrap(),
@@ -239,7 +251,7 @@ fn interrupted_then_resumed(signal: &str) {
         ])
         .args(["--out", killed.to_str().unwrap()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let journal = killed.join("runs.journal.csv");
@@ -260,7 +272,16 @@ fn interrupted_then_resumed(signal: &str) {
         .status()
         .unwrap();
     assert!(killed_by.success());
-    child.wait().unwrap();
+    let ended = child.wait_with_output().unwrap();
+    if signal == "-INT" {
+        // Ctrl-C: the sweep stops, keeps what is finished and says so.
+        let stderr = String::from_utf8_lossy(&ended.stderr);
+        assert_eq!(ended.status.code(), Some(130), "{stderr}");
+        assert!(
+            stderr.contains("interrupted: ") && stderr.contains("finish the sweep with --resume"),
+            "{stderr}"
+        );
+    }
 
     // What was left is valid: complete rows under the header.
     let kept = rows(&journal);
@@ -272,7 +293,7 @@ fn interrupted_then_resumed(signal: &str) {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
 
-    let (_, stderr) = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
+    let (_, stderr) = ok(loud_sweep(&file, &killed, &["--no-charts", "--resume"]));
     assert!(
         stderr.contains(&format!("{} runs in", 20 - kept.len()))
             && stderr.contains(&format!("({} already done)", kept.len())),
@@ -282,7 +303,7 @@ fn interrupted_then_resumed(signal: &str) {
         assert_eq!(read(&whole.join(f)), read(&killed.join(f)), "{f}");
     }
     // Resuming a finished sweep redoes nothing and changes nothing.
-    let (_, stderr) = ok(sweep(&file, &killed, &["--no-charts", "--resume"]));
+    let (_, stderr) = ok(loud_sweep(&file, &killed, &["--no-charts", "--resume"]));
     assert!(
         stderr.contains("0 runs in") && stderr.contains("(20 already done)"),
         "{stderr}"

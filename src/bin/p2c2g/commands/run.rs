@@ -1,0 +1,132 @@
+//! `p2c2g run FILE`: one scenario, one folder of results.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use p2c2g::model::Summary;
+use p2c2g::output::charts::Format;
+use p2c2g::run::{self, RunError, RunOptions};
+use p2c2g::scenario::ChartFormat;
+
+use super::{load_scenario, say, Out};
+
+pub const EXAMPLES: &str = "Examples:\n  \
+p2c2g run scenarios/baseline.toml\n      writes results/baseline/{summary,frames,peers,timeseries,run_info}.csv\n  \
+p2c2g run scenarios/baseline.toml --seed 2 --out results/baseline-seed2\n  \
+p2c2g run scenarios/baseline.toml --set coordinator.policy=power_of_d --set peers.home_gpu.count=60\n  \
+p2c2g run scenarios/poc.toml --trace          also writes attempts.csv, one row per attempt\n  \
+p2c2g run scenarios/poc.toml --format png     charts as PNG instead of SVG\n  \
+cat my.toml | p2c2g run - --out results/my    the scenario from standard input";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario file (TOML), e.g. scenarios/baseline.toml; `-` reads it from standard input.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output folder [default: results/<simulation.name>], e.g. --out /tmp/run1.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Seed instead of the scenario's simulation.seed, e.g. --seed 42.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Override one scenario value, e.g. --set coordinator.policy=random,
+    /// --set peers.0.count=80 (by index) or --set peers.home_gpu.reliability=0.9
+    /// (by group name); VALUE is TOML, so distributions work too:
+    /// --set 'workload.work_ms={ dist = "exponential", mean = 5 }'. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Also write attempts.csv: one row per attempt, with every timestamp.
+    #[arg(long)]
+    trace: bool,
+    /// Do not write frames.csv (the scenario's [output] frames = false).
+    #[arg(long)]
+    no_frames: bool,
+    /// Do not draw charts (the scenario's [output] charts = false).
+    #[arg(long)]
+    no_charts: bool,
+    /// Chart format instead of the scenario's [output] format, e.g. --format png.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// No progress bar, no timing line and no summary: only errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    let mut sets = args.sets.clone();
+    if let Some(seed) = args.seed {
+        sets.push(format!("simulation.seed={seed}"));
+    }
+    let scenario = load_scenario(&args.file, &sets)?;
+    let cfg = &scenario.config;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(&cfg.name));
+    let format = args.format.unwrap_or(match scenario.output.format {
+        ChartFormat::Svg => Format::Svg,
+        ChartFormat::Png => Format::Png,
+    });
+    let opts = RunOptions {
+        out: out.clone(),
+        frames: scenario.output.frames && !args.no_frames,
+        attempts: scenario.output.attempts || args.trace,
+        charts: (scenario.output.charts && !args.no_charts).then_some(format),
+        progress: !args.quiet,
+    };
+    let done = match run::run(&scenario, &opts) {
+        Err(RunError::Interrupted { .. }) => {
+            eprintln!(
+                "interrupted: the run stopped before its end; nothing of it was written to {}/",
+                out.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
+        other => other?,
+    };
+    if !args.quiet {
+        eprintln!(
+            "{}: {} events in {:.3} s wall ({:.2} M events/s)",
+            cfg.name,
+            done.info.events,
+            done.info.wall_s,
+            done.info.events_per_s / 1e6
+        );
+        print_summary(&done.report.summary, &out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(s: &Summary, out: &Path) -> anyhow::Result<()> {
+    let pct = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.2}%", 100.0 * x));
+    let ms = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1} ms"));
+    let share = |n: u64| pct((s.frames > 0).then(|| n as f64 / s.frames as f64));
+    let mut o = Out::new();
+    say!(o, "{} (seed {}): {} frames", s.scenario, s.seed, s.frames)?;
+    say!(
+        o,
+        "  on time {}   late {}   failed {}",
+        share(s.frames_on_time),
+        share(s.frames_late),
+        share(s.frames_failed)
+    )?;
+    say!(
+        o,
+        "  frame latency  p50 {}   p95 {}   p99 {}   max {}",
+        ms(s.frame_latency_p50_ms),
+        ms(s.frame_latency_p95_ms),
+        ms(s.frame_latency_p99_ms),
+        ms(s.frame_latency_max_ms)
+    )?;
+    say!(
+        o,
+        "  tasks {}   attempts {}   failovers {}   timeouts {}",
+        s.tasks,
+        s.attempts,
+        s.failovers,
+        s.timeouts
+    )?;
+    say!(o, "  peer utilisation {:.1}%", 100.0 * s.utilization)?;
+    say!(o, "  results in {}/", out.display())?;
+    Ok(())
+}

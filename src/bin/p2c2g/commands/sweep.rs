@@ -1,0 +1,105 @@
+//! `p2c2g sweep FILE`: every point of a grid times its replications.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use p2c2g::output::charts::{self, Format};
+use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
+use p2c2g::scenario::SweepFile;
+use p2c2g::sweep::{self, Shard, SweepOptions};
+
+use super::{say, Out};
+
+pub const EXAMPLES: &str = "Examples:\n  \
+p2c2g sweep scenarios/sweeps/policies.toml\n      writes results/policies/{runs,points}.csv and charts/\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --jobs 2\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --resume      finish an interrupted sweep\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run one eighth of the runs (then: p2c2g merge shards/* --out results/policies)";
+
+/// Most threads a sweep may be given.
+const MAX_JOBS: usize = 1024;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Sweep file (TOML), e.g. scenarios/sweeps/policies.toml.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output folder [default: results/<sweep.name>, or results/<sweep.name>/shard-K-of-N
+    /// with --shard], e.g. --out /scratch/policies.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Runs at once, from 1 to 1024 [default: all cores], e.g. --jobs 2.
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS as i64))]
+    jobs: Option<u16>,
+    /// Finish an interrupted sweep in its folder: runs already on disk are kept, not redone.
+    #[arg(long)]
+    resume: bool,
+    /// Run only share K of N (K from 1 to N), e.g. --shard 2/8 in a Slurm array task.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Do not draw charts.
+    #[arg(long)]
+    no_charts: bool,
+    /// Chart format, e.g. --format png.
+    #[arg(long, value_enum, default_value = "svg")]
+    format: Format,
+    /// No progress bar, no timing line and no summary: only errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    let sweep = SweepFile::load(&args.file, &metric_columns(), &HEADLINE_METRICS)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let dir = Path::new("results").join(&sweep.name);
+        match args.shard {
+            Some(s) => dir.join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => dir,
+        }
+    });
+    let opts = SweepOptions {
+        out: out.clone(),
+        jobs: args.jobs.map_or(0, usize::from),
+        resume: args.resume,
+        shard: args.shard,
+        progress: !args.quiet,
+    };
+    let outcome = sweep::run(&sweep, &opts)?;
+    let ran = outcome.runs - outcome.already_done;
+    if !args.quiet {
+        let thread_s = outcome.wall_s * outcome.threads as f64;
+        eprintln!(
+            "{}: {ran} runs in {:.2} s wall on {} threads ({} already done); {:.2} s of it simulating, \
+             {:.2} ms of thread time per run outside the simulations",
+            sweep.name,
+            outcome.wall_s,
+            outcome.threads,
+            outcome.already_done,
+            outcome.simulating_s,
+            if ran > 0 {
+                1000.0 * (thread_s - outcome.simulating_s) / ran as f64
+            } else {
+                0.0
+            }
+        );
+    }
+    if args.shard.is_none() && !args.no_charts {
+        charts::draw_sweep(&out, args.format)?;
+    }
+    if !args.quiet {
+        let mut o = Out::new();
+        say!(
+            o,
+            "{}: {} points x {} replications = {} runs{}",
+            sweep.name,
+            sweep.points.len(),
+            sweep.replications,
+            outcome.runs,
+            args.shard
+                .map(|s| format!(" in shard {s}"))
+                .unwrap_or_default()
+        )?;
+        say!(o, "  results in {}/", out.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
