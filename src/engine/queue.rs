@@ -16,7 +16,9 @@
 //! (`examples/bare_mmc.rs`) it costs about a third less than a binary heap.
 //!
 //! Cancellation is left to the caller: an event that has become stale is
-//! recognised and skipped when it is popped, which keeps the queue plain.
+//! recognised and skipped when it is popped, which keeps the queue plain;
+//! when stale events pile up, the caller drops them all at once with
+//! [`EventQueue::retain`], so that they hold no memory.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -195,6 +197,35 @@ impl<E: Copy> EventQueue<E> {
         Some(entry.event)
     }
 
+    /// Drops the pending events that `keep` refuses (stale ones, say), so
+    /// that they hold no memory; the others keep their order. Costs a pass
+    /// over every pending event.
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.current.retain(|e| keep(&e.event));
+        let mut kept = Vec::new();
+        for head in &mut self.wheel {
+            let mut i = std::mem::replace(head, NIL);
+            while i != NIL {
+                let node = self.nodes[i as usize];
+                if keep(&node.entry.event) {
+                    kept.push(node.entry);
+                }
+                i = node.next;
+            }
+        }
+        // A fresh pool, as large as what is kept: the memory of the dropped
+        // events goes back.
+        self.nodes = Vec::with_capacity(kept.len());
+        self.free = NIL;
+        self.on_wheel = 0;
+        for entry in kept {
+            self.place(entry);
+        }
+        let mut overflow = std::mem::take(&mut self.overflow).into_vec();
+        overflow.retain(|e| keep(&e.event));
+        self.overflow = BinaryHeap::from(overflow);
+    }
+
     /// Moves the clock forward without an event (the end of a run).
     pub fn advance_to(&mut self, time: SimTime) {
         self.now = self.now.max(time);
@@ -358,11 +389,17 @@ mod tests {
         fn pops_what_a_binary_heap_pops(
             ops in proptest::collection::vec((0u32..5, 0u64..1000, 0u8..4), 1..2000),
             tune_every in 1u64..64,
+            drop_every in 0usize..50,
         ) {
             let mut q = EventQueue::tuned_every(tune_every);
             let mut reference = BinaryHeap::new();
             let mut now = 0;
             for (seq, (scale, delay, pops)) in ops.into_iter().enumerate() {
+                if drop_every > 0 && seq % drop_every == drop_every - 1 {
+                    // Drop a third of what is pending, by sequence number.
+                    q.retain(|s| s % 3 != seq % 3);
+                    reference.retain(|Reverse((_, s))| s % 3 != seq % 3);
+                }
                 // Delays of 0..1000 ns, us, ms, s, or far beyond the wheel.
                 let delay = delay * [1, 1_000, 1_000_000, 1_000_000_000, 1 << 40][scale as usize];
                 q.schedule(SimTime::from_nanos(now + delay), seq);

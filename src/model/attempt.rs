@@ -29,6 +29,8 @@ pub struct Attempt {
     pub timed_out: bool,
     /// A reply is travelling to the coordinator.
     pub reply_pending: bool,
+    /// Its timeout is in the event queue (it was not beyond the horizon).
+    pub armed: bool,
 }
 
 impl Attempt {

@@ -98,7 +98,17 @@ pub struct Simulation {
     /// The last instant a frame ended or an attempt left a peer: the run
     /// ends there (or at `duration` if that is later).
     t_last: SimTime,
+    /// Events popped that had become stale (timeouts of attempts already
+    /// answered): not counted as events of the run.
+    stale: u64,
+    /// Timeouts pending in the queue whose attempt is already answered.
+    dead_timeouts: usize,
 }
+
+/// Dead timeouts are dropped from the queue once they outnumber the other
+/// pending events twice over (and this many), so that they never hold
+/// more memory than the live events.
+const DEAD_TIMEOUTS_SLACK: usize = 4096;
 
 impl Simulation {
     pub fn new(cfg: &Config) -> Simulation {
@@ -167,6 +177,8 @@ impl Simulation {
             renters_active,
             at_peers: 0,
             t_last: SimTime::ZERO,
+            stale: 0,
+            dead_timeouts: 0,
         }
     }
 
@@ -237,6 +249,15 @@ impl Simulation {
 
     fn now(&self) -> SimTime {
         self.queue.now()
+    }
+
+    /// Schedules `event` at `at`, unless that is after the horizon: it
+    /// could never happen, and would only hold memory.
+    #[inline(always)]
+    fn schedule(&mut self, at: SimTime, event: Event) {
+        if at <= self.cfg.horizon() {
+            self.queue.schedule(at, event);
+        }
     }
 
     /// A renter makes its next frame and splits it into tasks.
@@ -350,6 +371,7 @@ impl Simulation {
             outcome: AttemptOutcome::Unfinished,
             timed_out: false,
             reply_pending: false,
+            armed: false,
         });
         let key = AttemptKey {
             slot: slot as u32,
@@ -365,16 +387,17 @@ impl Simulation {
                 .sample_with(|| luck().draw(Purpose::Timeout));
         // A timeout after the end of the run can never fire: not scheduling
         // it keeps the queue (and memory) from growing with the run.
-        if fires <= self.cfg.horizon() {
+        let armed = fires <= self.cfg.horizon();
+        if armed {
             self.queue.schedule(fires, Event::AttemptTimeout(key));
         }
+        self.attempts[slot].armed = armed;
         let p = &self.peers[peer.index()];
         let delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
         if delay == SimTime::ZERO {
             self.reach_peer(key);
         } else {
-            self.queue
-                .schedule(now + delay, Event::AttemptReachesPeer(key));
+            self.schedule(now + delay, Event::AttemptReachesPeer(key));
         }
     }
 
@@ -396,7 +419,7 @@ impl Simulation {
         if p.running < p.slots {
             let done = begin_processing(a, p, now);
             self.levels.running.up(now, &self.series);
-            self.queue.schedule(done, Event::AttemptProcessed(key));
+            self.schedule(done, Event::AttemptProcessed(key));
         } else {
             p.waiting.push_back(key);
             self.levels.waiting_peers.up(now, &self.series);
@@ -408,7 +431,7 @@ impl Simulation {
         let a = &mut self.attempts[key.index()];
         let done = begin_processing(a, &mut self.peers[a.peer.index()], now);
         self.levels.running.up(now, &self.series);
-        self.queue.schedule(done, Event::AttemptProcessed(key));
+        self.schedule(done, Event::AttemptProcessed(key));
     }
 
     /// The peer finished processing: it frees the slot, takes the next
@@ -449,9 +472,7 @@ impl Simulation {
         }
         match reply_delay {
             Some(SimTime::ZERO) => self.reply(key, rec),
-            Some(delay) => self
-                .queue
-                .schedule(now + delay, Event::ReplyReachesCoordinator(key)),
+            Some(delay) => self.schedule(now + delay, Event::ReplyReachesCoordinator(key)),
             None => self.retire_if_settled(key, rec),
         }
     }
@@ -465,17 +486,42 @@ impl Simulation {
         if a.resolved.is_none() {
             a.resolved = Some(now);
             let success = a.outcome == AttemptOutcome::Success;
+            if a.armed {
+                // Its timeout, still queued, can no longer matter.
+                self.dead_timeouts += 1;
+                let others = self.queue.len() - self.dead_timeouts;
+                if self.dead_timeouts > 2 * others + DEAD_TIMEOUTS_SLACK {
+                    self.drop_dead_timeouts();
+                }
+            }
             self.resolve(key, success, rec);
         }
         self.retire_if_settled(key, rec);
     }
 
+    /// Removes from the queue the timeouts of attempts already answered.
+    #[cold]
+    fn drop_dead_timeouts(&mut self) {
+        let attempts = &self.attempts;
+        self.queue.retain(|e| match *e {
+            Event::AttemptTimeout(key) => attempts
+                .get(key.index())
+                .is_some_and(|a| a.serial == key.serial && a.resolved.is_none()),
+            _ => true,
+        });
+        self.dead_timeouts = 0;
+    }
+
     fn timeout<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        let Some(a) = self.attempt(key) else { return };
-        if a.resolved.is_some() {
+        let live = self.attempt(key).is_some_and(|a| a.resolved.is_none());
+        if !live {
+            // Its attempt was answered first.
+            self.stale += 1;
+            self.dead_timeouts -= 1;
             return;
         }
+        let a = &mut self.attempts[key.index()];
         a.resolved = Some(now);
         a.timed_out = true;
         let counted = a.counted;
@@ -506,8 +552,7 @@ impl Simulation {
                     .backoff
                     .sample_with(|| luck.draw(Purpose::Backoff));
                 self.levels.backoff.up(self.now(), &self.series);
-                self.queue
-                    .schedule(self.now() + backoff, Event::TaskReady(task));
+                self.schedule(self.now() + backoff, Event::TaskReady(task));
             } else {
                 self.end_task(task, None, rec);
             }
@@ -545,7 +590,7 @@ impl Simulation {
                 self.end_frame(f, Some(now), rec);
             } else {
                 let at = now + f.return_delay;
-                self.queue.schedule(at, Event::FrameReachesRenter(t.frame));
+                self.schedule(at, Event::FrameReachesRenter(t.frame));
             }
         }
     }
@@ -620,7 +665,7 @@ impl Simulation {
         report::build(&Ending {
             cfg: &self.cfg,
             end,
-            events: self.queue.popped(),
+            events: self.queue.popped() - self.stale,
             peers: &self.peers,
             coordinator: &self.coordinator,
             counted: &self.tally.counted,

@@ -234,14 +234,10 @@ fn the_run_ends_with_its_last_frame_whatever_the_sampling_or_stale_timeouts() {
         assert_eq!(other.summary, reference.summary, "sample_ms {sample_ms}");
         assert_eq!(other.peers, reference.peers);
     }
-    // A longer timeout leaves its (stale) events after the end, not popped:
-    // only the count of events processed differs.
+    // A timeout that never fires changes nothing, not even the count of
+    // events (stale ones are not counted).
     let (other, _) = run_all(&text("100", "15000", "10"));
-    let events = |s: &p2c2g::model::Summary| p2c2g::model::Summary {
-        events: 0,
-        ..s.clone()
-    };
-    assert_eq!(events(&other.summary), events(&reference.summary));
+    assert_eq!(other.summary, reference.summary);
     assert_eq!(other.peers, reference.peers);
     // Work that ends before duration_s: the run still lasts duration_s.
     let short = text("100", "1000", "10")
@@ -363,4 +359,22 @@ fn the_same_attempt_has_the_same_luck_under_another_policy() {
         assert_eq!(other.len(), random.len());
         assert_eq!(other, random, "{policy}");
     }
+}
+
+/// What could only happen after the horizon is never scheduled: with a
+/// latency (and timeout) of eleven days, no attempt reaches its peer within the run, the
+/// run ends at the horizon, every frame fails, and the only events are the
+/// frames being made.
+#[test]
+fn nothing_is_scheduled_past_the_horizon() {
+    let text = "[simulation]\nduration_s = 10\ndrain_s = 5\n\
+                [workload]\nrenters = 3\nfps = 30\nwork_ms = 5\n\
+                [coordinator]\ntimeout_ms = 1e9\n\
+                [[peers]]\ncount = 4\nlatency_ms = 1e9\n";
+    let (report, attempts) = run(text);
+    let s = &report.summary;
+    assert_eq!(s.sim_time_s, 15.0);
+    assert_eq!(s.frames_failed, s.frames);
+    assert_eq!(s.events, 3 * 300, "one event per frame made");
+    assert!(attempts.iter().all(|a| a.reached.is_none()));
 }
