@@ -182,6 +182,7 @@ impl<E: Copy> EventQueue<E> {
     /// Removes the next event if it comes no later than `horizon`, and
     /// advances the clock to its time; if a later one is left, moves the
     /// clock to `horizon`.
+    #[inline(always)]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<E> {
         self.settle();
         if self.current.last()?.time > horizon {
@@ -270,6 +271,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Makes `current` hold the next event, if there is one: turns the
     /// wheel to the next non-empty bucket, or jumps to the overflow's first.
+    #[inline(always)]
     fn settle(&mut self) {
         if !self.current.is_empty() {
             return;

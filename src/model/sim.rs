@@ -351,6 +351,14 @@ impl Simulation {
         });
         let seed = self.cfg.seed;
         let luck = || Luck::of(seed, f.renter, f.index, t.index, t.attempts);
+        let fires = now
+            + self
+                .draws
+                .timeout
+                .sample_with(|| luck().draw(Purpose::Timeout));
+        // A timeout after the end of the run can never fire: not scheduling
+        // it keeps the queue (and memory) from growing with the run.
+        let armed = fires <= self.cfg.horizon();
         let serial = self.next_serial;
         self.next_serial = self.next_serial.wrapping_add(1);
         let slot = self.attempts.insert(Attempt {
@@ -371,7 +379,7 @@ impl Simulation {
             outcome: AttemptOutcome::Unfinished,
             timed_out: false,
             reply_pending: false,
-            armed: false,
+            armed,
         });
         let key = AttemptKey {
             slot: slot as u32,
@@ -380,18 +388,9 @@ impl Simulation {
         self.coordinator.assign(peer, t.work);
         self.levels.in_flight.up(now, &self.series);
         self.at_peers += 1;
-        let fires = now
-            + self
-                .draws
-                .timeout
-                .sample_with(|| luck().draw(Purpose::Timeout));
-        // A timeout after the end of the run can never fire: not scheduling
-        // it keeps the queue (and memory) from growing with the run.
-        let armed = fires <= self.cfg.horizon();
         if armed {
             self.queue.schedule(fires, Event::AttemptTimeout(key));
         }
-        self.attempts[slot].armed = armed;
         let p = &self.peers[peer.index()];
         let delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
         if delay == SimTime::ZERO {
@@ -487,16 +486,22 @@ impl Simulation {
             a.resolved = Some(now);
             let success = a.outcome == AttemptOutcome::Success;
             if a.armed {
-                // Its timeout, still queued, can no longer matter.
-                self.dead_timeouts += 1;
-                let others = self.queue.len() - self.dead_timeouts;
-                if self.dead_timeouts > 2 * others + DEAD_TIMEOUTS_SLACK {
-                    self.drop_dead_timeouts();
-                }
+                self.timeout_is_dead();
             }
             self.resolve(key, success, rec);
         }
         self.retire_if_settled(key, rec);
+    }
+
+    /// An attempt was answered: its timeout, still queued, can no longer
+    /// matter. Once such timeouts outnumber the live events, they go.
+    #[inline(never)]
+    fn timeout_is_dead(&mut self) {
+        self.dead_timeouts += 1;
+        let others = self.queue.len() - self.dead_timeouts;
+        if self.dead_timeouts > 2 * others + DEAD_TIMEOUTS_SLACK {
+            self.drop_dead_timeouts();
+        }
     }
 
     /// Removes from the queue the timeouts of attempts already answered.
