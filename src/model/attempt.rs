@@ -48,7 +48,8 @@ impl Attempt {
 
     /// Nothing will happen to it any more: the one place that decides it.
     pub fn settled(&self) -> bool {
-        self.resolved.is_some() && self.processed.is_some() && !self.reply_pending
+        let left_peer = self.processed.is_some() || self.outcome == AttemptOutcome::Lost;
+        self.resolved.is_some() && left_peer && !self.reply_pending
     }
 
     pub fn record(&self) -> AttemptRecord {

@@ -53,6 +53,11 @@ pub struct CoordinatorConfig {
     pub timeout_ms: Dist,
     pub backoff_ms: Dist,
     pub score: ScoreWeights,
+    /// Period of the peers' heartbeats, which tell the coordinator that a
+    /// peer that crashed is gone.
+    pub heartbeat_ms: f64,
+    /// Heartbeats missed before a peer is declared gone.
+    pub miss_limit: u32,
 }
 
 /// How the coordinator picks a peer for a task.
@@ -147,6 +152,44 @@ pub struct PeerGroup {
     pub jitter_ms: Dist,
     pub reliability: Dist,
     pub failure: FailureMode,
+    /// How the group's peers come and go; none: always online.
+    pub churn: Option<Churn>,
+}
+
+/// Peers that come and go (docs/model.md, "Churn").
+#[derive(Clone, Debug)]
+pub struct Churn {
+    pub sessions: Sessions,
+    /// Warm-up after coming online before the peer registers, in seconds,
+    /// drawn per session.
+    pub join_s: Dist,
+    pub leave: Leave,
+}
+
+/// When a churning peer is online.
+#[derive(Clone, Debug)]
+pub enum Sessions {
+    /// Online sessions and offline gaps, in seconds, alternating from
+    /// `-preroll_s` with a fresh session, so that the state at 0 is the
+    /// alternation's stationary one.
+    Alternating {
+        on_s: Dist,
+        off_s: Dist,
+        preroll_s: f64,
+    },
+    /// Online intervals `(start_s, end_s)` of each peer of the group, by
+    /// its number within the group: sorted and disjoint.
+    Trace(Vec<Vec<(f64, f64)>>),
+}
+
+/// How a churning peer leaves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Leave {
+    /// At once: what it holds is lost, and the coordinator learns it from
+    /// missed heartbeats.
+    Crash,
+    /// It announces its departure `notice_s` ahead and says goodbye.
+    Graceful { notice_s: f64 },
 }
 
 impl Config {

@@ -110,6 +110,10 @@ pub struct Coordinator {
     exclude_below: f64,
     /// Peers whose reputation is under `exclude_below`.
     excluded: usize,
+    /// Whether each peer may be picked at all: registered and not leaving
+    /// (churn); and how many may not.
+    present: Vec<bool>,
+    absent: usize,
     /// Sum over peers of free slots as the coordinator sees them (central
     /// queue only), to skip the search when there is none.
     free_slots: u64,
@@ -149,6 +153,8 @@ impl Coordinator {
             reputation: reputation.model,
             exclude_below: reputation.exclude_below,
             excluded,
+            present: vec![true; standings_len],
+            absent: 0,
             free_slots,
             candidates: Vec::new(),
             all_peers: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
@@ -242,8 +248,17 @@ impl Coordinator {
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
         }
-        let all_excluded = self.excluded == self.standings.len();
-        if all_excluded || self.excluded == 0 {
+        let all_excluded = if self.absent == 0 {
+            self.excluded == self.standings.len()
+        } else {
+            // Only the peers present count.
+            !self
+                .standings
+                .iter()
+                .zip(&self.present)
+                .any(|(s, &here)| here && s.reputation.value() >= self.exclude_below)
+        };
+        if self.absent == 0 && (all_excluded || self.excluded == 0) {
             // Nothing but a full slot or a past failure filters a peer out:
             // skip building the list, so that random and power_of_d cost
             // O(d), not O(peers).
@@ -266,7 +281,7 @@ impl Coordinator {
         let mut untried_exists = false;
         let mut free_but_failed = false;
         for (i, s) in self.standings.iter().enumerate() {
-            if !all_excluded && s.reputation.value() < self.exclude_below {
+            if !self.present[i] || (!all_excluded && s.reputation.value() < self.exclude_below) {
                 continue;
             }
             let peer = PeerId(i as u32);
@@ -292,7 +307,7 @@ impl Coordinator {
             // Every eligible peer failed this task: any of them may retry it.
             for (i, s) in self.standings.iter().enumerate() {
                 let excluded = !all_excluded && s.reputation.value() < self.exclude_below;
-                if !excluded && (!central || s.assigned < s.slots) {
+                if self.present[i] && !excluded && (!central || s.assigned < s.slots) {
                     self.candidates.push(PeerId(i as u32));
                 }
             }
@@ -316,14 +331,48 @@ impl Coordinator {
         s.assigned += 1;
         s.backlog += work;
         if s.assigned == s.slots {
-            // No longer free: swap it out of the free set.
-            let at = self.free_at[peer.index()] as usize;
-            let last = *self.free.last().expect("the peer is in the set");
-            self.free.swap_remove(at);
-            if last != peer {
-                self.free_at[last.index()] = at as u32;
+            self.remove_free(peer);
+        }
+    }
+
+    fn add_free(&mut self, peer: PeerId) {
+        self.free_at[peer.index()] = self.free.len() as u32;
+        self.free.push(peer);
+    }
+
+    /// Swaps `peer` out of the free set.
+    fn remove_free(&mut self, peer: PeerId) {
+        let at = self.free_at[peer.index()] as usize;
+        let last = *self.free.last().expect("the peer is in the set");
+        self.free.swap_remove(at);
+        if last != peer {
+            self.free_at[last.index()] = at as u32;
+        }
+        self.free_at[peer.index()] = u32::MAX;
+    }
+
+    /// Whether the coordinator may pick `peer` at all: churn makes a peer
+    /// absent until it registers, and again once it is leaving or gone.
+    pub fn set_present(&mut self, peer: PeerId, present: bool) {
+        let i = peer.index();
+        if self.present[i] == present {
+            return;
+        }
+        self.present[i] = present;
+        let s = &self.standings[i];
+        let free = s.slots.saturating_sub(s.assigned);
+        if present {
+            self.absent -= 1;
+            self.free_slots += u64::from(free);
+            if free > 0 {
+                self.add_free(peer);
             }
-            self.free_at[peer.index()] = u32::MAX;
+        } else {
+            self.absent += 1;
+            self.free_slots -= u64::from(free);
+            if free > 0 {
+                self.remove_free(peer);
+            }
         }
     }
 
@@ -341,12 +390,13 @@ impl Coordinator {
         let s = &mut self.standings[peer.index()];
         s.assigned -= 1;
         s.backlog = s.backlog - work;
-        if s.assigned < s.slots {
-            self.free_slots += 1;
-        }
-        if s.assigned + 1 == s.slots {
-            self.free_at[peer.index()] = self.free.len() as u32;
-            self.free.push(peer);
+        if self.present[peer.index()] {
+            if s.assigned < s.slots {
+                self.free_slots += 1;
+            }
+            if s.assigned + 1 == s.slots {
+                self.add_free(peer);
+            }
         }
         let s = &mut self.standings[peer.index()];
         let was_excluded = s.reputation.value() < self.exclude_below;
@@ -388,15 +438,18 @@ mod tests {
 
     fn naive(
         standings: &[Standing],
+        present: &[bool],
         failed: &[PeerId],
         exclude_below: f64,
         central: bool,
     ) -> Expected {
         let all_excluded = standings
             .iter()
-            .all(|s| s.reputation.value() < exclude_below);
+            .zip(present)
+            .all(|(s, &here)| !here || s.reputation.value() < exclude_below);
         let peers = (0..standings.len() as u32).map(PeerId);
         let allowed: Vec<PeerId> = peers
+            .filter(|p| present[p.index()])
             .filter(|p| all_excluded || standings[p.index()].reputation.value() >= exclude_below)
             .collect();
         let free =
@@ -428,6 +481,7 @@ mod tests {
     enum Op {
         Assign(usize),
         Release(usize, bool),
+        Present(usize, bool),
     }
 
     fn config(policy: Policy, d: u32, queue: QueueMode) -> CoordinatorConfig {
@@ -444,6 +498,8 @@ mod tests {
                 load: 15.0,
                 reputation: 50.0,
             },
+            heartbeat_ms: 1000.0,
+            miss_limit: 3,
         }
     }
 
@@ -452,7 +508,7 @@ mod tests {
         #[test]
         fn pick_agrees_with_a_scan_over_every_peer(
             peers in proptest::collection::vec((1u32..4, 0.0f64..1.0, 0.0f64..30.0), 1..12),
-            ops in proptest::collection::vec((0usize..12, 0u8..4), 0..40),
+            ops in proptest::collection::vec((0usize..12, 0u8..6), 0..40),
             failed in proptest::collection::vec(0usize..12, 0..8),
             exclude_below in prop_oneof![Just(0.0), 0.0f64..1.0],
             policy in 0usize..Policy::ALL.len(),
@@ -482,11 +538,16 @@ mod tests {
             let mut c = Coordinator::new(&cfg, &reputation, standings, stream(seed, 0, 0));
             for (peer, op) in ops {
                 let peer = peer % n;
-                let op = if op < 2 { Op::Release(peer, op == 1) } else { Op::Assign(peer) };
+                let op = match op {
+                    0 | 1 => Op::Release(peer, op == 1),
+                    2 | 3 => Op::Assign(peer),
+                    _ => Op::Present(peer, op == 5),
+                };
                 match op {
+                    Op::Present(p, here) => c.set_present(PeerId(p as u32), here),
                     Op::Assign(p) => {
                         let s = &c.standings[p];
-                        if !central || s.assigned < s.slots {
+                        if c.present[p] && (!central || s.assigned < s.slots) {
                             c.assign(PeerId(p as u32), SimTime::from_ms(5.0));
                         }
                     }
@@ -504,7 +565,20 @@ mod tests {
             let mut failed: Vec<PeerId> = failed.iter().map(|&p| PeerId((p % n) as u32)).collect();
             failed.sort();
             failed.dedup();
-            let expected = naive(&c.standings, &failed, exclude_below, central);
+            let expected = naive(&c.standings, &c.present, &failed, exclude_below, central);
+            // The free set holds exactly the present peers with a free slot.
+            let mut free = c.free.clone();
+            free.sort();
+            let expect_free: Vec<PeerId> = (0..n)
+                .filter(|&i| c.present[i] && c.standings[i].assigned < c.standings[i].slots)
+                .map(|i| PeerId(i as u32))
+                .collect();
+            prop_assert_eq!(free, expect_free);
+            let free_slots: u64 = (0..n)
+                .filter(|&i| c.present[i])
+                .map(|i| u64::from(c.standings[i].slots.saturating_sub(c.standings[i].assigned)))
+                .sum();
+            prop_assert_eq!(c.free_slots, free_slots);
             let got = c.pick(&failed, SimTime::from_ms(5.0));
             match (&expected, got) {
                 (Expected::OneOf(ok), Pick::Peer(p)) => prop_assert!(ok.contains(&p), "{p:?} not in {ok:?}"),

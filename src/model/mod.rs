@@ -5,6 +5,7 @@
 //! through a [`Recorder`] and a [`Report`].
 
 mod attempt;
+mod churn;
 pub mod config;
 mod coordinator;
 mod dist;

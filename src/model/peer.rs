@@ -24,6 +24,8 @@ pub struct Peer {
     pub running: u32,
     /// Attempts that arrived while every slot was busy.
     pub waiting: VecDeque<AttemptKey>,
+    /// Churn: whether it is online now.
+    pub online: bool,
     /// Slot-time spent processing, over the whole run.
     pub busy: SimTime,
     /// Of which inside the counted window.
@@ -52,6 +54,7 @@ impl Peer {
             failure: group.failure,
             running: 0,
             waiting: VecDeque::new(),
+            online: true,
             busy: SimTime::ZERO,
             busy_counted: SimTime::ZERO,
         }

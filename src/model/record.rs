@@ -56,6 +56,9 @@ pub enum AttemptOutcome {
     Silent,
     /// Still queued or running at the peer when the run ended.
     Unfinished,
+    /// Churn: its peer left before it was done, or was offline when it
+    /// arrived.
+    Lost,
 }
 
 impl AttemptOutcome {
@@ -65,6 +68,7 @@ impl AttemptOutcome {
             AttemptOutcome::Error => "error",
             AttemptOutcome::Silent => "silent",
             AttemptOutcome::Unfinished => "unfinished",
+            AttemptOutcome::Lost => "lost",
         }
     }
 }

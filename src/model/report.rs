@@ -1,6 +1,7 @@
 //! The report of a finished run: summary.csv's row, peers.csv's rows and
 //! the latency histograms, built once from the state the run ended in.
 
+use super::churn::Churning;
 use super::config::Config;
 use super::coordinator::Coordinator;
 use super::peer::Peer;
@@ -34,16 +35,31 @@ pub struct Ending<'a> {
     pub coordinator: &'a Coordinator,
     pub counted: &'a Counters,
     pub latencies: &'a Latencies,
+    pub churn: Option<&'a Churning>,
 }
 
 pub fn build(run: &Ending) -> Report {
     let cfg = run.cfg;
     let (from, to) = cfg.counted();
-    // Utilisation is measured over the counted window, which is never empty.
-    let window_ns = (to - from).as_nanos() as f64;
+    let window = to - from;
+    // Each peer's online time, over the run and the counted window: all of
+    // it, unless it churns.
+    let online = |i: usize| match run.churn {
+        Some(c) if c.peers[i].is_some() => (c.online[i], c.online_counted[i]),
+        _ => (run.end, window),
+    };
     let slots: u64 = run.peers.iter().map(|p| u64::from(p.slots)).sum();
     let busy_ns: u64 = run.peers.iter().map(|p| p.busy_counted.as_nanos()).sum();
-    let share = |busy: f64, slots: f64| busy / (slots * window_ns);
+    // Utilisation: busy slot-time over the slot-time online, both inside
+    // the counted window.
+    let slot_ns = |i: usize, p: &Peer| f64::from(p.slots) * online(i).1.as_nanos() as f64;
+    let online_slot_ns: f64 = run
+        .peers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| slot_ns(i, p))
+        .sum();
+    let share = |busy: f64, slot_ns: f64| if slot_ns > 0.0 { busy / slot_ns } else { 0.0 };
     let c = run.counted;
     let mut tl = LatencyCounter::default();
     for group in &run.latencies.task_by_group {
@@ -74,7 +90,7 @@ pub fn build(run: &Ending) -> Report {
         attempts: c.attempts,
         failovers: c.failovers,
         timeouts: c.timeouts,
-        utilization: share(busy_ns as f64, slots as f64),
+        utilization: share(busy_ns as f64, online_slot_ns),
         sim_time_s: run.end.as_secs(),
         events: run.events,
         renters: cfg.workload.renters,
@@ -85,6 +101,14 @@ pub fn build(run: &Ending) -> Report {
         deadline_constant: cfg.workload.deadline_ms.is_constant(),
         warmup_s: cfg.warmup.as_secs(),
         duration_s: cfg.duration.as_secs(),
+        attempts_lost: run.churn.map(|_| c.attempts_lost),
+        peer_availability: run.churn.map(|_| {
+            let online_ns: f64 = (0..run.peers.len())
+                .map(|i| online(i).0.as_nanos() as f64)
+                .sum();
+            online_ns / (run.peers.len() as f64 * run.end.as_nanos() as f64)
+        }),
+        sessions: run.churn.map(|ch| ch.sessions.iter().sum::<u64>()),
     };
     let view = run.coordinator;
     let peers = run
@@ -103,8 +127,11 @@ pub fn build(run: &Ending) -> Report {
             successes: heard.successes,
             failures: heard.failures,
             busy_ms: p.busy.as_ms(),
-            utilization: share(p.busy_counted.as_nanos() as f64, f64::from(p.slots)),
+            utilization: share(p.busy_counted.as_nanos() as f64, slot_ns(i, p)),
             reputation: s.reputation.value(),
+            online_s: run.churn.map(|_| online(i).0.as_secs()),
+            sessions: run.churn.map(|ch| ch.sessions[i]),
+            lost: run.churn.map(|ch| ch.lost[i]),
         })
         .collect();
     let bucket = |series, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {

@@ -7,6 +7,7 @@
 use slab::Slab;
 
 use super::attempt::Attempt;
+use super::churn::Churning;
 use super::config::{Config, FailureMode};
 use super::coordinator::{Coordinator, Placement};
 use super::frame::{Frame, Task};
@@ -31,7 +32,7 @@ const COORDINATOR_STREAM: u32 = 3;
 const PROGRESS_EVERY: u64 = 1 << 16;
 
 #[derive(Clone, Copy, Debug)]
-enum Event {
+pub(super) enum Event {
     /// A renter creates its next frame.
     FrameDue(RenterId),
     /// A task's backoff has passed: it may be placed again.
@@ -41,17 +42,27 @@ enum Event {
     ReplyReachesCoordinator(AttemptKey),
     AttemptTimeout(AttemptKey),
     FrameReachesRenter(FrameId),
+    /// Churn: a peer comes online, or goes offline.
+    PeerOnline(PeerId),
+    PeerOffline(PeerId),
+    /// Churn: a peer's warm-up in its session is over.
+    PeerRegisters(PeerId, u32),
+    /// Churn: a graceful peer's notice of departure reaches the
+    /// coordinator.
+    PeerNotice(PeerId, u32),
+    /// Churn: the coordinator learns that a peer (in that session) is gone.
+    PeerGone(PeerId, u32),
 }
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
-struct Draws {
+pub(super) struct Draws {
     work: Millis,
     deadline: Millis,
     return_delay: Millis,
     timeout: Millis,
     backoff: Millis,
     /// Latency jitter, by peer group.
-    jitter: Vec<Millis>,
+    pub(super) jitter: Vec<Millis>,
 }
 
 impl Draws {
@@ -75,34 +86,36 @@ impl Draws {
 ///
 /// [`run`]: Simulation::run
 pub struct Simulation {
-    cfg: Config,
-    queue: EventQueue<Event>,
-    arrivals: Arrivals,
-    renters: Vec<Renter>,
-    draws: Draws,
-    peers: Vec<Peer>,
-    coordinator: Coordinator,
-    frames: Slab<Frame>,
-    tasks: Slab<Task>,
-    attempts: Slab<Attempt>,
-    next_serial: u32,
-    tally: Tally,
-    latencies: Latencies,
-    series: TimeSeries,
-    levels: Levels,
+    pub(super) cfg: Config,
+    pub(super) queue: EventQueue<Event>,
+    pub(super) arrivals: Arrivals,
+    pub(super) renters: Vec<Renter>,
+    pub(super) draws: Draws,
+    pub(super) peers: Vec<Peer>,
+    pub(super) coordinator: Coordinator,
+    pub(super) frames: Slab<Frame>,
+    pub(super) tasks: Slab<Task>,
+    pub(super) attempts: Slab<Attempt>,
+    pub(super) next_serial: u32,
+    pub(super) tally: Tally,
+    pub(super) latencies: Latencies,
+    pub(super) series: TimeSeries,
+    pub(super) levels: Levels,
     /// Renters that will make another frame.
-    renters_active: u32,
+    pub(super) renters_active: u32,
     /// Attempts sent to a peer that have not left it: travelling to it,
     /// queued there or being processed.
-    at_peers: u64,
+    pub(super) at_peers: u64,
     /// The last instant a frame ended or an attempt left a peer: the run
     /// ends there (or at `duration` if that is later).
-    t_last: SimTime,
+    pub(super) t_last: SimTime,
     /// Events popped that had become stale (timeouts of attempts already
     /// answered): not counted as events of the run.
-    stale: u64,
+    pub(super) stale: u64,
     /// Timeouts pending in the queue whose attempt is already answered.
-    dead_timeouts: usize,
+    pub(super) dead_timeouts: usize,
+    /// Peers that come and go, if any group churns.
+    pub(super) churn: Option<Churning>,
 }
 
 /// Dead timeouts are dropped from the queue once they outnumber the other
@@ -158,7 +171,7 @@ impl Simulation {
                 renter
             })
             .collect();
-        Simulation {
+        let mut sim = Simulation {
             draws: Draws::new(&cfg),
             latencies: Latencies::new(cfg.peer_groups.len()),
             series,
@@ -179,7 +192,10 @@ impl Simulation {
             t_last: SimTime::ZERO,
             stale: 0,
             dead_timeouts: 0,
-        }
+            churn: None,
+        };
+        sim.start_churn();
+        sim
     }
 
     /// Runs to the end and reports.
@@ -224,12 +240,12 @@ impl Simulation {
 
     fn handle<R: Recorder>(&mut self, event: Event, rec: &mut R) {
         match event {
-            Event::FrameDue(renter) => self.make_frame(renter),
+            Event::FrameDue(renter) => self.make_frame(renter, rec),
             Event::TaskReady(task) => {
                 self.levels.backoff.down(self.now(), &self.series);
-                self.submit(task);
+                self.submit(task, rec);
             }
-            Event::AttemptReachesPeer(key) => self.reach_peer(key),
+            Event::AttemptReachesPeer(key) => self.reach_peer(key, rec),
             Event::AttemptProcessed(key) => self.processed(key, rec),
             Event::ReplyReachesCoordinator(key) => self.reply(key, rec),
             Event::AttemptTimeout(key) => self.timeout(key, rec),
@@ -237,6 +253,11 @@ impl Simulation {
                 let f = self.frames.remove(frame.index());
                 self.end_frame(f, Some(self.now()), rec);
             }
+            Event::PeerOnline(peer) => self.peer_online(peer, rec),
+            Event::PeerOffline(peer) => self.peer_offline(peer, rec),
+            Event::PeerRegisters(peer, session) => self.peer_registers(peer, session, rec),
+            Event::PeerNotice(peer, session) => self.peer_notice(peer, session),
+            Event::PeerGone(peer, session) => self.peer_gone(peer, session, rec),
         }
     }
 
@@ -247,21 +268,21 @@ impl Simulation {
         self.renters_active == 0 && self.frames.is_empty() && self.at_peers == 0
     }
 
-    fn now(&self) -> SimTime {
+    pub(super) fn now(&self) -> SimTime {
         self.queue.now()
     }
 
     /// Schedules `event` at `at`, unless that is after the horizon: it
     /// could never happen, and would only hold memory.
     #[inline(always)]
-    fn schedule(&mut self, at: SimTime, event: Event) {
+    pub(super) fn schedule(&mut self, at: SimTime, event: Event) {
         if at <= self.cfg.horizon() {
             self.queue.schedule(at, event);
         }
     }
 
     /// A renter makes its next frame and splits it into tasks.
-    fn make_frame(&mut self, r: RenterId) {
+    fn make_frame<R: Recorder>(&mut self, r: RenterId, rec: &mut R) {
         let now = self.now();
         let renter = &mut self.renters[r.index()];
         let deadline = self.draws.deadline.sample(&mut renter.rng);
@@ -301,18 +322,18 @@ impl Simulation {
                 attempts: 0,
                 failed_peers: Vec::new(),
             }) as u32);
-            self.submit(task);
+            self.submit(task, rec);
         }
     }
 
     /// Hands a new or retried task to the coordinator, and dispatches it if
     /// the coordinator places it on a peer.
-    fn submit(&mut self, task: TaskId) {
+    fn submit<R: Recorder>(&mut self, task: TaskId, rec: &mut R) {
         match self.coordinator.place(task, &self.tasks) {
-            Placement::Peer(peer) => self.dispatch(task, peer),
+            Placement::Peer(peer) => self.dispatch(task, peer, rec),
             Placement::Queued => {
                 self.levels.waiting_coordinator.up(self.now(), &self.series);
-                self.dispatch_waiting();
+                self.dispatch_waiting(rec);
             }
             Placement::Parked => self.levels.waiting_coordinator.up(self.now(), &self.series),
         }
@@ -320,26 +341,26 @@ impl Simulation {
 
     /// Central queue: hands waiting tasks to free slots.
     #[inline(always)]
-    fn dispatch_queued(&mut self) {
+    pub(super) fn dispatch_queued<R: Recorder>(&mut self, rec: &mut R) {
         // Mostly nothing waits: decide that without a call.
         if self.coordinator.queued() > 0 {
-            self.dispatch_waiting();
+            self.dispatch_waiting(rec);
         }
     }
 
-    fn dispatch_waiting(&mut self) {
+    fn dispatch_waiting<R: Recorder>(&mut self, rec: &mut R) {
         let mut parked_at = 0;
         while let Some((task, peer)) = self.coordinator.next_waiting(&self.tasks, &mut parked_at) {
             self.levels
                 .waiting_coordinator
                 .down(self.now(), &self.series);
-            self.dispatch(task, peer);
+            self.dispatch(task, peer, rec);
         }
     }
 
     /// Sends an attempt of `task` to `peer` and arms its timeout.
     #[inline(always)]
-    fn dispatch(&mut self, task: TaskId, peer: PeerId) {
+    fn dispatch<R: Recorder>(&mut self, task: TaskId, peer: PeerId, rec: &mut R) {
         let now = self.now();
         let t = &mut self.tasks[task.index()];
         t.attempts += 1;
@@ -394,7 +415,7 @@ impl Simulation {
         let p = &self.peers[peer.index()];
         let delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
         if delay == SimTime::ZERO {
-            self.reach_peer(key);
+            self.reach_peer(key, rec);
         } else {
             self.schedule(now + delay, Event::AttemptReachesPeer(key));
         }
@@ -410,11 +431,15 @@ impl Simulation {
     /// An attempt reaches its peer: it takes a free slot or waits in the
     /// peer's queue.
     #[inline(always)]
-    fn reach_peer(&mut self, key: AttemptKey) {
+    fn reach_peer<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.reached = Some(now);
         let p = &mut self.peers[a.peer.index()];
+        if !p.online {
+            // Churn: it left (or has not come back) before the attempt came.
+            return self.lose(key, rec);
+        }
         if p.running < p.slots {
             let done = begin_processing(a, p, now);
             self.levels.running.up(now, &self.series);
@@ -437,7 +462,15 @@ impl Simulation {
     /// attempt from its queue and replies (unless it fails silently).
     fn processed<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        let a = &mut self.attempts[key.index()];
+        let Some(a) = self
+            .attempts
+            .get_mut(key.index())
+            .filter(|a| a.serial == key.serial && a.outcome != AttemptOutcome::Lost)
+        else {
+            // Lost when its peer left, before it was done.
+            self.stale += 1;
+            return;
+        };
         a.processed = Some(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
@@ -485,16 +518,22 @@ impl Simulation {
         if a.resolved.is_none() {
             a.resolved = Some(now);
             let success = a.outcome == AttemptOutcome::Success;
-            if a.armed {
-                self.timeout_is_dead();
-            }
+            self.answered(key);
             self.resolve(key, success, rec);
         }
         self.retire_if_settled(key, rec);
     }
 
-    /// An attempt was answered: its timeout, still queued, can no longer
-    /// matter. Once such timeouts outnumber the live events, they go.
+    /// The coordinator has the answer for `key` (not by its timeout): its
+    /// timeout, if still queued, can no longer matter.
+    #[inline(always)]
+    pub(super) fn answered(&mut self, key: AttemptKey) {
+        if self.attempts[key.index()].armed {
+            self.timeout_is_dead();
+        }
+    }
+
+    /// Once dead timeouts outnumber the live events, they go.
     #[inline(never)]
     fn timeout_is_dead(&mut self) {
         self.dead_timeouts += 1;
@@ -537,7 +576,7 @@ impl Simulation {
 
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
-    fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
+    pub(super) fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
         let a = &self.attempts[key.index()];
         let (task, peer) = (a.task, a.peer);
         self.coordinator.release(peer, a.work, success);
@@ -563,7 +602,7 @@ impl Simulation {
             }
         }
         if self.coordinator.is_central() {
-            self.dispatch_queued();
+            self.dispatch_queued(rec);
         }
     }
 
@@ -632,7 +671,7 @@ impl Simulation {
     }
 
     /// Forgets an attempt that nothing will refer to again, if that is so.
-    fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+    pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
             let a = self.attempts.remove(key.index());
             if rec.keeps_attempts() {
@@ -643,6 +682,7 @@ impl Simulation {
 
     /// Closes the books at `end`: whatever is unfinished has failed.
     fn finish<R: Recorder>(mut self, end: SimTime, rec: &mut R) -> Report {
+        self.close_churn(end);
         self.series
             .finish(end, &mut self.levels, &self.tally.all, rec);
         self.queue.advance_to(end);
@@ -675,6 +715,7 @@ impl Simulation {
             coordinator: &self.coordinator,
             counted: &self.tally.counted,
             latencies: &self.latencies,
+            churn: self.churn.as_ref(),
         })
     }
 }

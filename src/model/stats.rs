@@ -220,6 +220,15 @@ pub struct Summary {
     /// The scenario's window of counted frames.
     pub warmup_s: f64,
     pub duration_s: f64,
+    /// Churn (only when some group churns): attempts lost at peers that
+    /// left, online peer-time over all peer-time, sessions begun (the one
+    /// at 0 included; a peer that never leaves has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_lost: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_availability: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u64>,
 }
 
 /// One row of `peers.csv`.
@@ -237,6 +246,14 @@ pub struct PeerReport {
     pub busy_ms: f64,
     pub utilization: f64,
     pub reputation: f64,
+    /// Churn (only when some group churns): time online in the run,
+    /// sessions begun, attempts lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost: Option<u64>,
 }
 
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.

@@ -17,6 +17,12 @@ pub struct Counters {
     pub failovers: u64,
     /// Attempts whose timeout fired before their reply.
     pub timeouts: u64,
+    /// Churn: attempts lost at a peer that left.
+    pub attempts_lost: u64,
+    /// Churn: peers that came online, and that went offline (counted over
+    /// all frames only).
+    pub peers_joined: u64,
+    pub peers_left: u64,
 }
 
 /// Counters over all frames and over counted frames.

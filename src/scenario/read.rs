@@ -257,6 +257,8 @@ pub fn scenario(src: &Source) -> Result<Scenario> {
                 timeout_ms,
                 backoff_ms,
                 score,
+                heartbeat_ms: 1000.0,
+                miss_limit: 3,
             },
             reputation: ReputationConfig {
                 model,
@@ -325,6 +327,7 @@ fn peer_groups(root: &Table) -> Result<Vec<PeerGroup>> {
                     ("silent", FailureMode::Silent),
                 ],
             )?,
+            churn: None,
         });
     }
     Ok(groups)

@@ -2,6 +2,7 @@
 //! CSV files out. One test binary; one module per theme.
 
 mod charts;
+mod churn;
 mod cli;
 mod common;
 mod golden;
