@@ -121,6 +121,10 @@ pub struct Sample {
     pub failovers: u64,
     /// Attempts whose timeout fired before their reply.
     pub timeouts: u64,
+    /// Churn (only when some group churns): peers that came online, and
+    /// that went offline.
+    pub peers_joined: Option<u64>,
+    pub peers_left: Option<u64>,
 }
 
 /// Receives the records of a run. Every method has an empty default, so a

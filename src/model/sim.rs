@@ -155,7 +155,8 @@ impl Simulation {
         );
         let mut queue = EventQueue::new();
         let arrivals = Arrivals::new(cfg.workload.arrival, cfg.workload.fps);
-        let series = TimeSeries::new(cfg.sample_every);
+        let churn = cfg.peer_groups.iter().any(|g| g.churn.is_some());
+        let series = TimeSeries::new(cfg.sample_every, churn);
         let mut levels = Levels::default();
         for _ in &peers {
             levels.online_peers.up(SimTime::ZERO, &series);

@@ -65,6 +65,8 @@ pub struct Levels {
 /// The interval being accumulated.
 pub struct TimeSeries {
     every: SimTime,
+    /// Whether the rows count peers joining and leaving (churn).
+    churn: bool,
     /// Where the current interval starts and ends.
     start: SimTime,
     end: SimTime,
@@ -73,9 +75,10 @@ pub struct TimeSeries {
 }
 
 impl TimeSeries {
-    pub fn new(every: SimTime) -> TimeSeries {
+    pub fn new(every: SimTime, churn: bool) -> TimeSeries {
         TimeSeries {
             every,
+            churn,
             start: SimTime::ZERO,
             end: every,
             totals_at_start: Counters::default(),
@@ -148,6 +151,10 @@ impl TimeSeries {
             attempts: totals.attempts - before.attempts,
             failovers: totals.failovers - before.failovers,
             timeouts: totals.timeouts - before.timeouts,
+            peers_joined: self
+                .churn
+                .then(|| totals.peers_joined - before.peers_joined),
+            peers_left: self.churn.then(|| totals.peers_left - before.peers_left),
         });
         self.totals_at_start = totals.clone();
         self.start = end;
@@ -197,7 +204,7 @@ mod tests {
     /// every 10 ms up to an end at 27 ms.
     #[test]
     fn levels_are_time_averages_and_the_last_row_is_shorter() {
-        let mut series = TimeSeries::new(ms(10));
+        let mut series = TimeSeries::new(ms(10), false);
         let mut levels = Levels::default();
         let mut rows = Rows::default();
         let mut totals = Counters::default();
@@ -224,7 +231,7 @@ mod tests {
 
     #[test]
     fn an_end_on_a_boundary_closes_a_full_row() {
-        let mut series = TimeSeries::new(ms(10));
+        let mut series = TimeSeries::new(ms(10), false);
         let mut levels = Levels::default();
         levels.running.up(SimTime::ZERO, &series);
         levels.running.up(SimTime::ZERO, &series);
