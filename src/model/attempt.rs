@@ -23,6 +23,9 @@ pub struct Attempt {
     pub reached: Option<SimTime>,
     pub started: Option<SimTime>,
     pub processed: Option<SimTime>,
+    /// Churn: when it was lost at its peer (which left, or was offline
+    /// when it arrived).
+    pub lost: Option<SimTime>,
     /// When the coordinator learnt the outcome: reply or timeout.
     pub resolved: Option<SimTime>,
     pub outcome: AttemptOutcome,
@@ -48,7 +51,7 @@ impl Attempt {
 
     /// Nothing will happen to it any more: the one place that decides it.
     pub fn settled(&self) -> bool {
-        let left_peer = self.processed.is_some() || self.outcome == AttemptOutcome::Lost;
+        let left_peer = self.processed.is_some() || self.lost.is_some();
         self.resolved.is_some() && left_peer && !self.reply_pending
     }
 
@@ -63,6 +66,7 @@ impl Attempt {
             reached: self.reached,
             started: self.started,
             processed: self.processed,
+            lost: self.lost,
             resolved: self.resolved,
             outcome: self.outcome,
             timed_out: self.timed_out,

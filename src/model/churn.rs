@@ -10,7 +10,7 @@
 
 use super::attempt::Attempt;
 use super::config::{Churn, Leave, PeerGroup, Sessions};
-use super::record::{AttemptOutcome, Recorder};
+use super::record::{AttemptOutcome, PeerChange, PeerRecord, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, Dist, PeerId};
 use crate::engine::{stream, SimTime, Stream};
@@ -205,6 +205,11 @@ fn draw_ns(d: &Dist, rng: &mut Stream) -> Ns {
     secs_to_ns(d.sample(rng))
 }
 
+/// Tells the recorder of a change in a peer's state.
+fn note<R: Recorder>(rec: &mut R, peer: PeerId, at: SimTime, change: PeerChange) {
+    rec.peer(&PeerRecord { peer, at, change });
+}
+
 /// Churn's part of a run.
 pub struct Churning {
     /// Each peer's sessions (`None`: a peer that never leaves).
@@ -231,7 +236,7 @@ pub const CHURN_STREAMS: u32 = 4;
 impl Simulation {
     /// Sets up churn, if any group churns: where each peer stands at 0,
     /// and the events that follow.
-    pub(super) fn start_churn(&mut self) {
+    pub(super) fn start_churn<R: Recorder>(&mut self, rec: &mut R) {
         if self.cfg.peer_groups.iter().all(|g| g.churn.is_none()) {
             return;
         }
@@ -264,7 +269,7 @@ impl Simulation {
                     self.peers[peer.index()].online = false;
                     self.levels.online_peers.down(SimTime::ZERO, &self.series);
                     match at_start {
-                        AtStart::Online(plan) => self.begin_session(peer, plan, &mut ()),
+                        AtStart::Online(plan) => self.begin_session(peer, plan, rec),
                         AtStart::Offline(Some(at)) => self.schedule(at, Event::PeerOnline(peer)),
                         AtStart::Offline(None) => {}
                     }
@@ -282,6 +287,7 @@ impl Simulation {
         c.online_since[i] = now;
         c.sessions[i] += 1;
         self.peers[i].online = true;
+        note(rec, peer, now, PeerChange::Online);
         self.levels.online_peers.up(now, &self.series);
         let group = &self.cfg.peer_groups[self.peers[i].group];
         let leave = group.churn.as_ref().expect("a churning group").leave;
@@ -340,16 +346,18 @@ impl Simulation {
         }
         if !leaving {
             self.coordinator.set_present(peer, true);
+            note(rec, peer, self.now(), PeerChange::Registered);
         }
         self.dispatch_queued(rec);
     }
 
     /// A graceful peer's notice reaches the coordinator: no new attempts.
-    pub(super) fn peer_notice(&mut self, peer: PeerId, session: u32) {
+    pub(super) fn peer_notice<R: Recorder>(&mut self, peer: PeerId, session: u32, rec: &mut R) {
         let c = self.churn.as_mut().expect("churn is on");
         c.leaving[peer.index()] = session;
         if c.registered[peer.index()] == session {
             self.coordinator.set_present(peer, false);
+            note(rec, peer, self.now(), PeerChange::Leaving);
         }
     }
 
@@ -358,6 +366,7 @@ impl Simulation {
         let now = self.now();
         let i = peer.index();
         self.peers[i].online = false;
+        note(rec, peer, now, PeerChange::Offline);
         self.levels.online_peers.down(now, &self.series);
         self.tally.all.peers_left += 1;
         let (from, to) = self.cfg.counted();
@@ -400,6 +409,7 @@ impl Simulation {
         }
         c.registered[peer.index()] = 0;
         self.coordinator.set_present(peer, false);
+        note(rec, peer, self.now(), PeerChange::Gone);
         self.fail_unresolved_on(peer, rec);
     }
 
@@ -413,7 +423,7 @@ impl Simulation {
             self.lose(key, rec);
         }
         let running = self.attempts_on(peer, |a| {
-            a.started.is_some() && a.processed.is_none() && a.outcome != AttemptOutcome::Lost
+            a.started.is_some() && a.processed.is_none() && a.lost.is_none()
         });
         for key in running {
             let started = self.attempts[key.index()].started.expect("running");
@@ -430,6 +440,7 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Lost;
+        a.lost = Some(now);
         self.at_peers -= 1;
         self.t_last = now;
         let (peer, counted) = (a.peer, a.counted);

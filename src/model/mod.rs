@@ -27,7 +27,8 @@ pub use config::*;
 pub use dist::{Dist, DistError, Millis};
 pub use ids::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
 pub use record::{
-    AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, Recorder, Sample, TaskRecord,
+    AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, PeerChange, PeerRecord, Recorder,
+    Sample, TaskRecord,
 };
 pub use reputation::Reputation;
 pub use sim::Simulation;

@@ -85,6 +85,8 @@ pub struct AttemptRecord {
     pub reached: Option<SimTime>,
     pub started: Option<SimTime>,
     pub processed: Option<SimTime>,
+    /// Churn: when it was lost at its peer.
+    pub lost: Option<SimTime>,
     /// When the coordinator learnt the outcome: the reply or the timeout.
     pub resolved: Option<SimTime>,
     pub outcome: AttemptOutcome,
@@ -127,6 +129,27 @@ pub struct Sample {
     pub peers_left: Option<u64>,
 }
 
+/// A change in a churning peer's state, as it really is (online, offline)
+/// or as the coordinator knows it (registered, leaving, gone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerChange {
+    Online,
+    /// Its warm-up is over: the coordinator may pick it.
+    Registered,
+    /// Its notice of departure reached the coordinator.
+    Leaving,
+    Offline,
+    /// The coordinator learnt that it is gone.
+    Gone,
+}
+
+#[derive(Clone, Debug)]
+pub struct PeerRecord {
+    pub peer: PeerId,
+    pub at: SimTime,
+    pub change: PeerChange,
+}
+
 /// Receives the records of a run. Every method has an empty default, so a
 /// recorder implements only what it keeps.
 pub trait Recorder {
@@ -134,6 +157,8 @@ pub trait Recorder {
     fn task(&mut self, _record: &TaskRecord) {}
     fn attempt(&mut self, _record: &AttemptRecord) {}
     fn sample(&mut self, _sample: &Sample) {}
+    /// Churn only.
+    fn peer(&mut self, _record: &PeerRecord) {}
 
     /// Whether [`frame`](Recorder::frame) keeps anything: when it does
     /// not, the simulation does not make the records (likewise below).

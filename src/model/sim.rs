@@ -172,7 +172,7 @@ impl Simulation {
                 renter
             })
             .collect();
-        let mut sim = Simulation {
+        let sim = Simulation {
             draws: Draws::new(&cfg),
             latencies: Latencies::new(cfg.peer_groups.len()),
             series,
@@ -195,7 +195,6 @@ impl Simulation {
             dead_timeouts: 0,
             churn: None,
         };
-        sim.start_churn();
         sim
     }
 
@@ -212,6 +211,7 @@ impl Simulation {
         recorder: &mut R,
         mut go_on: impl FnMut(SimTime) -> bool,
     ) -> Report {
+        self.start_churn(recorder);
         let horizon = self.cfg.horizon();
         let mut drained = false;
         while let Some(event) = self.queue.pop_until(horizon) {
@@ -257,7 +257,7 @@ impl Simulation {
             Event::PeerOnline(peer) => self.peer_online(peer, rec),
             Event::PeerOffline(peer) => self.peer_offline(peer, rec),
             Event::PeerRegisters(peer, session) => self.peer_registers(peer, session, rec),
-            Event::PeerNotice(peer, session) => self.peer_notice(peer, session),
+            Event::PeerNotice(peer, session) => self.peer_notice(peer, session, rec),
             Event::PeerGone(peer, session) => self.peer_gone(peer, session, rec),
         }
     }
@@ -397,6 +397,7 @@ impl Simulation {
             reached: None,
             started: None,
             processed: None,
+            lost: None,
             resolved: None,
             outcome: AttemptOutcome::Unfinished,
             timed_out: false,
@@ -466,7 +467,7 @@ impl Simulation {
         let Some(a) = self
             .attempts
             .get_mut(key.index())
-            .filter(|a| a.serial == key.serial && a.outcome != AttemptOutcome::Lost)
+            .filter(|a| a.serial == key.serial && a.lost.is_none())
         else {
             // Lost when its peer left, before it was done.
             self.stale += 1;

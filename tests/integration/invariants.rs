@@ -16,6 +16,7 @@ struct Everything {
     tasks: Vec<TaskRecord>,
     attempts: Vec<AttemptRecord>,
     samples: Vec<Sample>,
+    peers: Vec<PeerRecord>,
 }
 
 impl Recorder for Everything {
@@ -30,6 +31,9 @@ impl Recorder for Everything {
     }
     fn sample(&mut self, s: &Sample) {
         self.samples.push(s.clone());
+    }
+    fn peer(&mut self, r: &PeerRecord) {
+        self.peers.push(r.clone());
     }
 }
 
@@ -50,6 +54,10 @@ struct Params {
     exclude_below: f64,
     groups: Vec<(u32, u32, f64, f64, f64, bool)>,
     drain_s: f64,
+    /// Churn for every group: mean session and gap (s), warm-up (s), and
+    /// graceful leave with its notice (s).
+    churn: Option<(f64, f64, f64, Option<f64>)>,
+    heartbeat_ms: f64,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -93,8 +101,15 @@ fn params() -> impl Strategy<Value = Params> {
             prop::collection::vec(group, 1..4),
             prop::sample::select(vec![0.05, 30.0]),
         ),
+        prop::option::of((
+            0.05..1.0f64,
+            0.01..0.5f64,
+            prop::sample::select(vec![0.0, 0.02, 0.2]),
+            prop::option::of(prop::sample::select(vec![0.0, 0.05])),
+        )),
+        prop::sample::select(vec![5.0, 50.0]),
     )
-        .prop_map(|(a, b, c)| Params {
+        .prop_map(|(a, b, c, churn, heartbeat_ms)| Params {
             seed: a.0,
             renters: a.1,
             fps: a.2,
@@ -110,6 +125,8 @@ fn params() -> impl Strategy<Value = Params> {
             exclude_below: c.1,
             groups: c.2,
             drain_s: c.3,
+            churn,
+            heartbeat_ms,
         })
 }
 
@@ -154,7 +171,25 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
     let scenario = source
         .validate()
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let cfg = &scenario.config;
+    let mut cfg = scenario.config.clone();
+    if let Some((on, off, join, graceful)) = p.churn {
+        // Heartbeats fast enough for departures to be noticed in a run of
+        // a second.
+        cfg.coordinator.heartbeat_ms = p.heartbeat_ms;
+        cfg.coordinator.miss_limit = 2;
+        for g in &mut cfg.peer_groups {
+            g.churn = Some(Churn {
+                sessions: Sessions::Alternating {
+                    on_s: Dist::exponential(on).unwrap(),
+                    off_s: Dist::exponential(off).unwrap(),
+                    preroll_s: 10.0 * (on + off),
+                },
+                join_s: Dist::constant(join),
+                leave: graceful.map_or(Leave::Crash, |notice_s| Leave::Graceful { notice_s }),
+            });
+        }
+    }
+    let cfg = &cfg;
     let mut rec = Everything::default();
     let report = Simulation::new(cfg).run(&mut rec);
     let s = &report.summary;
@@ -217,7 +252,44 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
         if let Some(start) = a.started {
             let e = edges.entry(a.peer.0).or_default();
             e.push((start, 1));
-            e.push((a.processed.unwrap_or(end), -1));
+            e.push((a.processed.or(a.lost).unwrap_or(end), -1));
+        }
+    }
+
+    // Churn: no attempt runs on a peer that is offline, and none is sent
+    // to a peer the coordinator knows to be gone, leaving, or not yet
+    // registered.
+    if p.churn.is_some() {
+        let online = intervals(&rec.peers, PeerChange::Online, &[PeerChange::Offline]);
+        let pickable = intervals(
+            &rec.peers,
+            PeerChange::Registered,
+            &[PeerChange::Leaving, PeerChange::Gone],
+        );
+        let within = |spans: &BTreeMap<u32, Vec<(SimTime, SimTime)>>, peer: u32, t: SimTime| {
+            spans
+                .get(&peer)
+                .is_some_and(|v| v.iter().any(|&(a, b)| a <= t && t < b))
+        };
+        for a in &rec.attempts {
+            prop_assert!(
+                within(&pickable, a.peer.0, a.dispatched),
+                "sent to peer {} when it could not be picked: {:?}",
+                a.peer.0,
+                a
+            );
+            if let Some(start) = a.started {
+                prop_assert!(within(&online, a.peer.0, start), "ran offline: {:?}", a);
+                if let Some(done) = a.processed {
+                    // Done within the same session: online just before.
+                    let v = &online[&a.peer.0];
+                    let span = v.iter().find(|&&(x, y)| x <= start && start < y).unwrap();
+                    prop_assert!(done <= span.1, "ran past its peer's departure: {:?}", a);
+                }
+            }
+            if a.outcome == AttemptOutcome::Lost {
+                prop_assert!(a.lost.is_some() && a.processed.is_none());
+            }
         }
     }
     for (peer, mut e) in edges {
@@ -234,7 +306,23 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
     }
 
     // A retry never goes to a peer that failed the task while another
-    // eligible peer exists (without exclusion, every peer is eligible).
+    // eligible peer exists (without exclusion, every peer is eligible, or
+    // with churn every peer the coordinator may pick then).
+    let pickable = intervals(
+        &rec.peers,
+        PeerChange::Registered,
+        &[PeerChange::Leaving, PeerChange::Gone],
+    );
+    let pickable_at = |t: SimTime| -> BTreeSet<u32> {
+        (0..report.peers.len() as u32)
+            .filter(|peer| {
+                p.churn.is_none()
+                    || pickable
+                        .get(peer)
+                        .is_some_and(|v| v.iter().any(|&(a, b)| a <= t && t < b))
+            })
+            .collect()
+    };
     if cfg.reputation.exclude_below == 0.0 {
         let mut by_task: BTreeMap<(u32, u64, u32), Vec<&AttemptRecord>> = BTreeMap::new();
         for a in &rec.attempts {
@@ -243,13 +331,16 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
                 .or_default()
                 .push(a);
         }
-        let peers = report.peers.len();
         for attempts in by_task.values_mut() {
             attempts.sort_by_key(|a| a.attempt);
             for (k, a) in attempts.iter().enumerate() {
                 prop_assert_eq!(a.attempt as usize, k + 1, "attempts numbered in order");
                 let failed: BTreeSet<u32> = attempts[..k].iter().map(|b| b.peer.0).collect();
-                if failed.len() < peers {
+                if pickable_at(a.dispatched)
+                    .difference(&failed)
+                    .next()
+                    .is_some()
+                {
                     prop_assert!(
                         !failed.contains(&a.peer.0),
                         "retry went back to failed peer {}",
@@ -276,6 +367,30 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
         .count() as u64;
     prop_assert_eq!(timeouts, s.timeouts);
     Ok(())
+}
+
+/// Each peer's spans from a `from` change to the next of `to` (or the end
+/// of time); peers with no record at all are not in the map.
+fn intervals(
+    records: &[PeerRecord],
+    from: PeerChange,
+    to: &[PeerChange],
+) -> BTreeMap<u32, Vec<(SimTime, SimTime)>> {
+    let mut open: BTreeMap<u32, SimTime> = BTreeMap::new();
+    let mut spans: BTreeMap<u32, Vec<(SimTime, SimTime)>> = BTreeMap::new();
+    for r in records {
+        if r.change == from {
+            open.entry(r.peer.0).or_insert(r.at);
+        } else if to.contains(&r.change) {
+            if let Some(start) = open.remove(&r.peer.0) {
+                spans.entry(r.peer.0).or_default().push((start, r.at));
+            }
+        }
+    }
+    for (peer, start) in open {
+        spans.entry(peer).or_default().push((start, SimTime::MAX));
+    }
+    spans
 }
 
 proptest! {
