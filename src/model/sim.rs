@@ -172,7 +172,7 @@ impl Simulation {
                 renter
             })
             .collect();
-        let sim = Simulation {
+        Simulation {
             draws: Draws::new(&cfg),
             latencies: Latencies::new(cfg.peer_groups.len()),
             series,
@@ -194,8 +194,7 @@ impl Simulation {
             stale: 0,
             dead_timeouts: 0,
             churn: None,
-        };
-        sim
+        }
     }
 
     /// Runs to the end and reports.
