@@ -1,0 +1,104 @@
+//! Each peer's utilisation and reputation against its true reliability.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::run::{PeerRow, Run};
+use super::style::{legend, thin, DrawResult, FONT, PALETTE};
+
+/// Most peers drawn in a scatter; more are sampled evenly by id.
+const MAX_PEERS: usize = 3000;
+
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
+    let shown = thin(&run.peers.iter().collect::<Vec<_>>(), MAX_PEERS);
+    let mut groups: Vec<&str> = Vec::new();
+    for p in &run.peers {
+        if !groups.contains(&p.group.as_str()) {
+            groups.push(&p.group);
+        }
+    }
+    let colour =
+        |g: &str| PALETTE[groups.iter().position(|x| *x == g).unwrap_or(0) % PALETTE.len()];
+    // Reliabilities are often a few discrete values: spread the dots a
+    // little, by peer id, so that they do not hide each other.
+    let spread =
+        |p: &PeerRow| p.reliability + ((f64::from(p.peer) * 0.618_034).fract() - 0.5) * 0.012;
+    let x_lo = run.peers.iter().map(|p| p.reliability).fold(1.0, f64::min);
+    let x_range = (x_lo - 0.03).max(-0.01)..1.01;
+    let caption = if shown.len() < run.peers.len() {
+        format!("{} of {} peers shown", shown.len(), run.peers.len())
+    } else {
+        format!("{} peers", run.peers.len())
+    };
+    let panels = root.split_evenly((1, 2));
+    let util_top = run
+        .peers
+        .iter()
+        .map(|p| p.utilization * 100.0)
+        .fold(1.0, f64::max)
+        * 1.1;
+    let specs = [
+        ("utilisation", "busy slot-time share (%)", util_top),
+        ("final reputation", "reputation", 1.05),
+    ];
+    for (i, (panel, (what, y_desc, top))) in panels.iter().zip(specs).enumerate() {
+        let mut chart = ChartBuilder::on(panel)
+            .margin(15)
+            .caption(format!("{what} ({caption})"), (FONT, 18))
+            .x_label_area_size(50)
+            .y_label_area_size(65)
+            .build_cartesian_2d(x_range.clone(), 0.0..top)?;
+        chart
+            .configure_mesh()
+            .x_desc("true reliability (dots spread by +-0.006)")
+            .y_desc(y_desc)
+            .x_label_formatter(&|x| format!("{x:.2}"))
+            .y_label_formatter(&|y| {
+                if i == 0 {
+                    format!("{y:.0}")
+                } else {
+                    format!("{y:.1}")
+                }
+            })
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 16))
+            .draw()?;
+        if i == 1 {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x_range.start.max(0.0), x_range.start.max(0.0)), (1.0, 1.0)],
+                    6,
+                    4,
+                    BLACK.mix(0.5).stroke_width(1),
+                ))?
+                .label("reputation = reliability")
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.5)));
+        }
+        for g in &groups {
+            let c = colour(g);
+            let value = |p: &PeerRow| {
+                if i == 0 {
+                    p.utilization * 100.0
+                } else {
+                    p.reputation
+                }
+            };
+            chart
+                .draw_series(
+                    shown
+                        .iter()
+                        .filter(|p| p.group == *g)
+                        .map(|p| Circle::new((spread(p), value(p)), 4, c.mix(0.75).filled())),
+                )?
+                .label(*g)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
+        }
+        let corner = if i == 0 {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::LowerRight
+        };
+        legend(&mut chart, corner)?;
+    }
+    Ok(())
+}
