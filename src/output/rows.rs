@@ -1,0 +1,117 @@
+//! The rows of the files a run streams as it goes: `frames.csv`,
+//! `attempts.csv` and `timeseries.csv`, made from the model's records.
+//! (`summary.csv`, `peers.csv` and `latency_hist.csv` are the rows of the
+//! model's report: [`Summary`], [`PeerReport`], [`LatencyBucket`].) Field
+//! order is column order.
+//!
+//! [`Summary`]: crate::model::Summary
+//! [`PeerReport`]: crate::model::PeerReport
+//! [`LatencyBucket`]: crate::model::LatencyBucket
+
+use serde::Serialize;
+
+use crate::model::{AttemptRecord, FrameRecord, Sample};
+
+/// One row of `frames.csv`: a counted frame.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FrameRow {
+    pub renter: u32,
+    pub frame: u64,
+    pub created_ms: f64,
+    pub delivered_ms: Option<f64>,
+    pub latency_ms: Option<f64>,
+    pub deadline_ms: f64,
+    pub status: &'static str,
+}
+
+impl From<&FrameRecord> for FrameRow {
+    fn from(f: &FrameRecord) -> FrameRow {
+        FrameRow {
+            renter: f.renter,
+            frame: f.frame,
+            created_ms: f.created.as_ms(),
+            delivered_ms: f.delivered.map(|d| d.as_ms()),
+            latency_ms: f.delivered.map(|d| (d - f.created).as_ms()),
+            deadline_ms: f.deadline.as_ms(),
+            status: f.status.as_str(),
+        }
+    }
+}
+
+/// One row of `attempts.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AttemptRow {
+    pub renter: u32,
+    pub frame: u64,
+    pub task: u32,
+    pub attempt: u32,
+    pub peer: u32,
+    pub dispatched_ms: f64,
+    pub reached_ms: Option<f64>,
+    pub started_ms: Option<f64>,
+    pub processed_ms: Option<f64>,
+    pub resolved_ms: Option<f64>,
+    pub outcome: &'static str,
+    pub timed_out: bool,
+    pub counted: bool,
+}
+
+impl From<&AttemptRecord> for AttemptRow {
+    fn from(a: &AttemptRecord) -> AttemptRow {
+        let ms = |t: crate::engine::SimTime| t.as_ms();
+        AttemptRow {
+            renter: a.renter,
+            frame: a.frame,
+            task: a.task,
+            attempt: a.attempt,
+            peer: a.peer.0,
+            dispatched_ms: ms(a.dispatched),
+            reached_ms: a.reached.map(ms),
+            started_ms: a.started.map(ms),
+            processed_ms: a.processed.map(ms),
+            resolved_ms: a.resolved.map(ms),
+            outcome: a.outcome.as_str(),
+            timed_out: a.timed_out,
+            counted: a.counted,
+        }
+    }
+}
+
+/// One row of `timeseries.csv`: levels are time averages over the
+/// interval ending at `t_ms`, flows are counts within it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SampleRow {
+    pub t_ms: f64,
+    pub waiting_coordinator: f64,
+    pub waiting_peers: f64,
+    pub running: f64,
+    pub in_flight: f64,
+    pub backoff: f64,
+    pub online_peers: f64,
+    pub frames_created: u64,
+    pub frames_delivered: u64,
+    pub frames_on_time: u64,
+    pub attempts: u64,
+    pub failovers: u64,
+    pub timeouts: u64,
+}
+
+impl From<&Sample> for SampleRow {
+    fn from(s: &Sample) -> SampleRow {
+        SampleRow {
+            t_ms: s.t.as_ms(),
+            waiting_coordinator: s.waiting_coordinator,
+            waiting_peers: s.waiting_peers,
+            running: s.running,
+            in_flight: s.in_flight,
+            backoff: s.backoff,
+            online_peers: s.online_peers,
+            frames_created: s.frames_created,
+            frames_delivered: s.frames_delivered,
+            frames_on_time: s.frames_on_time,
+            attempts: s.attempts,
+            failovers: s.failovers,
+            timeouts: s.timeouts,
+        }
+    }
+}
