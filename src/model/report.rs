@@ -107,8 +107,8 @@ pub fn build(run: &Ending) -> Report {
             reputation: s.reputation.value(),
         })
         .collect();
-    let bucket = |series, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
-        series,
+    let bucket = |series: &'static str, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
+        series: series.into(),
         group: group.to_string(),
         lower_ms,
         upper_ms,

@@ -463,6 +463,78 @@ mod tests {
         );
     }
 
+    /// Writes `rows` as the output layer does and reads them back with the
+    /// same type.
+    fn round_trip<T: Serialize + serde::de::DeserializeOwned>(rows: &[T]) -> (String, Vec<T>) {
+        let mut file = CsvFile::new("rows.csv", Vec::new());
+        rows.iter().for_each(|r| file.row(r).unwrap());
+        let bytes = file.finish().unwrap();
+        let back = csv::Reader::from_reader(bytes.as_slice())
+            .deserialize()
+            .collect::<Result<Vec<T>, _>>()
+            .unwrap();
+        (String::from_utf8(bytes).unwrap(), back)
+    }
+
+    #[test]
+    fn every_row_reads_back_with_the_type_that_wrote_it() {
+        let summary = Summary {
+            scenario: "s".into(),
+            frame_latency_p50_ms: Some(12.5),
+            deadline_mean_ms: 150.0,
+            deadline_constant: true,
+            duration_s: 60.0,
+            ..Summary::default()
+        };
+        assert_eq!(round_trip(std::slice::from_ref(&summary)).1, vec![summary]);
+        let peer = PeerReport {
+            peer: 3,
+            group: "home, with a comma".into(),
+            slots: 2,
+            speed: 1.5,
+            latency_ms: 10.0,
+            reliability: 0.9,
+            attempts: 4,
+            successes: 3,
+            failures: 1,
+            busy_ms: 20.0,
+            utilization: 0.25,
+            reputation: 0.5,
+        };
+        assert_eq!(round_trip(std::slice::from_ref(&peer)).1, vec![peer]);
+        let bucket = LatencyBucket {
+            series: "task".into(),
+            group: "g".into(),
+            lower_ms: 1.0,
+            upper_ms: 1.01,
+            count: 7,
+        };
+        assert_eq!(round_trip(std::slice::from_ref(&bucket)).1, vec![bucket]);
+        let row = SampleRow::from(&sample(100.0, 2.0));
+        assert_eq!(round_trip(std::slice::from_ref(&row)).1, vec![row]);
+        let row = FrameRow::from(&frame(0, None, FrameStatus::Failed, true));
+        assert_eq!(round_trip(std::slice::from_ref(&row)).1, vec![row]);
+    }
+
+    #[test]
+    fn a_number_that_is_not_finite_is_written_empty_and_read_as_nan() {
+        let summary = Summary {
+            deadline_mean_ms: f64::INFINITY,
+            utilization: -0.0,
+            frame_latency_p99_ms: Some(f64::NAN),
+            ..Summary::default()
+        };
+        let (text, back) = round_trip(std::slice::from_ref(&summary));
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            !row.contains("inf") && !row.contains("NaN") && !row.contains("-0"),
+            "{row}"
+        );
+        assert!(back[0].deadline_mean_ms.is_nan());
+        assert_eq!(back[0].frame_latency_p99_ms, None);
+        assert!(back[0].utilization == 0.0 && back[0].utilization.is_sign_positive());
+    }
+
     /// Accepts `left` bytes, then fails as a full disk does.
     struct FullAfter {
         left: usize,

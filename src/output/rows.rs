@@ -2,26 +2,32 @@
 //! `attempts.csv` and `timeseries.csv`, made from the model's records.
 //! (`summary.csv`, `peers.csv` and `latency_hist.csv` are the rows of the
 //! model's report: [`Summary`], [`PeerReport`], [`LatencyBucket`].) Field
-//! order is column order.
+//! order is column order. Each is the file's one schema: what writes it
+//! reads it back (the charts read `timeseries.csv` with [`SampleRow`]).
 //!
 //! [`Summary`]: crate::model::Summary
 //! [`PeerReport`]: crate::model::PeerReport
 //! [`LatencyBucket`]: crate::model::LatencyBucket
 
-use serde::Serialize;
+use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
+use crate::model::stats::nan_if_empty;
 use crate::model::{AttemptRecord, FrameRecord, Sample};
 
 /// One row of `frames.csv`: a counted frame.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrameRow {
     pub renter: u32,
     pub frame: u64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub created_ms: f64,
     pub delivered_ms: Option<f64>,
     pub latency_ms: Option<f64>,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub deadline_ms: f64,
-    pub status: &'static str,
+    pub status: Cow<'static, str>,
 }
 
 impl From<&FrameRecord> for FrameRow {
@@ -33,25 +39,26 @@ impl From<&FrameRecord> for FrameRow {
             delivered_ms: f.delivered.map(|d| d.as_ms()),
             latency_ms: f.delivered.map(|d| (d - f.created).as_ms()),
             deadline_ms: f.deadline.as_ms(),
-            status: f.status.as_str(),
+            status: f.status.as_str().into(),
         }
     }
 }
 
 /// One row of `attempts.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttemptRow {
     pub renter: u32,
     pub frame: u64,
     pub task: u32,
     pub attempt: u32,
     pub peer: u32,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub dispatched_ms: f64,
     pub reached_ms: Option<f64>,
     pub started_ms: Option<f64>,
     pub processed_ms: Option<f64>,
     pub resolved_ms: Option<f64>,
-    pub outcome: &'static str,
+    pub outcome: Cow<'static, str>,
     pub timed_out: bool,
     pub counted: bool,
 }
@@ -70,7 +77,7 @@ impl From<&AttemptRecord> for AttemptRow {
             started_ms: a.started.map(ms),
             processed_ms: a.processed.map(ms),
             resolved_ms: a.resolved.map(ms),
-            outcome: a.outcome.as_str(),
+            outcome: a.outcome.as_str().into(),
             timed_out: a.timed_out,
             counted: a.counted,
         }
@@ -79,14 +86,21 @@ impl From<&AttemptRecord> for AttemptRow {
 
 /// One row of `timeseries.csv`: levels are time averages over the
 /// interval ending at `t_ms`, flows are counts within it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SampleRow {
+    #[serde(deserialize_with = "nan_if_empty")]
     pub t_ms: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub waiting_coordinator: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub waiting_peers: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub running: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub in_flight: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub backoff: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub online_peers: f64,
     pub frames_created: u64,
     pub frames_delivered: u64,

@@ -3,8 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::run::{PeerRow, Run};
+use super::run::Run;
 use super::style::{legend, thin, DrawResult, FONT, PALETTE};
+use crate::model::PeerReport;
 
 /// Most peers drawn in a scatter; more are sampled evenly by id.
 const MAX_PEERS: usize = 3000;
@@ -22,7 +23,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
     // Reliabilities are often a few discrete values: spread the dots a
     // little, by peer id, so that they do not hide each other.
     let spread =
-        |p: &PeerRow| p.reliability + ((f64::from(p.peer) * 0.618_034).fract() - 0.5) * 0.012;
+        |p: &PeerReport| p.reliability + ((f64::from(p.peer) * 0.618_034).fract() - 0.5) * 0.012;
     let x_lo = run.peers.iter().map(|p| p.reliability).fold(1.0, f64::min);
     let x_range = (x_lo - 0.03).max(-0.01)..1.01;
     let caption = if shown.len() < run.peers.len() {
@@ -76,7 +77,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         }
         for g in &groups {
             let c = colour(g);
-            let value = |p: &PeerRow| {
+            let value = |p: &PeerReport| {
                 if i == 0 {
                     p.utilization * 100.0
                 } else {

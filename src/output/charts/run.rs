@@ -1,4 +1,5 @@
-//! What a run's charts are drawn from: its CSV files, read once.
+//! What a run's charts are drawn from: its CSV files, read once with the
+//! row types that wrote them.
 
 use std::path::Path;
 
@@ -6,60 +7,16 @@ use serde::Deserialize;
 
 use super::style::MAX_POINTS;
 use super::ChartError;
+use crate::model::{LatencyBucket, PeerReport, Summary};
+use crate::output::rows::SampleRow;
 use crate::output::FileError;
-
-#[derive(Deserialize)]
-pub struct SummaryRow {
-    pub scenario: String,
-    pub frame_latency_p50_ms: Option<f64>,
-    pub frame_latency_p95_ms: Option<f64>,
-    pub frame_latency_p99_ms: Option<f64>,
-    pub slots: u64,
-    pub deadline_mean_ms: f64,
-    pub deadline_constant: bool,
-    pub warmup_s: f64,
-    pub duration_s: f64,
-}
-
-#[derive(Deserialize)]
-pub struct LatencyRow {
-    pub series: String,
-    pub group: String,
-    pub upper_ms: f64,
-    pub lower_ms: f64,
-    pub count: u64,
-}
-
-/// A row of timeseries.csv: levels averaged over the interval that ends
-/// at `t_ms`, flows counted within it.
-#[derive(Deserialize, Clone)]
-pub struct SampleRow {
-    pub t_ms: f64,
-    pub waiting_coordinator: f64,
-    pub waiting_peers: f64,
-    pub running: f64,
-    pub frames_delivered: u64,
-    pub frames_on_time: u64,
-    pub attempts: u64,
-    pub failovers: u64,
-    pub timeouts: u64,
-}
-
-#[derive(Deserialize)]
-pub struct PeerRow {
-    pub peer: u32,
-    pub group: String,
-    pub reliability: f64,
-    pub utilization: f64,
-    pub reputation: f64,
-}
 
 /// What the charts are drawn from: the CSV files of one run.
 pub struct Run {
-    pub summary: SummaryRow,
-    pub latency: Vec<LatencyRow>,
+    pub summary: Summary,
+    pub latency: Vec<LatencyBucket>,
     pub samples: Vec<SampleRow>,
-    pub peers: Vec<PeerRow>,
+    pub peers: Vec<PeerReport>,
 }
 
 fn read<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, ChartError> {
@@ -72,7 +29,7 @@ fn read<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, 
 
 impl Run {
     pub fn load(dir: &Path) -> Result<Run, ChartError> {
-        let summary = read::<SummaryRow>(dir, "summary.csv")?
+        let summary = read::<Summary>(dir, "summary.csv")?
             .into_iter()
             .next()
             .ok_or_else(|| ChartError::Empty {
