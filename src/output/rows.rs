@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::model::stats::nan_if_empty;
@@ -127,5 +128,95 @@ impl From<&Sample> for SampleRow {
             failovers: s.failovers,
             timeouts: s.timeouts,
         }
+    }
+}
+
+/// The columns of a row type, in order: the names of its fields, as the
+/// type itself declares them to serde (so never a second list to keep in
+/// step).
+///
+/// ```
+/// use p2c2g::output::rows::{columns, SampleRow};
+/// assert_eq!(columns::<SampleRow>()[..2], ["t_ms", "waiting_coordinator"]);
+/// ```
+pub fn columns<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    // The only way a derived Deserialize tells its fields is by asking
+    // for a struct: this answers with an error once it has them.
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
+/// A deserializer that only learns the field names of a struct.
+struct Fields<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> de::Deserializer<'de> for Fields<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("only the fields were asked for"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LatencyBucket, PeerReport, Summary};
+    use crate::output::CsvFile;
+
+    /// The header a writer writes for `row`.
+    fn header<T: Serialize>(row: &T) -> String {
+        let mut file = CsvFile::new("x.csv", Vec::new());
+        file.row(row).unwrap();
+        let bytes = file.finish().unwrap();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn columns_are_the_header_the_writer_writes() {
+        assert_eq!(columns::<Summary>().join(","), header(&Summary::default()));
+        let sample = crate::model::Sample {
+            t: crate::engine::SimTime::ZERO,
+            length: crate::engine::SimTime::ZERO,
+            waiting_coordinator: 0.0,
+            waiting_peers: 0.0,
+            running: 0.0,
+            in_flight: 0.0,
+            backoff: 0.0,
+            online_peers: 0.0,
+            frames_created: 0,
+            frames_delivered: 0,
+            frames_on_time: 0,
+            attempts: 0,
+            failovers: 0,
+            timeouts: 0,
+        };
+        assert_eq!(
+            columns::<SampleRow>().join(","),
+            header(&SampleRow::from(&sample))
+        );
+        assert_eq!(columns::<PeerReport>()[..2], ["peer", "group"]);
+        assert_eq!(columns::<LatencyBucket>().len(), 5);
     }
 }
