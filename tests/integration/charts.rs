@@ -119,3 +119,41 @@ fn plot_of_a_folder_without_results_fails_clearly() {
     assert!(stderr.contains("summary.csv"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+/// Memory does not grow with the length of the time series: a million
+/// rows (45 MB of CSV, about 150 MB if read whole) are drawn within 64 MiB
+/// of address space.
+#[cfg(unix)]
+#[test]
+fn plot_reads_a_long_time_series_in_bounded_memory() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    run(tmp.path(), &["--no-charts"]);
+    let file = tmp.path().join("timeseries.csv");
+    let header = fs::read_to_string(&file).unwrap();
+    let mut w = std::io::BufWriter::new(fs::File::create(&file).unwrap());
+    w.write_all(header.lines().next().unwrap().as_bytes())
+        .unwrap();
+    w.write_all(b"\n").unwrap();
+    for i in 1..=1_000_000u64 {
+        writeln!(w, "{i}.0,0.0,1.5,2.0,1.0,0.0,5.0,1,1,1,2,0,0").unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 65536 && exec \"$0\" plot \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_p2c2g"))
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = svg_text(&tmp.path().join("charts/timeseries.svg"));
+    // 1,500 windows of 667 rows of 1 ms.
+    assert!(text.contains("windows of 0.67 s"), "{text}");
+}

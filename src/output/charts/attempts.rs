@@ -3,14 +3,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::run::{windows, Run, Window};
+use super::run::{Run, Window};
 use super::style::{legend, phase_marks, time_labels, DrawResult, FONT, PALETTE};
 
 /// One rate of a window, per second.
 type Rate = fn(&Window) -> f64;
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
-    let w: Vec<Window> = windows(run).into_iter().skip(1).collect();
+    let w = run.windows.get(1..).unwrap_or_default();
     let t_end = w.last().map_or(1.0, |w| w.t_s).max(1e-3);
     let time_label = time_labels(t_end);
     let top = w.iter().map(|w| w.attempts_per_s).fold(1.0, f64::max) * 1.1;

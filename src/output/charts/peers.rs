@@ -4,40 +4,27 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::Run;
-use super::style::{legend, thin, DrawResult, FONT, PALETTE};
+use super::style::{legend, DrawResult, FONT, PALETTE};
 use crate::model::PeerReport;
 
-/// Most peers drawn in a scatter; more are sampled evenly by id.
-const MAX_PEERS: usize = 3000;
-
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
-    let shown = thin(&run.peers.iter().collect::<Vec<_>>(), MAX_PEERS);
-    let mut groups: Vec<&str> = Vec::new();
-    for p in &run.peers {
-        if !groups.contains(&p.group.as_str()) {
-            groups.push(&p.group);
-        }
-    }
+    let shown = &run.peers.shown;
+    let groups: Vec<&str> = run.peers.groups.iter().map(String::as_str).collect();
     let colour =
         |g: &str| PALETTE[groups.iter().position(|x| *x == g).unwrap_or(0) % PALETTE.len()];
     // Reliabilities are often a few discrete values: spread the dots a
     // little, by peer id, so that they do not hide each other.
     let spread =
         |p: &PeerReport| p.reliability + ((f64::from(p.peer) * 0.618_034).fract() - 0.5) * 0.012;
-    let x_lo = run.peers.iter().map(|p| p.reliability).fold(1.0, f64::min);
+    let x_lo = run.peers.lowest_reliability;
     let x_range = (x_lo - 0.03).max(-0.01)..1.01;
-    let caption = if shown.len() < run.peers.len() {
-        format!("{} of {} peers shown", shown.len(), run.peers.len())
+    let caption = if shown.len() < run.peers.count {
+        format!("{} of {} peers shown", shown.len(), run.peers.count)
     } else {
-        format!("{} peers", run.peers.len())
+        format!("{} peers", run.peers.count)
     };
     let panels = root.split_evenly((1, 2));
-    let util_top = run
-        .peers
-        .iter()
-        .map(|p| p.utilization * 100.0)
-        .fold(1.0, f64::max)
-        * 1.1;
+    let util_top = run.peers.top_utilization_pct * 1.1;
     let specs = [
         ("utilisation", "busy slot-time share (%)", util_top),
         ("final reputation", "reputation", 1.05),

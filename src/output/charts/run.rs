@@ -1,9 +1,11 @@
-//! What a run's charts are drawn from: its CSV files, read once with the
-//! row types that wrote them.
+//! What a run's charts are drawn from: its CSV files, read with the row
+//! types that wrote them. `timeseries.csv` and `peers.csv` grow with the
+//! run, so they are read a row at a time and thinned as they are read:
+//! memory stays bounded whatever their number of rows.
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::style::MAX_POINTS;
 use super::ChartError;
@@ -11,20 +13,47 @@ use crate::model::{LatencyBucket, PeerReport, Summary};
 use crate::output::rows::SampleRow;
 use crate::output::FileError;
 
+/// Most peers drawn in a scatter; more are sampled evenly by id.
+pub const MAX_PEERS: usize = 3000;
+
 /// What the charts are drawn from: the CSV files of one run.
 pub struct Run {
     pub summary: Summary,
     pub latency: Vec<LatencyBucket>,
-    pub samples: Vec<SampleRow>,
-    pub peers: Vec<PeerReport>,
+    /// The time series, averaged over at most about `MAX_POINTS` windows.
+    pub windows: Vec<Window>,
+    pub peers: Peers,
 }
 
-fn read<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>, ChartError> {
+fn read<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, ChartError> {
     let file = dir.join(name);
     let rows = csv::Reader::from_path(&file)
         .and_then(|mut r| r.deserialize().collect::<Result<Vec<T>, _>>())
         .map_err(|e| FileError::csv(&file, "read the file", e))?;
     Ok(rows)
+}
+
+/// Reads the rows of `dir/name` one at a time, twice: once to count them,
+/// then handing each to `each` with its index and the count. Memory does
+/// not grow with the number of rows.
+fn stream<T: DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    mut each: impl FnMut(usize, usize, T),
+) -> Result<(), ChartError> {
+    let file = dir.join(name);
+    let failed = |e| FileError::csv(&file, "read the file", e);
+    let mut count = 0;
+    let mut reader = csv::Reader::from_path(&file).map_err(failed)?;
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).map_err(failed)? {
+        count += 1;
+    }
+    let mut reader = csv::Reader::from_path(&file).map_err(failed)?;
+    for (i, row) in reader.deserialize().enumerate() {
+        each(i, count, row.map_err(failed)?);
+    }
+    Ok(())
 }
 
 impl Run {
@@ -35,17 +64,66 @@ impl Run {
             .ok_or_else(|| ChartError::Empty {
                 file: dir.join("summary.csv"),
             })?;
+        let latency = read(dir, "latency_hist.csv")?;
+        let mut windows = Windows::new(summary.slots);
+        stream(dir, "timeseries.csv", |_, count, row: SampleRow| {
+            windows.push(count, &row)
+        })?;
+        let mut peers = Peers::default();
+        stream(dir, "peers.csv", |i, count, row| peers.push(i, count, row))?;
         Ok(Run {
             summary,
-            latency: read(dir, "latency_hist.csv")?,
-            samples: read(dir, "timeseries.csv")?,
-            peers: read(dir, "peers.csv")?,
+            latency,
+            windows: windows.finish(),
+            peers,
         })
     }
 
     /// Where counting starts and where new frames stop, in seconds.
     pub fn phases(&self) -> (f64, f64) {
         (self.summary.warmup_s, self.summary.duration_s)
+    }
+}
+
+/// peers.csv as the peers chart needs it: a sample of the peers, and what
+/// is known of all of them.
+pub struct Peers {
+    /// Every `k`-th peer and the last, at most about `MAX_PEERS`.
+    pub shown: Vec<PeerReport>,
+    /// Of all peers: how many, their groups in order of first appearance,
+    /// the lowest reliability (at most 1) and the highest utilisation (at
+    /// least 1%), in percent.
+    pub count: usize,
+    pub groups: Vec<String>,
+    pub lowest_reliability: f64,
+    pub top_utilization_pct: f64,
+}
+
+impl Default for Peers {
+    fn default() -> Peers {
+        Peers {
+            shown: Vec::new(),
+            count: 0,
+            groups: Vec::new(),
+            lowest_reliability: 1.0,
+            top_utilization_pct: 1.0,
+        }
+    }
+}
+
+impl Peers {
+    /// Takes in peer `i` of `count`.
+    fn push(&mut self, i: usize, count: usize, p: PeerReport) {
+        self.count += 1;
+        if !self.groups.contains(&p.group) {
+            self.groups.push(p.group.clone());
+        }
+        self.lowest_reliability = self.lowest_reliability.min(p.reliability);
+        self.top_utilization_pct = self.top_utilization_pct.max(p.utilization * 100.0);
+        let k = count.div_ceil(MAX_PEERS).max(1);
+        if i % k == 0 || i + 1 == count {
+            self.shown.push(p);
+        }
     }
 }
 
@@ -77,50 +155,170 @@ pub struct Window {
     pub timeouts_per_s: f64,
 }
 
-/// The windows of the run's time series.
-pub fn windows(run: &Run) -> Vec<Window> {
-    let rows = &run.samples;
-    let k = rows.len().div_ceil(MAX_POINTS).max(1);
-    let slots = run.summary.slots.max(1) as f64;
-    let mut start_ms = 0.0;
-    rows.chunks(k)
-        .map(|chunk| {
-            // Each row weighs as much as its interval is long.
-            let from_ms = start_ms;
-            let area = |level: fn(&SampleRow) -> f64| {
-                let mut at = from_ms;
-                let mut total = 0.0;
-                for r in chunk {
-                    total += level(r) * (r.t_ms - at);
-                    at = r.t_ms;
-                }
-                total
-            };
-            let queued = area(|r| r.waiting_coordinator + r.waiting_peers);
-            let busy = area(|r| r.running);
-            let last = chunk.last().expect("chunks are not empty");
-            let dt_ms = last.t_ms - from_ms;
-            start_ms = last.t_ms;
-            let count = |flow: fn(&SampleRow) -> u64| chunk.iter().map(flow).sum::<u64>();
-            let delivered = count(|r| r.frames_delivered);
-            let per_s = |n: u64| {
-                if dt_ms > 0.0 {
-                    n as f64 * 1000.0 / dt_ms
-                } else {
-                    0.0
-                }
-            };
-            let mean = |area: f64| if dt_ms > 0.0 { area / dt_ms } else { 0.0 };
-            Window {
-                t_s: last.t_ms / 1000.0,
-                queued: mean(queued),
-                busy: mean(busy) / slots,
-                on_time: (delivered > 0)
-                    .then(|| count(|r| r.frames_on_time) as f64 / delivered as f64),
-                attempts_per_s: per_s(count(|r| r.attempts)),
-                failovers_per_s: per_s(count(|r| r.failovers)),
-                timeouts_per_s: per_s(count(|r| r.timeouts)),
+/// Windows being made from rows of timeseries.csv, `k` rows each (the
+/// last may have fewer), so that there are at most `MAX_POINTS`. Each row
+/// weighs as much as its interval is long.
+struct Windows {
+    slots: f64,
+    done: Vec<Window>,
+    /// The window being filled: where it starts, how many rows it has,
+    /// where its last row ends, and its sums.
+    from_ms: f64,
+    rows: usize,
+    at_ms: f64,
+    queued: f64,
+    busy: f64,
+    delivered: u64,
+    on_time: u64,
+    attempts: u64,
+    failovers: u64,
+    timeouts: u64,
+}
+
+impl Windows {
+    fn new(slots: u64) -> Windows {
+        Windows {
+            slots: slots.max(1) as f64,
+            done: Vec::new(),
+            from_ms: 0.0,
+            rows: 0,
+            at_ms: 0.0,
+            queued: 0.0,
+            busy: 0.0,
+            delivered: 0,
+            on_time: 0,
+            attempts: 0,
+            failovers: 0,
+            timeouts: 0,
+        }
+    }
+
+    /// Adds a row of a file of `count` rows.
+    fn push(&mut self, count: usize, r: &SampleRow) {
+        let k = count.div_ceil(MAX_POINTS).max(1);
+        self.queued += (r.waiting_coordinator + r.waiting_peers) * (r.t_ms - self.at_ms);
+        self.busy += r.running * (r.t_ms - self.at_ms);
+        self.at_ms = r.t_ms;
+        self.delivered += r.frames_delivered;
+        self.on_time += r.frames_on_time;
+        self.attempts += r.attempts;
+        self.failovers += r.failovers;
+        self.timeouts += r.timeouts;
+        self.rows += 1;
+        if self.rows >= k {
+            self.close();
+        }
+    }
+
+    fn close(&mut self) {
+        let dt_ms = self.at_ms - self.from_ms;
+        let per_s = |n: u64| {
+            if dt_ms > 0.0 {
+                n as f64 * 1000.0 / dt_ms
+            } else {
+                0.0
             }
-        })
-        .collect()
+        };
+        let mean = |area: f64| if dt_ms > 0.0 { area / dt_ms } else { 0.0 };
+        self.done.push(Window {
+            t_s: self.at_ms / 1000.0,
+            queued: mean(self.queued),
+            busy: mean(self.busy) / self.slots,
+            on_time: (self.delivered > 0).then(|| self.on_time as f64 / self.delivered as f64),
+            attempts_per_s: per_s(self.attempts),
+            failovers_per_s: per_s(self.failovers),
+            timeouts_per_s: per_s(self.timeouts),
+        });
+        *self = Windows {
+            slots: self.slots,
+            done: std::mem::take(&mut self.done),
+            from_ms: self.at_ms,
+            at_ms: self.at_ms,
+            ..Windows::new(0)
+        };
+    }
+
+    fn finish(mut self) -> Vec<Window> {
+        if self.rows > 0 {
+            self.close();
+        }
+        self.done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t_ms: f64) -> SampleRow {
+        SampleRow {
+            t_ms,
+            waiting_coordinator: 0.5,
+            waiting_peers: 1.0,
+            running: 3.0,
+            in_flight: 0.0,
+            backoff: 0.0,
+            online_peers: 4.0,
+            frames_created: 1,
+            frames_delivered: 2,
+            frames_on_time: 1,
+            attempts: 3,
+            failovers: 1,
+            timeouts: 0,
+        }
+    }
+
+    #[test]
+    fn a_long_time_series_is_averaged_into_a_bounded_number_of_windows() {
+        let count = 100_003;
+        let mut windows = Windows::new(4);
+        for i in 0..count {
+            windows.push(count, &row((i + 1) as f64 * 10.0));
+        }
+        let w = windows.finish();
+        // 67 rows a window; the last has the 17 rows left.
+        assert_eq!(w.len(), count.div_ceil(67));
+        assert!(w.len() <= MAX_POINTS);
+        assert_eq!(w[0].t_s, 0.67);
+        assert_eq!(w.last().unwrap().t_s, count as f64 / 100.0);
+        for w in &w {
+            assert!((w.queued - 1.5).abs() < 1e-9);
+            assert!((w.busy - 0.75).abs() < 1e-9);
+            assert_eq!(w.on_time, Some(0.5));
+            assert!((w.attempts_per_s - 300.0).abs() < 1e-6);
+            assert!((w.failovers_per_s - 100.0).abs() < 1e-6);
+            assert_eq!(w.timeouts_per_s, 0.0);
+        }
+    }
+
+    #[test]
+    fn peers_are_sampled_evenly_keeping_the_last_and_counted_whole() {
+        let count = 7_000;
+        let mut peers = Peers::default();
+        for i in 0..count {
+            let p = PeerReport {
+                peer: i as u32,
+                group: format!("g{}", i % 3),
+                slots: 1,
+                speed: 1.0,
+                latency_ms: 1.0,
+                reliability: 1.0 - i as f64 / 1e5,
+                attempts: 0,
+                successes: 0,
+                failures: 0,
+                busy_ms: 0.0,
+                utilization: i as f64 / 1e4,
+                reputation: 0.5,
+            };
+            peers.push(i, count, p);
+        }
+        assert_eq!(peers.count, count);
+        assert_eq!(peers.groups, ["g0", "g1", "g2"]);
+        let ids: Vec<u32> = peers.shown.iter().map(|p| p.peer).collect();
+        assert_eq!(ids.len(), 2_334);
+        assert_eq!(ids[..3], [0, 3, 6]);
+        assert_eq!(ids.last(), Some(&6_999));
+        assert_eq!(peers.lowest_reliability, 1.0 - 6_999.0 / 1e5);
+        assert_eq!(peers.top_utilization_pct, 69.99);
+    }
 }

@@ -3,14 +3,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::run::{windows, Run, Window};
+use super::run::{Run, Window};
 use super::style::{phase_marks, time_labels, DrawResult, FONT, PALETTE};
 
 /// One value of a window, if it has one (no on-time rate without deliveries).
 type Measure = fn(&Window) -> Option<f64>;
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
-    let w = windows(run);
+    let w = &run.windows;
     let t_end = w.last().map_or(1.0, |w| w.t_s).max(1e-3);
     let time_label = time_labels(t_end);
     let panels = root.split_evenly((3, 1));
