@@ -4,21 +4,28 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::{Run, Window};
-use super::style::{legend, phase_marks, time_labels, DrawResult, FONT, PALETTE};
+use super::style::{
+    at, axis, finite_max, legend, phase_marks, time_end, time_labels, DrawResult, FONT, PALETTE,
+};
 
 /// One rate of a window, per second.
 type Rate = fn(&Window) -> f64;
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
     let w = run.windows.get(1..).unwrap_or_default();
-    let t_end = w.last().map_or(1.0, |w| w.t_s).max(1e-3);
+    let t_end = time_end(w.iter().map(|w| w.t_s));
     let time_label = time_labels(t_end);
-    let top = w.iter().map(|w| w.attempts_per_s).fold(1.0, f64::max) * 1.1;
+    let x = axis(0.0, t_end);
+    let y = axis(
+        0.0,
+        finite_max(w.iter().map(|w| w.attempts_per_s), 1.0) * 1.1,
+    );
+    let top = y.end;
     let mut chart = ChartBuilder::on(root)
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(80)
-        .build_cartesian_2d(0.0..t_end, 0.0..top)?;
+        .build_cartesian_2d(x.clone(), y.clone())?;
     chart
         .configure_mesh()
         .x_desc("simulated time (s)")
@@ -38,7 +45,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         let colour = PALETTE[i];
         chart
             .draw_series(LineSeries::new(
-                w.iter().map(|w| (w.t_s, value(w))),
+                w.iter().filter_map(|w| at(&x, &y, (w.t_s, value(w)))),
                 colour.stroke_width(2),
             ))?
             .label(name)

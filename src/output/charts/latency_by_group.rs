@@ -1,5 +1,7 @@
 //! The distribution of task latency, one line per peer group.
 
+use std::collections::HashMap;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -14,21 +16,21 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         (((x.ln() - llo) / (lhi - llo)) * BINS as f64).clamp(0.0, BINS as f64 - 1.0) as usize
     };
     let centre = |i: usize| (llo + (i as f64 + 0.5) / BINS as f64 * (lhi - llo)).exp();
+    // Groups in order of first appearance, found by name in constant time.
     let mut groups: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
     for r in run.latency.iter().filter(|r| r.series == "task") {
-        if !groups.iter().any(|(g, _)| *g == r.group) {
+        let i = *index.entry(&r.group).or_insert_with(|| {
             groups.push((r.group.clone(), vec![0.0; BINS]));
-        }
-        let bins = &mut groups
-            .iter_mut()
-            .find(|(g, _)| *g == r.group)
-            .expect("just added")
-            .1;
-        bins[bin_of((r.lower_ms * r.upper_ms).sqrt())] += r.count as f64;
+            groups.len() - 1
+        });
+        groups[i].1[bin_of((r.lower_ms * r.upper_ms).sqrt())] += r.count as f64;
     }
     for (_, bins) in &mut groups {
         let total: f64 = bins.iter().sum();
-        bins.iter_mut().for_each(|b| *b *= 100.0 / total);
+        if total > 0.0 {
+            bins.iter_mut().for_each(|b| *b *= 100.0 / total);
+        }
     }
     let top = groups
         .iter()

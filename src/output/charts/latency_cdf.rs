@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::{latency_range, Run};
-use super::style::{legend, log_axis, ms_label, thin, DrawResult, FONT, MAX_POINTS, PALETTE};
+use super::style::{huge, legend, log_axis, ms_label, thin, DrawResult, FONT, MAX_POINTS, PALETTE};
 
 /// The empirical CDF of `(upper_ms, count)` buckets as a step line: flat
 /// up to each bucket's value, then a rise by its share. Thinned first, so
@@ -12,6 +12,9 @@ use super::style::{legend, log_axis, ms_label, thin, DrawResult, FONT, MAX_POINT
 fn cdf_points(mut buckets: Vec<(f64, u64)>) -> Vec<(f64, f64)> {
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
     let total: u64 = buckets.iter().map(|b| b.1).sum();
+    if total == 0 {
+        return Vec::new();
+    }
     let mut seen = 0;
     let points: Vec<(f64, f64)> = buckets
         .into_iter()
@@ -31,6 +34,8 @@ fn cdf_points(mut buckets: Vec<(f64, u64)>) -> Vec<(f64, f64)> {
 }
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
+    // A log axis maps any finite value within a few thousand widths of
+    // itself, so finite values are all it needs.
     let (lo, hi) = latency_range(run);
     let mut chart = ChartBuilder::on(root)
         .margin(20)
@@ -72,21 +77,28 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             PathElement::new([(x, y), (x + 24, y)], frame_colour.stroke_width(3))
         });
 
+    // A deadline whose mean is not finite (a Pareto of shape <= 1) is not
+    // drawn: it is on no axis.
     let deadline = run.summary.deadline_mean_ms;
-    let red = PALETTE[3];
-    chart
-        .draw_series(DashedLineSeries::new(
-            [(deadline, 0.0), (deadline, 1.0)],
-            8,
-            5,
-            red.stroke_width(2),
-        ))?
-        .label(if run.summary.deadline_constant {
-            format!("deadline {deadline:.0} ms")
-        } else {
-            format!("mean deadline {deadline:.0} ms")
-        })
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], red.stroke_width(2)));
+    if deadline.is_finite() {
+        let red = PALETTE[3];
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(deadline, 0.0), (deadline, 1.0)],
+                8,
+                5,
+                red.stroke_width(2),
+            ))?
+            .label({
+                let ms = huge(deadline).unwrap_or_else(|| format!("{deadline:.0}"));
+                if run.summary.deadline_constant {
+                    format!("deadline {ms} ms")
+                } else {
+                    format!("mean deadline {ms} ms")
+                }
+            })
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], red.stroke_width(2)));
+    }
 
     let s = &run.summary;
     let marks = [
@@ -95,7 +107,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         ("p99", 0.99, s.frame_latency_p99_ms),
     ];
     for (name, q, value) in marks {
-        if let Some(x) = value {
+        if let Some(x) = value.filter(|x| x.is_finite()) {
             chart.draw_series([Circle::new((x, q), 5, frame_colour.filled())])?;
             chart.draw_series([Text::new(
                 format!("{name} {x:.1} ms"),

@@ -3,11 +3,12 @@
 //! run, so they are read a row at a time and thinned as they are read:
 //! memory stays bounded whatever their number of rows.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::style::MAX_POINTS;
+use super::style::{finite_max, MAX_POINTS};
 use super::ChartError;
 use crate::model::{LatencyBucket, PeerReport, Summary};
 use crate::output::rows::SampleRow;
@@ -64,7 +65,11 @@ impl Run {
             .ok_or_else(|| ChartError::Empty {
                 file: dir.join("summary.csv"),
             })?;
-        let latency = read(dir, "latency_hist.csv")?;
+        // A bucket without finite bounds has no place on any axis.
+        let latency = read::<LatencyBucket>(dir, "latency_hist.csv")?
+            .into_iter()
+            .filter(|b| b.lower_ms.is_finite() && b.upper_ms.is_finite())
+            .collect();
         let mut windows = Windows::new(summary.slots);
         stream(dir, "timeseries.csv", |_, count, row: SampleRow| {
             windows.push(count, &row)
@@ -91,12 +96,14 @@ pub struct Peers {
     /// Every `k`-th peer and the last, at most about `MAX_PEERS`.
     pub shown: Vec<PeerReport>,
     /// Of all peers: how many, their groups in order of first appearance,
-    /// the lowest reliability (at most 1) and the highest utilisation (at
-    /// least 1%), in percent.
+    /// the lowest finite reliability (at most 1) and the highest finite
+    /// utilisation (at least 1%), in percent.
     pub count: usize,
     pub groups: Vec<String>,
     pub lowest_reliability: f64,
     pub top_utilization_pct: f64,
+    /// The groups met so far, to find one in constant time.
+    known: HashSet<String>,
 }
 
 impl Default for Peers {
@@ -107,6 +114,7 @@ impl Default for Peers {
             groups: Vec::new(),
             lowest_reliability: 1.0,
             top_utilization_pct: 1.0,
+            known: HashSet::new(),
         }
     }
 }
@@ -115,11 +123,13 @@ impl Peers {
     /// Takes in peer `i` of `count`.
     fn push(&mut self, i: usize, count: usize, p: PeerReport) {
         self.count += 1;
-        if !self.groups.contains(&p.group) {
+        if self.known.insert(p.group.clone()) {
             self.groups.push(p.group.clone());
         }
-        self.lowest_reliability = self.lowest_reliability.min(p.reliability);
-        self.top_utilization_pct = self.top_utilization_pct.max(p.utilization * 100.0);
+        if p.reliability.is_finite() {
+            self.lowest_reliability = self.lowest_reliability.min(p.reliability);
+        }
+        self.top_utilization_pct = finite_max([p.utilization * 100.0], self.top_utilization_pct);
         let k = count.div_ceil(MAX_PEERS).max(1);
         if i % k == 0 || i + 1 == count {
             self.shown.push(p);
@@ -127,7 +137,8 @@ impl Peers {
     }
 }
 
-/// The latency axis: every bucket and the deadline, with a margin.
+/// The latency axis: every bucket and the deadline (if finite), with a
+/// margin; `0 < lo < hi`, both finite.
 pub fn latency_range(run: &Run) -> (f64, f64) {
     let lo = run
         .latency
@@ -135,12 +146,20 @@ pub fn latency_range(run: &Run) -> (f64, f64) {
         .map(|r| r.lower_ms)
         .fold(f64::INFINITY, f64::min);
     let hi = run.latency.iter().map(|r| r.upper_ms).fold(0.0, f64::max);
-    let hi = hi.max(run.summary.deadline_mean_ms);
-    if lo.is_finite() && hi > 0.0 {
-        ((lo * 0.8).max(0.01), hi * 1.25)
+    let deadline = run.summary.deadline_mean_ms;
+    let hi = if deadline.is_finite() {
+        hi.max(deadline)
     } else {
-        (0.1, 1000.0)
+        hi
+    };
+    if lo.is_finite() && hi > 0.0 {
+        let (lo, hi) = ((lo * 0.8).max(0.01), (hi * 1.25).min(f64::MAX));
+        if hi > lo {
+            return (lo, hi);
+        }
+        return (lo, (lo * 10.0).min(f64::MAX));
     }
+    (0.1, 1000.0)
 }
 
 /// Samples averaged over windows of equal length, at most `MAX_POINTS`:

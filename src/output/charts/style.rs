@@ -2,6 +2,7 @@
 //! thinning, and the file formats with the backends that write them.
 
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -105,6 +106,72 @@ pub fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathB
     Ok(file)
 }
 
+/// An axis from `lo` to `hi` that plotters can draw in bounded time: both
+/// ends finite, `hi` above `lo`, and the span between them finite too
+/// (an infinite or NaN end makes plotters iterate without end, or abort).
+/// A range that already is one is returned as it is. Otherwise an infinite
+/// end stands for the largest number, a NaN end for the other end; ends
+/// too far apart to subtract keep the middle 99% of what numbers span; a
+/// reversed range is turned round and an empty one widened.
+pub fn axis(lo: f64, hi: f64) -> Range<f64> {
+    if lo.is_finite() && hi.is_finite() && hi > lo && (hi - lo).is_finite() {
+        return lo..hi;
+    }
+    let number = |x: f64| (!x.is_nan()).then(|| x.clamp(-f64::MAX, f64::MAX));
+    let (lo, hi) = match (number(lo), number(hi)) {
+        (Some(lo), Some(hi)) => (lo.min(hi), lo.max(hi)),
+        (Some(x), None) | (None, Some(x)) => (x, x),
+        (None, None) => (0.0, 1.0),
+    };
+    if hi > lo && !(hi - lo).is_finite() {
+        // Of opposite signs, so the middle is within half of f64::MAX.
+        let (mid, half) = (lo / 2.0 + hi / 2.0, f64::MAX / 2.0 * 0.99);
+        return lo.max(mid - half)..hi.min(mid + half);
+    }
+    if hi > lo {
+        return lo..hi;
+    }
+    let width = (lo.abs() * 2e-3).max(1.0);
+    if lo > 0.0 {
+        (lo - width)..lo
+    } else {
+        lo..(lo + width)
+    }
+}
+
+/// How far past its axis a value may be drawn, in spans of the axis: far
+/// enough for what a chart means to draw past its frame (a confidence
+/// interval cut at the frame of a share), near enough that no pixel
+/// coordinate overflows and no line is billions of pixels long.
+const REACH: f64 = 1000.0;
+
+/// Where `v` is drawn on an axis over `range` (made by [`axis`]): nowhere
+/// if it is not finite, and no further than `REACH` spans past either end.
+pub fn on(range: &Range<f64>, v: f64) -> Option<f64> {
+    let span = range.end - range.start;
+    let (lo, hi) = (range.start - REACH * span, range.end + REACH * span);
+    (v.is_finite() && lo <= hi).then(|| v.clamp(lo, hi))
+}
+
+/// A point `(x, y)` where it is drawn on the axes `x` and `y`, if anywhere.
+pub fn at(x: &Range<f64>, y: &Range<f64>, (a, b): (f64, f64)) -> Option<(f64, f64)> {
+    Some((on(x, a)?, on(y, b)?))
+}
+
+/// The largest of the finite `values` and `floor`.
+pub fn finite_max(values: impl IntoIterator<Item = f64>, floor: f64) -> f64 {
+    values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold(floor, f64::max)
+}
+
+/// The end of a time axis over windows ending at `t_s`: the last finite
+/// one (at least a millisecond), or a second if there is none.
+pub fn time_end(t_s: impl DoubleEndedIterator<Item = f64>) -> f64 {
+    t_s.rev().find(|t| t.is_finite()).unwrap_or(1.0).max(1e-3)
+}
+
 /// Every `k`-th item, the last always kept, so at most about `max` remain.
 pub fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
     let k = items.len().div_ceil(max).max(1);
@@ -118,26 +185,53 @@ pub fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
 }
 
 /// Ticks of a log axis: labelled at 1, 2 and 5 times a power of ten, grid
-/// lines at every whole multiple, so labels never crowd.
+/// lines at every whole multiple, so labels never crowd. `lo` and `hi` are
+/// finite and `0 < lo < hi`, so there are at most about 650 decades.
 pub fn log_axis(lo: f64, hi: f64) -> WithKeyPoints<LogCoord<f64>> {
     let decades = (lo.log10().floor() as i32)..=(hi.log10().ceil() as i32);
-    let at = |ms: &[f64]| -> Vec<f64> {
+    let at = |ms: &[f64], every: usize| -> Vec<f64> {
         decades
             .clone()
+            .step_by(every)
             .flat_map(|d| ms.iter().map(move |m| m * 10f64.powi(d)))
             .filter(|x| (lo..=hi).contains(x))
             .collect()
     };
-    let light = at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    // Over more than a dozen decades (a deadline near the largest number),
+    // labels at some powers of ten only, grid lines at each.
+    let many = decades.clone().count();
+    if many > 12 {
+        return (lo..hi)
+            .log_scale()
+            .with_key_points(at(&[1.0], many.div_ceil(8)))
+            .with_light_points(at(&[1.0], 1));
+    }
+    let light = at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 1);
     (lo..hi)
         .log_scale()
-        .with_key_points(at(&[1.0, 2.0, 5.0]))
+        .with_key_points(at(&[1.0, 2.0, 5.0], 1))
         .with_light_points(light)
+}
+
+/// A number too large to be read in full (1e15 or more, which only crafted
+/// or absurd input gives), as mantissa and exponent: `1.5e308`.
+pub fn huge(x: f64) -> Option<String> {
+    if x.abs() < 1e15 {
+        return None;
+    }
+    // Four significant digits, no trailing zeros: 1e79, not
+    // 1.0000000000000001e79.
+    let text = format!("{x:.3e}");
+    let (mantissa, exponent) = text.split_once('e')?;
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    Some(format!("{mantissa}e{exponent}"))
 }
 
 /// Ticks on a log axis read best as plain numbers with few digits.
 pub fn ms_label(x: &f64) -> String {
-    if *x >= 10.0 {
+    if let Some(text) = huge(*x) {
+        text
+    } else if *x >= 10.0 {
         format!("{x:.0}")
     } else if *x >= 1.0 {
         format!("{x:.1}")
@@ -172,6 +266,9 @@ pub fn number_labels(span: f64) -> impl Fn(&f64) -> String {
         3
     };
     move |y| {
+        if let Some(text) = huge(*y) {
+            return text;
+        }
         let text = format!("{y:.decimals$}");
         if text
             .trim_start_matches('-')
@@ -197,9 +294,10 @@ pub fn phase_marks<'a, DB: DrawingBackend + 'a>(
     let grey = BLACK.mix(0.55);
     let marks = [(warmup_s, "warmup ends"), (duration_s, "no new frames")];
     for (t, label) in marks {
-        if t <= 0.0 {
+        if !t.is_finite() || t <= 0.0 {
             continue;
         }
+        let t = on(&chart.x_range(), t).unwrap_or(t);
         chart.draw_series(DashedLineSeries::new(
             [(t, 0.0), (t, top)],
             6,
@@ -248,6 +346,76 @@ mod tests {
         assert_eq!(t.first(), Some(&0));
         assert_eq!(t.last(), Some(&10_000));
         assert_eq!(thin(&[1, 2, 3], 1000), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn axes_are_finite_and_not_empty_and_keep_what_already_is() {
+        use plotters::coord::ranged1d::{KeyPointHint, Ranged};
+        assert_eq!(axis(0.0, 1.0), 0.0..1.0);
+        assert_eq!(axis(-1e300, 1e300), -1e300..1e300);
+        assert_eq!(axis(0.0, f64::INFINITY), 0.0..f64::MAX);
+        assert_eq!(axis(2.0, 1.0), 1.0..2.0);
+        // Too far apart to subtract: the data's middle is kept.
+        let r = axis(-8.5e306, 1.785e308);
+        assert!(r.start <= 1e300 && r.end >= 1.7e308, "{r:?}");
+        let edge = f64::MAX;
+        let cases = [
+            (0.0, f64::INFINITY),
+            (f64::NEG_INFINITY, f64::INFINITY),
+            (f64::NAN, 1.0),
+            (f64::NAN, f64::NAN),
+            (1.0, f64::NAN),
+            (5.0, 5.0),
+            (5.0, 1.0),
+            (1e308, 1e308),
+            (-edge, edge),
+            (edge, edge),
+            (1e308 - 0.5, 1e308 + 0.5),
+            (-f64::INFINITY, 0.0),
+            (-8.5e306, 1.785e308),
+        ];
+        for (lo, hi) in cases {
+            let r = axis(lo, hi);
+            assert!(
+                r.start.is_finite() && r.end.is_finite() && r.end > r.start,
+                "{lo}..{hi}: {r:?}"
+            );
+            assert!((r.end - r.start).is_finite(), "{lo}..{hi}: {r:?}");
+            // Plotters makes its ticks of it in bounded time.
+            let coord: RangedCoordf64 = r.clone().into();
+            assert!(coord.key_points(10usize.max_num_points()).len() <= 10);
+        }
+    }
+
+    #[test]
+    fn values_are_drawn_near_their_axis_or_not_at_all() {
+        let r = axis(0.0, 10.0);
+        assert_eq!(on(&r, 5.0), Some(5.0));
+        assert_eq!(on(&r, -20.0), Some(-20.0));
+        assert_eq!(on(&r, 1e308), Some(10_010.0));
+        assert_eq!(on(&r, f64::NAN), None);
+        assert_eq!(on(&r, f64::NEG_INFINITY), None);
+        assert_eq!(at(&r, &r, (1.0, f64::INFINITY)), None);
+        assert_eq!(finite_max([1.0, f64::INFINITY, f64::NAN, 3.0], 0.0), 3.0);
+        assert_eq!(finite_max([f64::INFINITY], 2.0), 2.0);
+    }
+
+    #[test]
+    fn huge_numbers_are_written_short() {
+        assert_eq!(huge(1e14), None);
+        assert_eq!(huge(1.000_000_000_000_000_1e79).as_deref(), Some("1e79"));
+        assert_eq!(huge(4.999_999_999_999_999e306).as_deref(), Some("5e306"));
+        assert_eq!(huge(-1.5e308).as_deref(), Some("-1.5e308"));
+        assert_eq!(ms_label(&2e20), "2e20");
+        assert_eq!(ms_label(&20.0), "20");
+    }
+
+    #[test]
+    fn log_axes_reach_as_far_as_numbers_do_in_bounded_ticks() {
+        // A latency axis up to the largest number: about 310 decades.
+        let axis = log_axis(0.01, f64::MAX);
+        let light = axis.key_points(plotters::coord::ranged1d::LightPoints::new(10_000, 10_000));
+        assert!(light.len() < 5_000, "{}", light.len());
     }
 
     #[test]

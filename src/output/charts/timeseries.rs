@@ -4,14 +4,17 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::{Run, Window};
-use super::style::{phase_marks, time_labels, DrawResult, FONT, PALETTE};
+use super::style::{
+    at, axis, finite_max, phase_marks, time_end, time_labels, DrawResult, FONT, PALETTE,
+};
 
 /// One value of a window, if it has one (no on-time rate without deliveries).
 type Measure = fn(&Window) -> Option<f64>;
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
     let w = &run.windows;
-    let t_end = w.last().map_or(1.0, |w| w.t_s).max(1e-3);
+    let t_end = time_end(w.iter().map(|w| w.t_s));
+    let x = axis(0.0, t_end);
     let time_label = time_labels(t_end);
     let panels = root.split_evenly((3, 1));
     let window_s = match (w.first(), w.get(1)) {
@@ -24,7 +27,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             "tasks",
             |w| Some(w.queued),
             // at least 0..5, so that a small queue gets whole-number ticks
-            (w.iter().map(|w| w.queued).fold(0.0, f64::max) * 1.1).max(5.0),
+            (finite_max(w.iter().map(|w| w.queued), 0.0) * 1.1).max(5.0),
         ),
         (
             "busy slots, share of all slots",
@@ -41,12 +44,14 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
     ];
     for (i, (panel, (what, unit, value, top))) in panels.iter().zip(specs).enumerate() {
         let colour = PALETTE[i];
+        let y = axis(0.0, top);
+        let top = y.end;
         let mut chart = ChartBuilder::on(panel)
             .margin(12)
             .caption(what, (FONT, 18))
             .x_label_area_size(if i == 2 { 45 } else { 25 })
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0..t_end, 0.0..top)?;
+            .build_cartesian_2d(x.clone(), y.clone())?;
         let percent = i > 0;
         let mut mesh = chart.configure_mesh();
         mesh.y_desc(if percent {
@@ -66,7 +71,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         phase_marks(&mut chart, run.phases(), top, i == 0)?;
         let points: Vec<(f64, f64)> = w
             .iter()
-            .filter_map(|w| value(w).map(|v| (w.t_s, v)))
+            .filter_map(|w| at(&x, &y, (w.t_s, value(w)?)))
             .collect();
         chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
     }
