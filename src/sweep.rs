@@ -148,7 +148,8 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     let started = Instant::now();
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
-    let header = files::runs_header(&sweep.keys);
+    let shape = crate::model::summary_shape(&sweep.points[0].scenario.config);
+    let header = files::runs_header(&sweep.keys, &shape);
     let mine: Vec<(usize, RunSpec)> = plan(sweep)
         .into_iter()
         .enumerate()
@@ -366,7 +367,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             )));
         }
         let (h, r) = read_rows(&runs)?;
-        if !h.starts_with(&files::runs_header(&[])[..3]) {
+        if !h.starts_with(&files::runs_header(&[], &Default::default())[..3]) {
             return Err(SweepError::Mismatch(format!(
                 "{} is not a sweep's runs.csv: its columns do not start with point,replication,seed",
                 runs.display()

@@ -30,6 +30,7 @@ pub use record::{
     AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, PeerChange, PeerRecord, Recorder,
     Sample, TaskRecord,
 };
+pub use report::summary_shape;
 pub use reputation::Reputation;
 pub use sim::Simulation;
 pub use stats::{LatencyBucket, PeerReport, Report, Summary};

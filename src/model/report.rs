@@ -38,6 +38,18 @@ pub struct Ending<'a> {
     pub churn: Option<&'a Churning>,
 }
 
+/// A summary with the columns a run of `cfg` writes (a mechanism's own
+/// only where it is on), every number zero: the shape of a sweep's rows.
+pub fn summary_shape(cfg: &Config) -> Summary {
+    let churn = cfg.peer_groups.iter().any(|g| g.churn.is_some());
+    Summary {
+        attempts_lost: churn.then_some(0),
+        peer_availability: churn.then_some(0.0),
+        sessions: churn.then_some(0),
+        ..Summary::default()
+    }
+}
+
 pub fn build(run: &Ending) -> Report {
     let cfg = run.cfg;
     let (from, to) = cfg.counted();
@@ -134,8 +146,8 @@ pub fn build(run: &Ending) -> Report {
             lost: run.churn.map(|ch| ch.lost[i]),
         })
         .collect();
-    let bucket = |series, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
-        series,
+    let bucket = |series: &'static str, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
+        series: series.into(),
         group: group.to_string(),
         lower_ms,
         upper_ms,

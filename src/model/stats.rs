@@ -2,8 +2,10 @@
 //! does not grow with the number of frames. Percentiles come from an HDR
 //! histogram with 3 significant digits, within 0.1% of the exact value.
 
+use std::borrow::Cow;
+
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::SimTime;
 
@@ -182,8 +184,15 @@ fn hdr_lowest(index: usize) -> u64 {
     }
 }
 
-/// One row of `summary.csv`; field order is column order.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+/// Reads a plain number of a row: an empty field, where the output layer
+/// writes a number that is not finite, reads as NaN.
+pub fn nan_if_empty<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// One row of `summary.csv`; field order is column order. Written by the
+/// output layer and read back by the charts.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,
@@ -207,7 +216,9 @@ pub struct Summary {
     pub attempts: u64,
     pub failovers: u64,
     pub timeouts: u64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub utilization: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub sim_time_s: f64,
     pub events: u64,
     pub renters: u32,
@@ -215,10 +226,13 @@ pub struct Summary {
     pub slots: u64,
     pub task_latency_max_ms: Option<f64>,
     /// The mean of `workload.deadline_ms`, and whether it is a constant.
+    #[serde(deserialize_with = "nan_if_empty")]
     pub deadline_mean_ms: f64,
     pub deadline_constant: bool,
     /// The scenario's window of counted frames.
+    #[serde(deserialize_with = "nan_if_empty")]
     pub warmup_s: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub duration_s: f64,
     /// Churn (only when some group churns): attempts lost at peers that
     /// left, online peer-time over all peer-time, sessions begun (the one
@@ -232,19 +246,25 @@ pub struct Summary {
 }
 
 /// One row of `peers.csv`.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PeerReport {
     pub peer: u32,
     pub group: String,
     pub slots: u32,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub speed: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub latency_ms: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub reliability: f64,
     pub attempts: u64,
     pub successes: u64,
     pub failures: u64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub busy_ms: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub utilization: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub reputation: f64,
     /// Churn (only when some group churns): time online in the run,
     /// sessions begun, attempts lost.
@@ -257,13 +277,15 @@ pub struct PeerReport {
 }
 
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct LatencyBucket {
     /// `frame` (delivered frames) or `task` (completed tasks).
-    pub series: &'static str,
+    pub series: Cow<'static, str>,
     /// For tasks: the group of the peer that completed it.
     pub group: String,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub lower_ms: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
     pub upper_ms: f64,
     pub count: u64,
 }

@@ -5,6 +5,9 @@
 //!
 //! Errors name the file and what was being done with it; the system's
 //! reason is their `source`, printed once after them.
+//!
+//! Every writer takes any `io::Write` ([`CsvFile`]), and every row goes
+//! through [`number`], so that no file holds `-0`, `inf` or `NaN`.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
@@ -13,12 +16,15 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub mod charts;
+pub mod number;
+pub mod rows;
 pub mod sweep;
 
-use crate::engine::SimTime;
 use crate::model::{
     AttemptRecord, FrameRecord, LatencyBucket, PeerReport, Recorder, Report, Sample, Summary,
 };
+use number::Clean;
+use rows::{AttemptRow, FrameRow, SampleRow};
 
 /// Files of one run's folder that this crate writes.
 pub const RUN_FILES: [&str; 7] = [
@@ -30,8 +36,6 @@ pub const RUN_FILES: [&str; 7] = [
     "attempts.csv",
     "run_info.csv",
 ];
-
-type CsvOut = csv::Writer<BufWriter<File>>;
 
 /// Where `name` is written in `dir` until the run has succeeded.
 fn partial(dir: &Path, name: &str) -> PathBuf {
@@ -89,6 +93,42 @@ fn csv_cause(e: csv::Error) -> io::Error {
     io
 }
 
+/// A CSV file being written to any `io::Write`: rows of one type, each
+/// number through [`number::clean`]. Errors name `path`.
+pub struct CsvFile<W: io::Write> {
+    path: PathBuf,
+    out: csv::Writer<W>,
+}
+
+impl<W: io::Write> CsvFile<W> {
+    /// Writes to `out`; `path` names the file in errors.
+    pub fn new(path: impl Into<PathBuf>, out: W) -> CsvFile<W> {
+        CsvFile {
+            path: path.into(),
+            out: csv::Writer::from_writer(out),
+        }
+    }
+
+    /// Writes one row, after the header (the row's field names) if it is
+    /// the first.
+    pub fn row<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<(), FileError> {
+        self.out
+            .serialize(Clean::new(row))
+            .map_err(|e| FileError::csv(&self.path, "write the file", e))
+    }
+
+    /// Flushes everything written, and returns the writer.
+    pub fn finish(mut self) -> Result<W, FileError> {
+        self.out
+            .flush()
+            .map_err(FileError::at(&self.path, "write the file"))?;
+        let path = self.path;
+        self.out
+            .into_inner()
+            .map_err(|e| FileError::new(path, "write the file", e.into_error()))
+    }
+}
+
 /// A folder being filled with the files of one run.
 pub struct Staging {
     dir: PathBuf,
@@ -111,11 +151,11 @@ impl Staging {
     /// A CSV writer for `name`, to be renamed into place by [`commit`].
     ///
     /// [`commit`]: Staging::commit
-    pub fn csv(&mut self, name: &'static str) -> Result<CsvOut, FileError> {
+    pub fn csv(&mut self, name: &'static str) -> Result<CsvFile<BufWriter<File>>, FileError> {
         let path = self.partial(name);
         let file = File::create(&path).map_err(FileError::at(&path, "create the file"))?;
         self.written.push(name);
-        Ok(csv::Writer::from_writer(BufWriter::new(file)))
+        Ok(CsvFile::new(path, BufWriter::new(file)))
     }
 
     /// Writes `rows` to `name` in one go.
@@ -125,12 +165,10 @@ impl Staging {
         rows: &[T],
     ) -> Result<(), FileError> {
         let mut w = self.csv(name)?;
-        let path = self.partial(name);
         for row in rows {
-            w.serialize(row)
-                .map_err(|e| FileError::csv(&path, "write the file", e))?;
+            w.row(row)?;
         }
-        w.flush().map_err(FileError::at(&path, "write the file"))
+        w.finish().map(drop)
     }
 
     /// Moves every file into place and removes the files of an earlier run
@@ -163,53 +201,6 @@ impl Staging {
     }
 }
 
-#[derive(Serialize)]
-struct FrameRow {
-    renter: u32,
-    frame: u64,
-    created_ms: f64,
-    delivered_ms: Option<f64>,
-    latency_ms: Option<f64>,
-    deadline_ms: f64,
-    status: &'static str,
-}
-
-#[derive(Serialize)]
-struct AttemptRow {
-    renter: u32,
-    frame: u64,
-    task: u32,
-    attempt: u32,
-    peer: u32,
-    dispatched_ms: f64,
-    reached_ms: Option<f64>,
-    started_ms: Option<f64>,
-    processed_ms: Option<f64>,
-    resolved_ms: Option<f64>,
-    outcome: &'static str,
-    timed_out: bool,
-    counted: bool,
-}
-
-/// One row of `timeseries.csv`: levels are time averages over the
-/// interval ending at `t_ms`, flows are counts within it.
-#[derive(Serialize)]
-struct SampleRow {
-    t_ms: f64,
-    waiting_coordinator: f64,
-    waiting_peers: f64,
-    running: f64,
-    in_flight: f64,
-    backoff: f64,
-    online_peers: f64,
-    frames_created: u64,
-    frames_delivered: u64,
-    frames_on_time: u64,
-    attempts: u64,
-    failovers: u64,
-    timeouts: u64,
-}
-
 /// The row of `run_info.csv`: how the run went on this machine. Not
 /// deterministic, so kept apart from the other files.
 #[derive(Debug, Serialize)]
@@ -233,19 +224,14 @@ pub fn peak_rss_mb() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn ms(t: SimTime) -> f64 {
-    t.as_ms()
-}
-
-/// A [`Recorder`] that streams records into the run's CSV files.
-pub struct CsvRecorder {
-    /// Where the files are staged, to name one that fails.
-    dir: PathBuf,
-    frames: Option<CsvOut>,
-    attempts: Option<CsvOut>,
-    timeseries: CsvOut,
-    /// The first error met while streaming, and the file it came from.
-    error: Option<(&'static str, csv::Error)>,
+/// A [`Recorder`] that streams records into the run's CSV files: to the
+/// staged files of a run ([`CsvRecorder::new`]), or to any writers.
+pub struct CsvRecorder<W: io::Write = BufWriter<File>> {
+    frames: Option<CsvFile<W>>,
+    attempts: Option<CsvFile<W>>,
+    timeseries: CsvFile<W>,
+    /// The first error met while streaming.
+    error: Option<FileError>,
 }
 
 impl CsvRecorder {
@@ -255,45 +241,51 @@ impl CsvRecorder {
         frames: bool,
         attempts: bool,
     ) -> Result<CsvRecorder, FileError> {
-        Ok(CsvRecorder {
-            dir: staging.dir.clone(),
-            frames: frames.then(|| staging.csv("frames.csv")).transpose()?,
-            attempts: attempts.then(|| staging.csv("attempts.csv")).transpose()?,
-            timeseries: staging.csv("timeseries.csv")?,
+        let frames = frames.then(|| staging.csv("frames.csv")).transpose()?;
+        let attempts = attempts.then(|| staging.csv("attempts.csv")).transpose()?;
+        let timeseries = staging.csv("timeseries.csv")?;
+        Ok(CsvRecorder::to_files(frames, attempts, timeseries))
+    }
+}
+
+impl<W: io::Write> CsvRecorder<W> {
+    /// Streams frames.csv and attempts.csv (each if given) and
+    /// timeseries.csv into these files.
+    pub fn to_files(
+        frames: Option<CsvFile<W>>,
+        attempts: Option<CsvFile<W>>,
+        timeseries: CsvFile<W>,
+    ) -> CsvRecorder<W> {
+        CsvRecorder {
+            frames,
+            attempts,
+            timeseries,
             error: None,
-        })
+        }
     }
 
-    fn keep(&mut self, name: &'static str, result: csv::Result<()>) {
+    fn keep(&mut self, result: Result<(), FileError>) {
         if let (Err(e), None) = (result, &self.error) {
-            self.error = Some((name, e));
+            self.error = Some(e);
         }
     }
 
     /// Flushes everything; reports the first error met while streaming.
     pub fn finish(mut self) -> Result<(), FileError> {
-        if let Some((name, e)) = self.error.take() {
-            return Err(FileError::csv(
-                partial(&self.dir, name),
-                "write the file",
-                e,
-            ));
+        if let Some(e) = self.error.take() {
+            return Err(e);
         }
-        for (name, w) in [
-            ("frames.csv", self.frames.as_mut()),
-            ("attempts.csv", self.attempts.as_mut()),
-            ("timeseries.csv", Some(&mut self.timeseries)),
-        ] {
-            if let Some(w) = w {
-                w.flush()
-                    .map_err(FileError::at(&partial(&self.dir, name), "write the file"))?;
-            }
+        for file in [self.frames, self.attempts, Some(self.timeseries)]
+            .into_iter()
+            .flatten()
+        {
+            file.finish()?;
         }
         Ok(())
     }
 }
 
-impl Recorder for CsvRecorder {
+impl<W: io::Write> Recorder for CsvRecorder<W> {
     fn keeps_frames(&self) -> bool {
         self.frames.is_some()
     }
@@ -311,57 +303,21 @@ impl Recorder for CsvRecorder {
             return;
         }
         if let Some(w) = self.frames.as_mut() {
-            let result = w.serialize(FrameRow {
-                renter: f.renter,
-                frame: f.frame,
-                created_ms: ms(f.created),
-                delivered_ms: f.delivered.map(ms),
-                latency_ms: f.delivered.map(|d| ms(d - f.created)),
-                deadline_ms: ms(f.deadline),
-                status: f.status.as_str(),
-            });
-            self.keep("frames.csv", result);
+            let result = w.row(&FrameRow::from(f));
+            self.keep(result);
         }
     }
 
     fn attempt(&mut self, a: &AttemptRecord) {
         if let Some(w) = self.attempts.as_mut() {
-            let result = w.serialize(AttemptRow {
-                renter: a.renter,
-                frame: a.frame,
-                task: a.task,
-                attempt: a.attempt,
-                peer: a.peer.0,
-                dispatched_ms: ms(a.dispatched),
-                reached_ms: a.reached.map(ms),
-                started_ms: a.started.map(ms),
-                processed_ms: a.processed.map(ms),
-                resolved_ms: a.resolved.map(ms),
-                outcome: a.outcome.as_str(),
-                timed_out: a.timed_out,
-                counted: a.counted,
-            });
-            self.keep("attempts.csv", result);
+            let result = w.row(&AttemptRow::from(a));
+            self.keep(result);
         }
     }
 
     fn sample(&mut self, s: &Sample) {
-        let result = self.timeseries.serialize(SampleRow {
-            t_ms: ms(s.t),
-            waiting_coordinator: s.waiting_coordinator,
-            waiting_peers: s.waiting_peers,
-            running: s.running,
-            in_flight: s.in_flight,
-            backoff: s.backoff,
-            online_peers: s.online_peers,
-            frames_created: s.frames_created,
-            frames_delivered: s.frames_delivered,
-            frames_on_time: s.frames_on_time,
-            attempts: s.attempts,
-            failovers: s.failovers,
-            timeouts: s.timeouts,
-        });
-        self.keep("timeseries.csv", result);
+        let result = self.timeseries.row(&SampleRow::from(s));
+        self.keep(result);
     }
 }
 
@@ -381,7 +337,246 @@ pub fn write_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::SimTime;
+    use crate::model::{AttemptOutcome, FrameStatus, PeerId};
     use std::error::Error;
+
+    fn frame(
+        frame: u64,
+        delivered: Option<f64>,
+        status: FrameStatus,
+        counted: bool,
+    ) -> FrameRecord {
+        FrameRecord {
+            renter: 2,
+            frame,
+            created: SimTime::from_ms(16.5),
+            delivered: delivered.map(SimTime::from_ms),
+            deadline: SimTime::from_ms(150.0),
+            status,
+            counted,
+        }
+    }
+
+    fn sample(t_ms: f64, running: f64) -> Sample {
+        Sample {
+            t: SimTime::from_ms(t_ms),
+            length: SimTime::from_ms(100.0),
+            waiting_coordinator: 0.0,
+            waiting_peers: 0.25,
+            running,
+            in_flight: 1.5,
+            backoff: 0.0,
+            online_peers: 5.0,
+            frames_created: 6,
+            frames_delivered: 5,
+            frames_on_time: 4,
+            attempts: 7,
+            failovers: 1,
+            timeouts: 0,
+            peers_joined: None,
+            peers_left: None,
+        }
+    }
+
+    /// The bytes a recorder writes to each of its files, no file involved.
+    fn record(
+        frames: &[FrameRecord],
+        attempts: &[AttemptRecord],
+        samples: &[Sample],
+    ) -> (String, String, String) {
+        let (mut f, mut a, mut t) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rec = CsvRecorder::to_files(
+            Some(CsvFile::new("frames.csv", &mut f)),
+            Some(CsvFile::new("attempts.csv", &mut a)),
+            CsvFile::new("timeseries.csv", &mut t),
+        );
+        frames.iter().for_each(|r| rec.frame(r));
+        attempts.iter().for_each(|r| rec.attempt(r));
+        samples.iter().for_each(|r| rec.sample(r));
+        rec.finish().unwrap();
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (text(f), text(a), text(t))
+    }
+
+    #[test]
+    fn the_frames_writer_writes_counted_frames_with_empty_fields_for_none() {
+        let (frames, _, _) = record(
+            &[
+                frame(0, Some(80.25), FrameStatus::OnTime, true),
+                frame(1, None, FrameStatus::Failed, true),
+                frame(2, Some(500.0), FrameStatus::Late, false),
+            ],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            frames,
+            "renter,frame,created_ms,delivered_ms,latency_ms,deadline_ms,status\n\
+             2,0,16.5,80.25,63.75,150.0,on_time\n\
+             2,1,16.5,,,150.0,failed\n"
+        );
+    }
+
+    #[test]
+    fn the_timeseries_writer_writes_one_row_per_sample_and_no_bad_number() {
+        let (_, _, series) = record(
+            &[],
+            &[],
+            &[
+                sample(100.0, 1.75),
+                sample(200.0, -0.0),
+                sample(250.0, f64::NAN),
+            ],
+        );
+        assert_eq!(
+            series,
+            "t_ms,waiting_coordinator,waiting_peers,running,in_flight,backoff,online_peers,\
+             frames_created,frames_delivered,frames_on_time,attempts,failovers,timeouts\n\
+             100.0,0.0,0.25,1.75,1.5,0.0,5.0,6,5,4,7,1,0\n\
+             200.0,0.0,0.25,0.0,1.5,0.0,5.0,6,5,4,7,1,0\n\
+             250.0,0.0,0.25,,1.5,0.0,5.0,6,5,4,7,1,0\n"
+        );
+    }
+
+    #[test]
+    fn the_attempts_writer_writes_every_attempt() {
+        let attempt = AttemptRecord {
+            renter: 0,
+            frame: 3,
+            task: 1,
+            attempt: 2,
+            peer: PeerId(4),
+            dispatched: SimTime::from_ms(10.0),
+            reached: Some(SimTime::from_ms(12.5)),
+            started: None,
+            processed: None,
+            lost: None,
+            resolved: Some(SimTime::from_ms(130.0)),
+            outcome: AttemptOutcome::Silent,
+            timed_out: true,
+            counted: false,
+        };
+        let (_, attempts, _) = record(&[], &[attempt], &[]);
+        assert_eq!(
+            attempts,
+            "renter,frame,task,attempt,peer,dispatched_ms,reached_ms,started_ms,processed_ms,\
+             resolved_ms,outcome,timed_out,counted\n\
+             0,3,1,2,4,10.0,12.5,,,130.0,silent,true,false\n"
+        );
+    }
+
+    /// Writes `rows` as the output layer does and reads them back with the
+    /// same type.
+    fn round_trip<T: Serialize + serde::de::DeserializeOwned>(rows: &[T]) -> (String, Vec<T>) {
+        let mut file = CsvFile::new("rows.csv", Vec::new());
+        rows.iter().for_each(|r| file.row(r).unwrap());
+        let bytes = file.finish().unwrap();
+        let back = csv::Reader::from_reader(bytes.as_slice())
+            .deserialize()
+            .collect::<Result<Vec<T>, _>>()
+            .unwrap();
+        (String::from_utf8(bytes).unwrap(), back)
+    }
+
+    #[test]
+    fn every_row_reads_back_with_the_type_that_wrote_it() {
+        let summary = Summary {
+            scenario: "s".into(),
+            frame_latency_p50_ms: Some(12.5),
+            deadline_mean_ms: 150.0,
+            deadline_constant: true,
+            duration_s: 60.0,
+            ..Summary::default()
+        };
+        assert_eq!(round_trip(std::slice::from_ref(&summary)).1, vec![summary]);
+        let peer = PeerReport {
+            peer: 3,
+            group: "home, with a comma".into(),
+            slots: 2,
+            speed: 1.5,
+            latency_ms: 10.0,
+            reliability: 0.9,
+            attempts: 4,
+            successes: 3,
+            failures: 1,
+            busy_ms: 20.0,
+            utilization: 0.25,
+            reputation: 0.5,
+            online_s: None,
+            sessions: None,
+            lost: None,
+        };
+        assert_eq!(round_trip(std::slice::from_ref(&peer)).1, vec![peer]);
+        let bucket = LatencyBucket {
+            series: "task".into(),
+            group: "g".into(),
+            lower_ms: 1.0,
+            upper_ms: 1.01,
+            count: 7,
+        };
+        assert_eq!(round_trip(std::slice::from_ref(&bucket)).1, vec![bucket]);
+        let row = SampleRow::from(&sample(100.0, 2.0));
+        assert_eq!(round_trip(std::slice::from_ref(&row)).1, vec![row]);
+        let row = FrameRow::from(&frame(0, None, FrameStatus::Failed, true));
+        assert_eq!(round_trip(std::slice::from_ref(&row)).1, vec![row]);
+    }
+
+    #[test]
+    fn a_number_that_is_not_finite_is_written_empty_and_read_as_nan() {
+        let summary = Summary {
+            deadline_mean_ms: f64::INFINITY,
+            utilization: -0.0,
+            frame_latency_p99_ms: Some(f64::NAN),
+            ..Summary::default()
+        };
+        let (text, back) = round_trip(std::slice::from_ref(&summary));
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            !row.contains("inf") && !row.contains("NaN") && !row.contains("-0"),
+            "{row}"
+        );
+        assert!(back[0].deadline_mean_ms.is_nan());
+        assert_eq!(back[0].frame_latency_p99_ms, None);
+        assert!(back[0].utilization == 0.0 && back[0].utilization.is_sign_positive());
+    }
+
+    /// Accepts `left` bytes, then fails as a full disk does.
+    struct FullAfter {
+        left: usize,
+    }
+
+    impl io::Write for FullAfter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.left == 0 {
+                return Err(io::ErrorKind::StorageFull.into());
+            }
+            let n = buf.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_writer_that_fails_is_named_with_its_cause() {
+        let mut rec = CsvRecorder::to_files(
+            None,
+            None,
+            CsvFile::new("out/timeseries.csv.partial", FullAfter { left: 100 }),
+        );
+        for i in 0..1000 {
+            rec.sample(&sample(f64::from(i) * 100.0, 1.0));
+        }
+        let e = rec.finish().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "out/timeseries.csv.partial: cannot write the file"
+        );
+        assert_eq!(e.source.kind(), io::ErrorKind::StorageFull);
+    }
 
     #[test]
     fn csv_errors_give_their_cause_once() {

@@ -7,9 +7,11 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use super::number::{Clean, Plain};
+use super::rows::columns;
 use super::FileError;
 use crate::model::Summary;
 
@@ -101,68 +103,96 @@ impl SweepInfo {
 /// third column.
 const REPEATED: [&str; 1] = ["seed"];
 
-fn summary_columns() -> Vec<String> {
-    let (header, _) = summary_record(&Summary::default());
-    header
-}
-
-/// The summary's column names and values, as summary.csv writes them, less
-/// the columns runs.csv has already.
-fn summary_record(s: &Summary) -> (Vec<String>, Vec<String>) {
+/// The columns of summary.csv that runs.csv has too, in order: those a
+/// run writes whose summary is shaped like `template` (a mechanism's own
+/// columns only where it is on).
+fn summary_columns(template: &Summary) -> Vec<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.serialize(s).expect("a summary serialises");
-    let bytes = w.into_inner().expect("writing to memory");
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
-    let header = r.headers().expect("written above").clone();
-    let values = r.records().next().expect("one row").expect("written above");
+    w.serialize(Clean::omitting(template, &REPEATED))
+        .expect("a summary can be written");
+    let bytes = w.into_inner().expect("written to memory");
+    let mut header = csv::Reader::from_reader(&bytes[..]);
     header
+        .headers()
+        .expect("the header just written")
         .iter()
-        .zip(values.iter())
-        .filter(|(h, _)| !REPEATED.contains(h))
-        .map(|(h, v)| (h.to_string(), v.to_string()))
-        .unzip()
+        .map(String::from)
+        .collect()
 }
 
 /// Every column of runs.csv that `metrics` may name.
 pub fn metric_columns() -> Vec<String> {
-    let mut m: Vec<String> = summary_columns()
-        .into_iter()
-        .filter(|c| !NOT_METRICS.contains(&c.as_str()))
+    let mut m: Vec<String> = columns::<Summary>()
+        .iter()
+        .filter(|c| !REPEATED.contains(c) && !NOT_METRICS.contains(c))
+        .map(|c| c.to_string())
         .collect();
     m.push(DERIVED.to_string());
     m
 }
 
-pub fn runs_header(keys: &[String]) -> Vec<String> {
+/// The header of runs.csv for grid `keys`, the runs' summaries shaped like
+/// `template`.
+pub fn runs_header(keys: &[String], template: &Summary) -> Vec<String> {
     let mut h: Vec<String> = RUN_PREFIX.iter().map(|s| s.to_string()).collect();
     h.extend(keys.iter().cloned());
-    h.extend(summary_columns());
+    h.extend(summary_columns(template));
     h.push(DERIVED.to_string());
     h
 }
 
-/// One row of runs.csv.
-pub fn run_row(
+/// One row of runs.csv, in the columns of [`runs_header`]: the run, its
+/// grid values, its summary as summary.csv writes it (less the seed,
+/// already the third column), and failovers per frame.
+pub struct RunRow<'a> {
     point: usize,
     replication: u32,
     seed: u64,
-    values: &[String],
-    s: &Summary,
-) -> Vec<String> {
-    let mut row = vec![point.to_string(), replication.to_string(), seed.to_string()];
-    row.extend(values.iter().cloned());
-    row.extend(summary_record(s).1);
-    row.push(if s.frames > 0 {
-        (s.failovers as f64 / s.frames as f64).to_string()
-    } else {
-        String::new()
-    });
-    row
+    values: &'a [String],
+    summary: &'a Summary,
 }
 
-fn csv_line(fields: &[String]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(fields).expect("writing to memory");
+impl Serialize for RunRow<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let failovers_per_frame = (self.summary.frames > 0)
+            .then(|| Plain(self.summary.failovers as f64 / self.summary.frames as f64));
+        (
+            self.point,
+            self.replication,
+            self.seed,
+            self.values,
+            Clean::omitting(self.summary, &REPEATED),
+            failovers_per_frame,
+        )
+            .serialize(s)
+    }
+}
+
+/// One row of runs.csv.
+pub fn run_row<'a>(
+    point: usize,
+    replication: u32,
+    seed: u64,
+    values: &'a [String],
+    summary: &'a Summary,
+) -> RunRow<'a> {
+    RunRow {
+        point,
+        replication,
+        seed,
+        values,
+        summary,
+    }
+}
+
+/// One CSV line of `row` (a [`RunRow`], or a row's fields as text), every
+/// number through [`Clean`].
+fn csv_line<T: Serialize + ?Sized>(row: &T) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.serialize(Clean::new(row))
+        .expect("a row of numbers and text writes to memory");
     w.into_inner().expect("writing to memory")
 }
 
@@ -191,8 +221,9 @@ impl Journal {
         Ok(Journal { file })
     }
 
-    /// Appends one row, in one write, and waits until it is on disk.
-    pub fn append(&mut self, row: &[String]) -> io::Result<()> {
+    /// Appends one row (a [`RunRow`], or a row's fields as text), in one
+    /// write, and waits until it is on disk.
+    pub fn append<T: Serialize + ?Sized>(&mut self, row: &T) -> io::Result<()> {
         self.file.write_all(&csv_line(row))?;
         self.file.sync_data()
     }
@@ -223,17 +254,21 @@ pub fn sort_runs(rows: &mut [Vec<String>]) {
     rows.sort_by_key(key);
 }
 
+/// Writes `rows` under `header` to `out`, and returns it.
+pub fn write_table<W: io::Write>(out: W, header: &[String], rows: &[Vec<String>]) -> io::Result<W> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(row)?;
+    }
+    w.flush()?;
+    w.into_inner().map_err(|e| e.into_error())
+}
+
 /// Writes `rows` under `header` to `path`, whole or not at all.
 pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
     let partial = path.with_extension("csv.partial");
-    {
-        let mut w = csv::Writer::from_path(&partial)?;
-        w.write_record(header)?;
-        for row in rows {
-            w.write_record(row)?;
-        }
-        w.flush()?;
-    }
+    write_table(File::create(&partial)?, header, rows)?;
     fs::rename(partial, path)
 }
 
@@ -252,16 +287,14 @@ pub fn points_table(
     keys: usize,
     rows: &[Vec<String>],
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let metrics = metric_columns();
-    let columns: Vec<usize> = metrics
-        .iter()
-        .map(|m| {
-            header
-                .iter()
-                .position(|h| h == m)
-                .expect("runs.csv has every metric")
+    // The metrics these runs have (a mechanism's own only where it is on).
+    let (metrics, columns): (Vec<String>, Vec<usize>) = metric_columns()
+        .into_iter()
+        .filter_map(|m| {
+            let at = header.iter().position(|h| *h == m)?;
+            Some((m, at))
         })
-        .collect();
+        .unzip();
     let mut out_header: Vec<String> = vec!["point".into()];
     out_header.extend(header[3..3 + keys].iter().cloned());
     out_header.push("runs".into());
@@ -281,8 +314,8 @@ pub fn points_table(
                 .filter_map(|r| r[c].parse::<f64>().ok())
                 .collect();
             let (mean, half) = mean_ci95(&xs);
-            row.push(mean.map_or(String::new(), |m| m.to_string()));
-            row.push(half.map_or(String::new(), |h| h.to_string()));
+            row.push(mean.map_or(String::new(), |m| Plain(m).to_string()));
+            row.push(half.map_or(String::new(), |h| Plain(h).to_string()));
         }
         out.push(row);
     }
@@ -334,9 +367,74 @@ mod tests {
     #[test]
     fn runs_rows_have_the_header_width() {
         let keys = vec!["coordinator.policy".to_string()];
-        let row = run_row(3, 1, 42, &["random".into()], &Summary::default());
-        assert_eq!(row.len(), runs_header(&keys).len());
-        assert_eq!(&row[..4], &["3", "1", "42", "random"]);
+        let values = ["random, or not".to_string()];
+        let summary = Summary {
+            seed: 7,
+            frames: 8,
+            failovers: 2,
+            utilization: 0.5,
+            deadline_mean_ms: f64::INFINITY,
+            ..Summary::default()
+        };
+        let line = String::from_utf8(csv_line(&run_row(3, 1, 42, &values, &summary))).unwrap();
+        let row: Vec<String> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(String::from)
+            .collect();
+        let header = runs_header(&keys, &Summary::default());
+        assert_eq!(row.len(), header.len());
+        assert_eq!(&row[..4], &["3", "1", "42", "random, or not"]);
+        let at = |column: &str| &row[header.iter().position(|h| h == column).unwrap()];
+        // The summary's numbers as summary.csv writes them, the derived
+        // one as points.csv writes numbers; nothing that is not finite.
+        assert_eq!(at("frames"), "8");
+        assert_eq!(at("utilization"), "0.5");
+        assert_eq!(at("sim_time_s"), "0.0");
+        assert_eq!(at("deadline_mean_ms"), "");
+        assert_eq!(at("failovers_per_frame"), "0.25");
+        assert!(
+            line.starts_with("3,1,42,\"random, or not\",,8,0,"),
+            "{line}"
+        );
+        // Rows of text (the header, rows carried over on --resume) are
+        // written as the journal always wrote them: as CSV records.
+        let mut fields = header.clone();
+        fields.extend([
+            "a \"quoted\", key".to_string(),
+            String::new(),
+            "x\ny".into(),
+        ]);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&fields).unwrap();
+        assert_eq!(csv_line(&fields), w.into_inner().unwrap());
+    }
+
+    #[test]
+    fn points_are_written_plain_and_never_as_a_bad_number() {
+        let header: Vec<String> = runs_header(&[], &Summary::default());
+        let run = |utilization: &str| {
+            let mut row = vec![String::new(); header.len()];
+            row[0] = "0".into();
+            let at = header.iter().position(|h| h == "utilization").unwrap();
+            row[at] = utilization.into();
+            row
+        };
+        let rows = vec![run("1e308"), run("1.7e308"), run("-0")];
+        let (h, points) = points_table(&header, 0, &rows);
+        let mean = h.iter().position(|c| c == "utilization_mean").unwrap();
+        // The sum overflows: the mean is not finite, so it is left empty.
+        assert_eq!(points[0][mean], "");
+        let rows = vec![run("-0"), run("-0.0")];
+        let (_, points) = points_table(&header, 0, &rows);
+        assert_eq!((&*points[0][mean], &*points[0][mean + 1]), ("0", "0"));
+        let bytes = write_table(Vec::new(), &h, &points).unwrap();
+        assert!(!String::from_utf8(bytes).unwrap().contains("-0"));
     }
 
     #[test]
@@ -370,7 +468,7 @@ mod tests {
         assert_eq!(h, vec!["a", "b"]);
         assert_eq!(rows, vec![vec!["1", "2"]]);
         let mut j = Journal::reopen(&path).unwrap();
-        j.append(&["5".into(), "6".into()]).unwrap();
+        j.append(&["5", "6"]).unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "a,b\n1,2\n5,6\n");
     }
 }

@@ -119,3 +119,306 @@ fn plot_of_a_folder_without_results_fails_clearly() {
     assert!(stderr.contains("summary.csv"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 }
+
+/// Memory does not grow with the length of the time series: a million
+/// rows (45 MB of CSV, about 150 MB if read whole) are drawn within 64 MiB
+/// of address space.
+#[cfg(unix)]
+#[test]
+fn plot_reads_a_long_time_series_in_bounded_memory() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    run(tmp.path(), &["--no-charts"]);
+    let file = tmp.path().join("timeseries.csv");
+    let header = fs::read_to_string(&file).unwrap();
+    let mut w = std::io::BufWriter::new(fs::File::create(&file).unwrap());
+    w.write_all(header.lines().next().unwrap().as_bytes())
+        .unwrap();
+    w.write_all(b"\n").unwrap();
+    for i in 1..=1_000_000u64 {
+        writeln!(w, "{i}.0,0.0,1.5,2.0,1.0,0.0,5.0,1,1,1,2,0,0").unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 65536 && exec \"$0\" plot \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_p2c2g"))
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = svg_text(&tmp.path().join("charts/timeseries.svg"));
+    // 1,500 windows of 667 rows of 1 ms.
+    assert!(text.contains("windows of 0.67 s"), "{text}");
+}
+
+/// Sets `column` of every row of the CSV text `csv` to `value`, or removes
+/// the column if `value` is `None`.
+fn with_column(csv_text: &str, column: usize, value: Option<&str>) -> String {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_text.as_bytes());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for (i, record) in r.records().enumerate() {
+        let mut fields: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        match value {
+            None => {
+                fields.remove(column);
+            }
+            Some(v) if i > 0 => fields[column] = v.to_string(),
+            Some(_) => {}
+        }
+        w.write_record(&fields).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+/// Values a crafted or damaged file may hold where a number is expected.
+const CRAFTED: [&str; 11] = [
+    "NaN",
+    "inf",
+    "-inf",
+    "1e308",
+    "-1e308",
+    "1.7976931348623157e308",
+    "",
+    "x",
+    "-0",
+    "0",
+    "-1",
+];
+
+/// Draws charts of `dir` after replacing, one at a time, each column of
+/// each file in `files` by each crafted value (or removing it): every
+/// attempt gives charts or an error that names the file, in bounded time,
+/// and never a panic or a hang (issue 18 #8 and #13).
+fn crafted_columns(
+    dir: &Path,
+    files: &[&str],
+    columns: impl Fn(&str) -> bool,
+    draw: impl Fn(&Path) -> Result<Vec<std::path::PathBuf>, p2c2g::output::charts::ChartError>,
+) -> usize {
+    let mut cases = 0;
+    for name in files {
+        let file = dir.join(name);
+        let original = fs::read_to_string(&file).unwrap();
+        let header: Vec<String> = original
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect();
+        for (c, column) in header.iter().enumerate().filter(|(_, h)| columns(h)) {
+            for value in CRAFTED.iter().map(Some).chain([None]) {
+                fs::write(&file, with_column(&original, c, value.copied())).unwrap();
+                let started = std::time::Instant::now();
+                let result = draw(dir);
+                let case = format!("{name}: {column} = {value:?}");
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(10),
+                    "{case}: took {:?}",
+                    started.elapsed()
+                );
+                if let Err(e) = result {
+                    assert!(e.to_string().contains(name), "{case}: {e}");
+                }
+                cases += 1;
+            }
+        }
+        fs::write(&file, original).unwrap();
+    }
+    cases
+}
+
+#[test]
+fn crafted_run_files_give_charts_or_an_error_naming_the_file() {
+    use p2c2g::output::charts::{draw_run, Format};
+    let tmp = tempfile::tempdir().unwrap();
+    run(tmp.path(), &["--no-charts"]);
+    let files = [
+        "summary.csv",
+        "timeseries.csv",
+        "peers.csv",
+        "latency_hist.csv",
+    ];
+    let cases = crafted_columns(tmp.path(), &files, |_| true, |d| draw_run(d, Format::Svg));
+    assert!(cases > 700, "{cases}");
+    // The values that reach far, drawn as pixels too.
+    let far = |c: &str| !matches!(c, "scenario" | "group" | "series" | "deadline_constant");
+    let mut png = 0;
+    for name in files {
+        let file = tmp.path().join(name);
+        let original = fs::read_to_string(&file).unwrap();
+        let header: Vec<&str> = original.lines().next().unwrap().split(',').collect();
+        for (c, _) in header.iter().enumerate().filter(|(_, h)| far(h)) {
+            for value in ["1e308", "-1e308", "inf"] {
+                fs::write(&file, with_column(&original, c, Some(value))).unwrap();
+                // Whole-number columns refuse these: an error naming the file.
+                if let Err(e) = draw_run(tmp.path(), Format::Png) {
+                    assert!(
+                        e.to_string().contains(name),
+                        "{name} column {c} = {value}: {e}"
+                    );
+                }
+                png += 1;
+            }
+        }
+        fs::write(&file, original).unwrap();
+    }
+    assert!(png > 150, "{png}");
+}
+
+#[test]
+fn crafted_sweep_files_give_charts_or_an_error_naming_the_file() {
+    use p2c2g::output::charts::{draw_sweep, Format};
+    let tmp = tempfile::tempdir().unwrap();
+    ok(p2c2g_into(
+        "sweep",
+        &repo("tests/golden/sweep.toml"),
+        tmp.path(),
+        &["--no-charts"],
+    ));
+    // The grid keys and what the headline charts draw.
+    let drawn = |c: &str| {
+        c.starts_with("peers.")
+            || c.starts_with("coordinator.")
+            || c == "point"
+            || [
+                "deadline_hit_rate",
+                "frame_latency_p99_ms",
+                "failovers_per_frame",
+                "utilization",
+            ]
+            .iter()
+            .any(|m| c.starts_with(m))
+    };
+    let cases = crafted_columns(tmp.path(), &["points.csv"], drawn, |d| {
+        draw_sweep(d, Format::Svg)
+    });
+    assert!(cases > 100, "{cases}");
+    for value in ["1e308", "-1e308", "1.7976931348623157e308"] {
+        let file = tmp.path().join("points.csv");
+        let original = fs::read_to_string(&file).unwrap();
+        // Grid values near the largest number, some of either sign.
+        let mut r = csv::Reader::from_reader(original.as_bytes());
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(r.headers().unwrap()).unwrap();
+        for (i, record) in r.records().enumerate() {
+            let mut fields: Vec<String> = record.unwrap().iter().map(String::from).collect();
+            fields[1] = if i % 2 == 0 {
+                value.to_string()
+            } else {
+                format!("-{value}").replace("--", "")
+            };
+            w.write_record(&fields).unwrap();
+        }
+        fs::write(&file, w.into_inner().unwrap()).unwrap();
+        for format in [Format::Svg, Format::Png] {
+            let drawn = draw_sweep(tmp.path(), format);
+            assert!(drawn.is_ok(), "{value}: {drawn:?}");
+        }
+        fs::write(&file, original).unwrap();
+    }
+}
+
+/// Issue 18 #8: a deadline with an infinite mean (a Pareto of shape
+/// below 1) made drawing the latency charts iterate some 2e10 ticks until
+/// memory ran out. It is written as an empty field, and the charts leave
+/// it out.
+#[test]
+fn a_deadline_with_an_infinite_mean_is_charted_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        tmp.path(),
+        &[
+            "--set",
+            "workload.deadline_ms={ dist = \"pareto\", scale = 100, shape = 0.9 }",
+        ],
+    );
+    let summary = fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(summary.as_bytes());
+    let at = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "deadline_mean_ms")
+        .unwrap();
+    let row = r.records().next().unwrap().unwrap();
+    assert_eq!(&row[at], "", "{summary}");
+    let cdf = svg_text(&tmp.path().join("charts/latency_cdf.svg"));
+    assert!(!cdf.contains("deadline"), "{cdf}");
+    assert!(cdf.contains("p99"), "{cdf}");
+}
+
+/// Issue 18 #8: numeric grid values near 1e308 made a sweep's charts spin
+/// forever.
+#[test]
+fn a_sweep_over_huge_numbers_is_charted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("huge.toml");
+    fs::write(
+        &file,
+        format!(
+            "[sweep]\nname = \"huge\"\nscenario = {:?}\nreplications = 2\n\
+             [sweep.grid]\n\"workload.deadline_ms\" = [1e300, 1.7e308]\n",
+            repo("scenarios/poc.toml").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    for format in ["svg", "png"] {
+        let started = std::time::Instant::now();
+        ok(p2c2g_into("sweep", &file, &out, &["--format", format]));
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+    let chart = svg_text(&out.join("charts/deadline_hit_rate.svg"));
+    assert!(chart.contains("against workload.deadline_ms"), "{chart}");
+}
+
+/// A sweep's metric names its chart file: a crafted sweep.toml (with a
+/// points.csv to match) made `plot` write wherever the metric pointed, an
+/// absolute path included.
+#[test]
+fn a_metric_that_cannot_name_a_chart_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sweep");
+    ok(p2c2g_into(
+        "sweep",
+        &repo("tests/golden/sweep.toml"),
+        &dir,
+        &["--no-charts"],
+    ));
+    let escaped = tmp.path().join("escaped");
+    let metric = escaped.to_str().unwrap();
+    let info = dir.join("sweep.toml");
+    let text = fs::read_to_string(&info).unwrap();
+    let metrics = text.lines().find(|l| l.starts_with("metrics")).unwrap();
+    fs::write(
+        &info,
+        text.replace(metrics, &format!("metrics = [{metric:?}]")),
+    )
+    .unwrap();
+    let points = dir.join("points.csv");
+    let text = fs::read_to_string(&points).unwrap();
+    let columns = format!("{metric}_mean,{metric}_ci95");
+    fs::write(
+        &points,
+        text.replacen("frames_mean,frames_ci95", &columns, 1),
+    )
+    .unwrap();
+    let out = p2c2g(&["plot", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sweep.toml") && stderr.contains("cannot name a chart file"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("escaped.svg").exists());
+}

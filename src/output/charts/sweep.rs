@@ -1,0 +1,272 @@
+//! A sweep's charts: one metric against a grid key, one line per value of
+//! the other keys, with 95% confidence intervals.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{
+    at, axis, charts_dir, huge, legend, number_labels, on, register_font, render, DrawResult,
+    Drawable, Format, FONT, PALETTE,
+};
+use super::ChartError;
+use crate::output::sweep::{read_rows, SweepInfo, SweepInfoError};
+use crate::output::FileError;
+
+/// One metric of a sweep against its first numeric grid key.
+struct MetricChart<'a> {
+    name: &'a str,
+    metric: &'a str,
+    x_key: &'a str,
+    /// Tick labels when the x key is not numeric.
+    categories: Option<&'a [String]>,
+    lines: Vec<MetricLine>,
+}
+
+/// A line of a sweep chart: its label and its points `(x, mean, half-width)`.
+type MetricLine = (String, Vec<(f64, f64, f64)>);
+
+impl Drawable for MetricChart<'_> {
+    fn file_stem(&self) -> String {
+        self.metric.to_string()
+    }
+    fn size(&self) -> (u32, u32) {
+        (1000, 600)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let title = format!("{}: {} against {}", self.name, self.metric, self.x_key);
+        let root = root.titled(&title, (FONT, 24))?;
+        let all = self.lines.iter().flat_map(|(_, p)| p.iter());
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for &(x, m, h) in all {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            // Bounds from finite numbers only: m +- h may overflow.
+            let (low, high) = (m - h, m + h);
+            y0 = y0.min(if low.is_finite() { low } else { m });
+            y1 = y1.max(if high.is_finite() { high } else { m });
+        }
+        if !x0.is_finite() {
+            (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+        }
+        let pad_x = ((x1 - x0) * 0.05).max(0.5);
+        let pad_y = ((y1 - y0) * 0.08).max(y1.abs() * 0.01).max(1e-9);
+        let (mut y_lo, mut y_hi) = (y0 - pad_y, y1 + pad_y);
+        if is_share(self.metric) {
+            // A share cannot leave [0, 1]; an interval reaching past it is
+            // cut at the frame rather than stretching the axis.
+            (y_lo, y_hi) = (y_lo.max(0.0), y_hi.min(1.02));
+        } else if y0 >= 0.0 {
+            y_lo = y_lo.max(0.0);
+        }
+        let x_range = axis(x0 - pad_x, x1 + pad_x);
+        let y_range = axis(y_lo, y_hi);
+        let (y_lo, y_hi) = (y_range.start, y_range.end);
+        // The legend goes where the lines are not: below them if they end high.
+        let ends_high = self
+            .lines
+            .iter()
+            .filter_map(|(_, p)| p.last())
+            .map(|&(_, m, _)| m)
+            .sum::<f64>()
+            / self.lines.len().max(1) as f64
+            > (y_lo + y_hi) / 2.0;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(20)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x_range.clone(), y_range.clone())?;
+        let categories = self.categories;
+        let x_label = move |x: &f64| match categories {
+            Some(c) if (x - x.round()).abs() < 1e-9 && *x >= 0.0 => {
+                c.get(x.round() as usize).cloned().unwrap_or_default()
+            }
+            Some(_) => String::new(),
+            None => huge(*x).unwrap_or_else(|| format!("{x}")),
+        };
+        chart
+            .configure_mesh()
+            .x_desc(self.x_key)
+            .y_desc(format!("{} (mean, 95% CI)", metric_label(self.metric)))
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&number_labels(y_hi - y_lo))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 17))
+            .draw()?;
+        for (i, (label, points)) in self.lines.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    points
+                        .iter()
+                        .filter_map(|&(x, m, _)| at(&x_range, &y_range, (x, m))),
+                    colour.stroke_width(2),
+                ))?
+                .label(label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
+                });
+            let style = colour.filled().stroke_width(2);
+            chart.draw_series(points.iter().filter_map(|&(x, m, h)| {
+                let y = |v| on(&y_range, v);
+                let (x, low, mid, high) = (on(&x_range, x)?, y(m - h)?, y(m)?, y(m + h)?);
+                Some(ErrorBar::new_vertical(x, low, mid, high, style, 10))
+            }))?;
+        }
+        if self.lines.len() > 1 {
+            let corner = if ends_high {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            };
+            legend(&mut chart, corner)?;
+        }
+        Ok(())
+    }
+}
+
+/// Metrics that are shares, in [0, 1].
+fn is_share(metric: &str) -> bool {
+    metric.ends_with("rate") || metric.starts_with("utilization")
+}
+
+fn metric_label(metric: &str) -> String {
+    if let Some(base) = metric.strip_suffix("_ms") {
+        format!("{base} (ms)")
+    } else if let Some(base) = metric.strip_suffix("_s") {
+        format!("{base} (s)")
+    } else {
+        metric.to_string()
+    }
+}
+
+/// Whether `metric` can name a chart file in `charts/`: letters, digits,
+/// `_`, `-` and `.`, not first (as every metric p2c2g writes is). A crafted
+/// sweep.toml could otherwise write outside the folder.
+fn names_a_file(metric: &str) -> bool {
+    !metric.is_empty()
+        && !metric.starts_with('.')
+        && metric
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Draws one chart per chosen metric of the sweep in `dir` (its points.csv
+/// and sweep.toml) into `dir/charts/`. Every chart is made before any is
+/// drawn, so a folder that cannot be charted gets none.
+pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
+    register_font();
+    let info = SweepInfo::read(dir)?;
+    if let Some(metric) = info.metrics.iter().find(|m| !names_a_file(m)) {
+        return Err(SweepInfoError::Invalid {
+            file: dir.join("sweep.toml"),
+            line_col: None,
+            message: format!("the metric `{metric}` cannot name a chart file"),
+        }
+        .into());
+    }
+    let file = dir.join("points.csv");
+    let (header, rows) = read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
+    let keys = info.keys.len();
+    // The grid keys follow `point`, as the sweep wrote them (and every row
+    // has the header's columns, or reading would have failed).
+    for (k, key) in info.keys.iter().enumerate() {
+        if header.get(1 + k) != Some(key) {
+            return Err(ChartError::MissingColumn {
+                file,
+                column: key.clone(),
+            });
+        }
+    }
+    // x: the first grid key whose values are all finite numbers, else the
+    // first key as categories (or the point number when there is no key).
+    let number = |text: &str| text.parse::<f64>().ok().filter(|x| x.is_finite());
+    let numeric = |k: usize| rows.iter().all(|r| number(&r[1 + k]).is_some());
+    let x_key = (0..keys).find(|&k| numeric(k));
+    let x_index = x_key.or((keys > 0).then_some(0));
+    // Categories in order of first appearance, each found in constant time.
+    let mut categories: Vec<String> = Vec::new();
+    let mut category: HashMap<&str, usize> = HashMap::new();
+    if let (None, Some(k)) = (x_key, x_index) {
+        for r in &rows {
+            category.entry(&r[1 + k]).or_insert_with(|| {
+                categories.push(r[1 + k].clone());
+                categories.len() - 1
+            });
+        }
+    }
+    let x_of = |r: &Vec<String>| -> Option<f64> {
+        match (x_key, x_index) {
+            (Some(k), _) => number(&r[1 + k]),
+            (None, Some(k)) => Some(category.get(r[1 + k].as_str()).copied().unwrap_or(0) as f64),
+            (None, None) => number(&r[0]),
+        }
+    };
+    let x_name = x_index.map_or("point", |k| info.keys[k].as_str());
+    let mut charts = Vec::new();
+    for metric in &info.metrics {
+        let col = |suffix: &str| {
+            header
+                .iter()
+                .position(|h| *h == format!("{metric}{suffix}"))
+        };
+        let (Some(mean_col), Some(ci_col)) = (col("_mean"), col("_ci95")) else {
+            let column = format!(
+                "{metric}{}",
+                if col("_mean").is_none() {
+                    "_mean"
+                } else {
+                    "_ci95"
+                }
+            );
+            return Err(ChartError::MissingColumn { file, column });
+        };
+        let mut lines: Vec<MetricLine> = Vec::new();
+        let mut line: HashMap<String, usize> = HashMap::new();
+        for r in &rows {
+            // A point is drawn from finite numbers only.
+            let (Some(x), Some(mean)) = (x_of(r), number(&r[mean_col])) else {
+                continue;
+            };
+            let half = number(&r[ci_col]).unwrap_or(0.0);
+            let label = (0..keys)
+                .filter(|&k| Some(k) != x_index)
+                .map(|k| format!("{}={}", info.keys[k], r[1 + k]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let label = if label.is_empty() {
+                metric_label(metric)
+            } else {
+                label
+            };
+            let i = *line.entry(label).or_insert_with_key(|label| {
+                lines.push((label.clone(), Vec::new()));
+                lines.len() - 1
+            });
+            lines[i].1.push((x, mean, half));
+        }
+        for (_, points) in &mut lines {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        charts.push(MetricChart {
+            name: &info.name,
+            metric,
+            x_key: x_name,
+            categories: (x_key.is_none() && x_index.is_some()).then_some(categories.as_slice()),
+            lines,
+        });
+    }
+    let out = charts_dir(dir)?;
+    charts
+        .iter()
+        .map(|chart| render(chart, &out, format))
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! Tasks waiting, busy slots and the on-time rate over time.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::run::{Run, Window};
+use super::style::{
+    at, axis, finite_max, phase_marks, time_end, time_labels, DrawResult, FONT, PALETTE,
+};
+
+/// One value of a window, if it has one (no on-time rate without deliveries).
+type Measure = fn(&Window) -> Option<f64>;
+
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
+    let w = &run.windows;
+    let t_end = time_end(w.iter().map(|w| w.t_s));
+    let x = axis(0.0, t_end);
+    let time_label = time_labels(t_end);
+    let panels = root.split_evenly((3, 1));
+    let window_s = match (w.first(), w.get(1)) {
+        (Some(a), Some(b)) => b.t_s - a.t_s,
+        _ => 0.0,
+    };
+    let specs: [(&str, &str, Measure, f64); 3] = [
+        (
+            "tasks waiting (coordinator and peer queues)",
+            "tasks",
+            |w| Some(w.queued),
+            // at least 0..5, so that a small queue gets whole-number ticks
+            (finite_max(w.iter().map(|w| w.queued), 0.0) * 1.1).max(5.0),
+        ),
+        (
+            "busy slots, share of all slots",
+            "busy",
+            |w| Some(w.busy * 100.0),
+            100.0,
+        ),
+        (
+            "frames on time, share of those delivered in the window",
+            "on time",
+            |w| w.on_time.map(|x| x * 100.0),
+            100.0,
+        ),
+    ];
+    for (i, (panel, (what, unit, value, top))) in panels.iter().zip(specs).enumerate() {
+        let colour = PALETTE[i];
+        let y = axis(0.0, top);
+        let top = y.end;
+        let mut chart = ChartBuilder::on(panel)
+            .margin(12)
+            .caption(what, (FONT, 18))
+            .x_label_area_size(if i == 2 { 45 } else { 25 })
+            .y_label_area_size(70)
+            .build_cartesian_2d(x.clone(), y.clone())?;
+        let percent = i > 0;
+        let mut mesh = chart.configure_mesh();
+        mesh.y_desc(if percent {
+            format!("{unit} (%)")
+        } else {
+            unit.to_string()
+        })
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .x_label_formatter(&time_label)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .y_labels(5);
+        if i == 2 {
+            mesh.x_desc(format!("simulated time (s); windows of {window_s:.2} s"));
+        }
+        mesh.draw()?;
+        phase_marks(&mut chart, run.phases(), top, i == 0)?;
+        let points: Vec<(f64, f64)> = w
+            .iter()
+            .filter_map(|w| at(&x, &y, (w.t_s, value(w)?)))
+            .collect();
+        chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+    }
+    Ok(())
+}

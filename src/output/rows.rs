@@ -1,0 +1,238 @@
+//! The rows of the files a run streams as it goes: `frames.csv`,
+//! `attempts.csv` and `timeseries.csv`, made from the model's records.
+//! (`summary.csv`, `peers.csv` and `latency_hist.csv` are the rows of the
+//! model's report: [`Summary`], [`PeerReport`], [`LatencyBucket`].) Field
+//! order is column order. Each is the file's one schema: what writes it
+//! reads it back (the charts read `timeseries.csv` with [`SampleRow`]).
+//!
+//! [`Summary`]: crate::model::Summary
+//! [`PeerReport`]: crate::model::PeerReport
+//! [`LatencyBucket`]: crate::model::LatencyBucket
+
+use std::borrow::Cow;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::model::stats::nan_if_empty;
+use crate::model::{AttemptRecord, FrameRecord, Sample};
+
+/// One row of `frames.csv`: a counted frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameRow {
+    pub renter: u32,
+    pub frame: u64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub created_ms: f64,
+    pub delivered_ms: Option<f64>,
+    pub latency_ms: Option<f64>,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub deadline_ms: f64,
+    pub status: Cow<'static, str>,
+}
+
+impl From<&FrameRecord> for FrameRow {
+    fn from(f: &FrameRecord) -> FrameRow {
+        FrameRow {
+            renter: f.renter,
+            frame: f.frame,
+            created_ms: f.created.as_ms(),
+            delivered_ms: f.delivered.map(|d| d.as_ms()),
+            latency_ms: f.delivered.map(|d| (d - f.created).as_ms()),
+            deadline_ms: f.deadline.as_ms(),
+            status: f.status.as_str().into(),
+        }
+    }
+}
+
+/// One row of `attempts.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRow {
+    pub renter: u32,
+    pub frame: u64,
+    pub task: u32,
+    pub attempt: u32,
+    pub peer: u32,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub dispatched_ms: f64,
+    pub reached_ms: Option<f64>,
+    pub started_ms: Option<f64>,
+    pub processed_ms: Option<f64>,
+    pub resolved_ms: Option<f64>,
+    pub outcome: Cow<'static, str>,
+    pub timed_out: bool,
+    pub counted: bool,
+}
+
+impl From<&AttemptRecord> for AttemptRow {
+    fn from(a: &AttemptRecord) -> AttemptRow {
+        let ms = |t: crate::engine::SimTime| t.as_ms();
+        AttemptRow {
+            renter: a.renter,
+            frame: a.frame,
+            task: a.task,
+            attempt: a.attempt,
+            peer: a.peer.0,
+            dispatched_ms: ms(a.dispatched),
+            reached_ms: a.reached.map(ms),
+            started_ms: a.started.map(ms),
+            processed_ms: a.processed.map(ms),
+            resolved_ms: a.resolved.map(ms),
+            outcome: a.outcome.as_str().into(),
+            timed_out: a.timed_out,
+            counted: a.counted,
+        }
+    }
+}
+
+/// One row of `timeseries.csv`: levels are time averages over the
+/// interval ending at `t_ms`, flows are counts within it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleRow {
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub t_ms: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub waiting_coordinator: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub waiting_peers: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub running: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub in_flight: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub backoff: f64,
+    #[serde(deserialize_with = "nan_if_empty")]
+    pub online_peers: f64,
+    pub frames_created: u64,
+    pub frames_delivered: u64,
+    pub frames_on_time: u64,
+    pub attempts: u64,
+    pub failovers: u64,
+    pub timeouts: u64,
+    /// Churn only: peers that came online, and that went offline.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub peers_joined: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub peers_left: Option<u64>,
+}
+
+impl From<&Sample> for SampleRow {
+    fn from(s: &Sample) -> SampleRow {
+        SampleRow {
+            t_ms: s.t.as_ms(),
+            waiting_coordinator: s.waiting_coordinator,
+            waiting_peers: s.waiting_peers,
+            running: s.running,
+            in_flight: s.in_flight,
+            backoff: s.backoff,
+            online_peers: s.online_peers,
+            frames_created: s.frames_created,
+            frames_delivered: s.frames_delivered,
+            frames_on_time: s.frames_on_time,
+            attempts: s.attempts,
+            failovers: s.failovers,
+            timeouts: s.timeouts,
+            peers_joined: s.peers_joined,
+            peers_left: s.peers_left,
+        }
+    }
+}
+
+/// The columns of a row type, in order: the names of its fields, as the
+/// type itself declares them to serde (so never a second list to keep in
+/// step).
+///
+/// ```
+/// use p2c2g::output::rows::{columns, SampleRow};
+/// assert_eq!(columns::<SampleRow>()[..2], ["t_ms", "waiting_coordinator"]);
+/// ```
+pub fn columns<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    // The only way a derived Deserialize tells its fields is by asking
+    // for a struct: this answers with an error once it has them.
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
+/// A deserializer that only learns the field names of a struct.
+struct Fields<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> de::Deserializer<'de> for Fields<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("only the fields were asked for"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{LatencyBucket, PeerReport, Summary};
+    use crate::output::CsvFile;
+
+    /// The header a writer writes for `row`.
+    fn header<T: Serialize>(row: &T) -> String {
+        let mut file = CsvFile::new("x.csv", Vec::new());
+        file.row(row).unwrap();
+        let bytes = file.finish().unwrap();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn columns_are_the_header_the_writer_writes() {
+        // Every column, a mechanism's own ones included.
+        let full = Summary {
+            attempts_lost: Some(0),
+            peer_availability: Some(0.0),
+            sessions: Some(0),
+            ..Summary::default()
+        };
+        assert_eq!(columns::<Summary>().join(","), header(&full));
+        let sample = crate::model::Sample {
+            t: crate::engine::SimTime::ZERO,
+            length: crate::engine::SimTime::ZERO,
+            waiting_coordinator: 0.0,
+            waiting_peers: 0.0,
+            running: 0.0,
+            in_flight: 0.0,
+            backoff: 0.0,
+            online_peers: 0.0,
+            frames_created: 0,
+            frames_delivered: 0,
+            frames_on_time: 0,
+            attempts: 0,
+            failovers: 0,
+            timeouts: 0,
+            peers_joined: Some(0),
+            peers_left: Some(0),
+        };
+        assert_eq!(
+            columns::<SampleRow>().join(","),
+            header(&SampleRow::from(&sample))
+        );
+        assert_eq!(columns::<PeerReport>()[..2], ["peer", "group"]);
+        assert_eq!(columns::<LatencyBucket>().len(), 5);
+    }
+}
