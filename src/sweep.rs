@@ -84,15 +84,13 @@ struct RunSpec {
 }
 
 fn plan(sweep: &SweepFile) -> Vec<RunSpec> {
-    sweep
-        .points
-        .iter()
-        .enumerate()
-        .flat_map(|(point, p)| {
+    (0..sweep.points.len())
+        .flat_map(|point| {
+            let seed = sweep.points.seed(point);
             (0..sweep.replications).map(move |replication| RunSpec {
                 point,
                 replication,
-                seed: p.scenario.config.seed.wrapping_add(u64::from(replication)),
+                seed: seed.wrapping_add(u64::from(replication)),
             })
         })
         .collect()
@@ -211,7 +209,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     let first_error: Mutex<Option<io::Error>> = Mutex::new(None);
     pool.install(|| {
         todo.par_iter().for_each(|r| {
-            let point = &sweep.points[r.point];
+            let point = sweep.points.get(r.point);
             let mut cfg = point.scenario.config.clone();
             cfg.seed = r.seed;
             let t = Instant::now();
@@ -277,7 +275,7 @@ fn check_row(
         .iter()
         .find(|(_, r)| r.point == point && r.replication == replication)
         .ok_or_else(mismatch)?;
-    let values = &sweep.points[point].values;
+    let values = &sweep.points.values(point);
     if row[2] != planned.1.seed.to_string() || row[3..3 + values.len()] != values[..] {
         return Err(mismatch());
     }
