@@ -432,12 +432,12 @@ pub fn estimate(cfg: &Config, output: &OutputOptions) -> Cost {
     let counted_frames = frame_rate * counted_ms;
     let mut files = vec![
         Part {
-            what: format!("timeseries.csv ({rows:.0} rows)"),
+            what: format!("timeseries.csv, {rows:.0} rows"),
             amount: rows * TIMESERIES_ROW_BYTES,
             key: "simulation.sample_ms",
         },
         Part {
-            what: format!("peers.csv ({} rows)", p.peers),
+            what: format!("peers.csv, {} rows", p.peers),
             amount: p.peers * PEERS_ROW_BYTES,
             key: "peers",
         },
@@ -449,14 +449,14 @@ pub fn estimate(cfg: &Config, output: &OutputOptions) -> Cost {
     ];
     if output.frames {
         files.push(Part {
-            what: format!("frames.csv ({counted_frames:.0} rows)"),
+            what: format!("frames.csv, {counted_frames:.0} rows"),
             amount: counted_frames * FRAMES_ROW_BYTES,
             key: "output.frames",
         });
     }
     if output.attempts {
         files.push(Part {
-            what: format!("attempts.csv ({attempts_total:.0} rows)"),
+            what: format!("attempts.csv, {attempts_total:.0} rows"),
             amount: attempts_total * ATTEMPTS_ROW_BYTES,
             key: "output.attempts",
         });
