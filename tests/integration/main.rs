@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod golden;
 mod invariants;
+mod resolved;
 mod rules;
 mod sweeps;
 mod textbook;
