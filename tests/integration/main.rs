@@ -4,6 +4,7 @@
 mod charts;
 mod cli;
 mod common;
+mod fuzz;
 mod golden;
 mod invariants;
 mod resolved;
