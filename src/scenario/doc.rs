@@ -489,6 +489,21 @@ mod tests {
     }
 
     #[test]
+    fn a_document_written_as_toml_reads_back_the_same() {
+        let text = "[a]\ns = \"quote \\\" back \\\\ tab \\t é\"\nx = 1e-7\ny = -0.0\n\
+                    d = { dist = \"choice\", values = [1.0, 2.5] }\n\"odd key\" = true\n\
+                    [[p]]\nn = 1\n[[p]]\nn = 2\n";
+        let doc = parse(text).unwrap();
+        let written = to_toml(&doc);
+        let plain = |n: Node| format!("{:?}", relabel(n, &Origin::Default));
+        let again = parse(&written).unwrap();
+        assert_eq!(to_toml(&again), written);
+        assert_eq!(plain(again), plain(doc), "{written}");
+        assert!(written.contains("\"odd key\" = true"), "{written}");
+        assert!(written.contains("[[p]]\nn = 2\n"), "{written}");
+    }
+
+    #[test]
     fn set_values_may_be_tables() {
         let node =
             parse_set_value("{ dist = \"uniform\", low = 1, high = 2 }", Origin::Default).unwrap();

@@ -1207,3 +1207,87 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn first_error(text: &str) -> String {
+        let src = Source::parse(Path::new("s.toml"), text.to_string()).unwrap();
+        scenario(&src, &Limits::DEFAULT).unwrap_err().to_string()
+    }
+
+    const PEERS: &str = "[[peers]]\ncount = 2\n";
+
+    /// The order the reader reported errors in when each table's keys were
+    /// listed by hand and checked on opening it: a table's unknown keys
+    /// before anything found since it was opened, earlier tables first.
+    #[test]
+    fn unknown_keys_come_before_what_follows_them_and_after_what_precedes() {
+        // A misspelt required key: the unknown key, not the missing one.
+        let e = first_error(&format!("[workload]\nwrk_ms = 5\n{PEERS}"));
+        assert!(
+            e.contains("`workload.wrk_ms`: unknown key in `workload`; did you mean `work_ms`?"),
+            "{e}"
+        );
+        // An unknown table at the top comes before any bad value.
+        let e = first_error(&format!(
+            "[simulation]\nduration_s = -1\n[workload]\nwork_ms = 5\n[outptu]\n{PEERS}"
+        ));
+        assert!(e.contains("`outptu`: unknown key at the top level"), "{e}");
+        // A bad value in an earlier table comes before a later table's
+        // unknown key.
+        let e = first_error(&format!(
+            "[simulation]\nduration_s = -1\n[workload]\nwork_ms = 5\nfsp = 3\n{PEERS}"
+        ));
+        assert!(e.contains("`simulation.duration_s`"), "{e}");
+        // Within a distribution: its unknown key before its missing one,
+        // and an unknown kind before both.
+        let e = first_error(&format!(
+            "[workload]\nwork_ms = {{ dist = \"uniform\", low = 1, hgh = 2 }}\n{PEERS}"
+        ));
+        assert!(
+            e.contains(
+                "`workload.work_ms.hgh`: unknown key in `workload.work_ms`; did you mean `high`?"
+            ),
+            "{e}"
+        );
+        let e = first_error(&format!(
+            "[workload]\nwork_ms = {{ dist = \"unifrm\", low = 1, hgh = 2 }}\n{PEERS}"
+        ));
+        assert!(e.contains("unknown distribution \"unifrm\""), "{e}");
+        // A table that is not one, then nothing of it is checked.
+        let e = first_error(&format!("workload = 3\n{PEERS}"));
+        assert!(
+            e.contains("`workload`: expected a table, found the integer 3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn every_key_read_is_resolved_with_its_value() {
+        let src = Source::parse(
+            Path::new("s.toml"),
+            format!("[workload]\nwork_ms = 5\n{PEERS}"),
+        )
+        .unwrap();
+        let s = scenario(&src, &Limits::DEFAULT).unwrap();
+        let text = s.resolved_toml();
+        for line in [
+            "name = \"s\"",
+            "seed = 1",
+            "work_ms = 5.0",
+            "deadline_ms = 150.0",
+            "policy = \"least_loaded\"",
+            "count = 2",
+            "group = \"group0\"",
+            "slots = 1",
+            "initial = 0.5",
+            "format = \"svg\"",
+        ] {
+            assert!(text.contains(&format!("\n{line}\n")), "{line} in\n{text}");
+        }
+    }
+}
