@@ -96,15 +96,13 @@ struct RunSpec {
 }
 
 fn plan(sweep: &SweepFile) -> Vec<RunSpec> {
-    sweep
-        .points
-        .iter()
-        .enumerate()
-        .flat_map(|(point, p)| {
+    (0..sweep.points.len())
+        .flat_map(|point| {
+            let seed = sweep.points.seed(point);
             (0..sweep.replications).map(move |replication| RunSpec {
                 point,
                 replication,
-                seed: p.scenario.config.seed.wrapping_add(u64::from(replication)),
+                seed: seed.wrapping_add(u64::from(replication)),
             })
         })
         .collect()
@@ -148,7 +146,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     let started = Instant::now();
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
-    let shape = crate::model::summary_shape(&sweep.points[0].scenario.config);
+    let shape = crate::model::summary_shape(&sweep.points.get(0).scenario.config);
     let header = files::runs_header(&sweep.keys, &shape);
     let mine: Vec<(usize, RunSpec)> = plan(sweep)
         .into_iter()
@@ -228,7 +226,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
             if stop_requested() {
                 return;
             }
-            let point = &sweep.points[r.point];
+            let point = sweep.points.get(r.point);
             let mut cfg = point.scenario.config.clone();
             cfg.seed = r.seed;
             let t = Instant::now();
@@ -312,7 +310,7 @@ fn check_row(
         .iter()
         .find(|(_, r)| r.point == point && r.replication == replication)
         .ok_or_else(mismatch)?;
-    let values = &sweep.points[point].values;
+    let values = &sweep.points.values(point);
     if row[2] != planned.1.seed.to_string() || row[3..3 + values.len()] != values[..] {
         return Err(mismatch());
     }

@@ -5,6 +5,18 @@
 use super::Dist;
 use crate::engine::SimTime;
 
+/// Longest time a draw may take, in milliseconds: about 317 years. The
+/// clock counts nanoseconds in a `u64` and ends at about 1.8e13 ms; this
+/// leaves room for the longest run (2e10 ms) before it.
+pub const MAX_TIME_MS: f64 = 1e13;
+/// A delay whose every draw exceeds the run's horizon (`duration +
+/// drain`) this many times over could only ever end after the run: such a
+/// scenario is refused, not simulated.
+pub const DELAY_HORIZON_FACTOR: f64 = 1000.0;
+/// Slowest speed a peer may have: `Peer::new` clamps its draws to it, so
+/// a distribution that can draw slower is refused rather than clamped.
+pub const MIN_SPEED: f64 = 1e-9;
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub name: String,

@@ -33,14 +33,19 @@ pub enum Dist {
     },
     Normal {
         mean: f64,
+        sd: f64,
+        /// A time: a negative draw counts as 0 (see [`Dist::at_least_zero`]).
+        at_least_zero: bool,
         sampler: Normal<f64>,
     },
     LogNormal {
         mean: f64,
+        sd: f64,
         sampler: LogNormal<f64>,
     },
     Gamma {
         mean: f64,
+        sd: f64,
         sampler: Gamma<f64>,
     },
     Weibull {
@@ -55,7 +60,9 @@ pub enum Dist {
     },
     Choice {
         values: Vec<f64>,
-        weights: Option<WeightedIndex<f64>>,
+        /// The weights as given, if any.
+        weights: Option<Vec<f64>>,
+        index: Option<WeightedIndex<f64>>,
         mean: f64,
     },
 }
@@ -69,11 +76,24 @@ impl Dist {
     }
 
     pub fn uniform(low: f64, high: f64) -> Result<Dist, DistError> {
+        finite("low", low)?;
+        finite("high", high)?;
         if low > high {
-            return Err(format!("`low` ({low}) must not exceed `high` ({high})"));
+            return Err(format!(
+                "`low` ({}) must not exceed `high` ({})",
+                num(low),
+                num(high)
+            ));
         }
         if low == high {
             return Ok(Dist::Constant(low));
+        }
+        if !(high - low).is_finite() {
+            return Err(format!(
+                "`high` - `low` ({} - {}) must be a finite number",
+                num(high),
+                num(low)
+            ));
         }
         let sampler = Uniform::new_inclusive(low, high).map_err(|e| e.to_string())?;
         Ok(Dist::Uniform { low, high, sampler })
@@ -81,14 +101,26 @@ impl Dist {
 
     pub fn exponential(mean: f64) -> Result<Dist, DistError> {
         positive("mean", mean)?;
+        if !(1.0 / mean).is_finite() {
+            return Err(format!(
+                "`mean` ({}) is too small to be represented",
+                num(mean)
+            ));
+        }
         let sampler = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
         Ok(Dist::Exponential { mean, sampler })
     }
 
     pub fn normal(mean: f64, sd: f64) -> Result<Dist, DistError> {
+        finite("mean", mean)?;
         non_negative("sd", sd)?;
         let sampler = Normal::new(mean, sd).map_err(|e| e.to_string())?;
-        Ok(Dist::Normal { mean, sampler })
+        Ok(Dist::Normal {
+            mean,
+            sd,
+            at_least_zero: false,
+            sampler,
+        })
     }
 
     /// Lognormal with the given mean and standard deviation of the value
@@ -96,10 +128,17 @@ impl Dist {
     pub fn lognormal(mean: f64, sd: f64) -> Result<Dist, DistError> {
         positive("mean", mean)?;
         non_negative("sd", sd)?;
-        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
-        let mu = mean.ln() - sigma2 / 2.0;
-        let sampler = LogNormal::new(mu, sigma2.sqrt()).map_err(|e| e.to_string())?;
-        Ok(Dist::LogNormal { mean, sampler })
+        let (mu, sigma) = lognormal_parameters(mean, sd);
+        if !mu.is_finite() || !sigma.is_finite() {
+            return Err(format!(
+                "`sd` ({}) is too large beside `mean` ({}) for a lognormal distribution: \
+                 the sd of its logarithm is not a finite number",
+                num(sd),
+                num(mean)
+            ));
+        }
+        let sampler = LogNormal::new(mu, sigma).map_err(|e| e.to_string())?;
+        Ok(Dist::LogNormal { mean, sd, sampler })
     }
 
     pub fn gamma(mean: f64, sd: f64) -> Result<Dist, DistError> {
@@ -107,13 +146,25 @@ impl Dist {
         positive("sd", sd)?;
         let shape = (mean / sd).powi(2);
         let scale = sd * sd / mean;
+        if !(shape.is_finite() && shape > 0.0 && scale.is_finite() && scale > 0.0) {
+            return Err(format!(
+                "`mean` ({}) and `sd` ({}) are too far apart for a gamma distribution: \
+                 its shape (mean / sd)^2 = {} and scale sd^2 / mean = {} \
+                 must be finite numbers > 0",
+                num(mean),
+                num(sd),
+                num(shape),
+                num(scale)
+            ));
+        }
         let sampler = Gamma::new(shape, scale).map_err(|e| e.to_string())?;
-        Ok(Dist::Gamma { mean, sampler })
+        Ok(Dist::Gamma { mean, sd, sampler })
     }
 
     pub fn weibull(scale: f64, shape: f64) -> Result<Dist, DistError> {
         positive("scale", scale)?;
         positive("shape", shape)?;
+        finite_inverse("shape", shape)?;
         let sampler = Weibull::new(scale, shape).map_err(|e| e.to_string())?;
         Ok(Dist::Weibull {
             scale,
@@ -125,6 +176,7 @@ impl Dist {
     pub fn pareto(scale: f64, shape: f64) -> Result<Dist, DistError> {
         positive("scale", scale)?;
         positive("shape", shape)?;
+        finite_inverse("shape", shape)?;
         let sampler = Pareto::new(scale, shape).map_err(|e| e.to_string())?;
         Ok(Dist::Pareto {
             scale,
@@ -137,6 +189,12 @@ impl Dist {
         if values.is_empty() {
             return Err("`values` must list at least one value".into());
         }
+        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            return Err(format!(
+                "values must be finite numbers, found {}",
+                num(*bad)
+            ));
+        }
         let mean = match &weights {
             None => values.iter().sum::<f64>() / values.len() as f64,
             Some(w) => {
@@ -148,21 +206,26 @@ impl Dist {
                     ));
                 }
                 if let Some(bad) = w.iter().find(|w| w.is_nan() || **w < 0.0) {
-                    return Err(format!("weights must be >= 0, found {bad}"));
+                    return Err(format!("weights must be >= 0, found {}", num(*bad)));
                 }
                 let total: f64 = w.iter().sum();
                 if total <= 0.0 {
                     return Err("at least one weight must be positive".into());
                 }
+                if !total.is_finite() {
+                    return Err("the weights must add up to a finite number".into());
+                }
                 values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / total
             }
         };
-        let weights = weights
+        let index = weights
+            .clone()
             .map(|w| WeightedIndex::new(w).map_err(|e| e.to_string()))
             .transpose()?;
         Ok(Dist::Choice {
             values,
             weights,
+            index,
             mean,
         })
     }
@@ -173,25 +236,49 @@ impl Dist {
             Dist::Constant(v) => *v,
             Dist::Uniform { sampler, .. } => sampler.sample(rng),
             Dist::Exponential { sampler, .. } => sampler.sample(rng),
-            Dist::Normal { sampler, .. } => sampler.sample(rng),
+            Dist::Normal {
+                sampler,
+                at_least_zero,
+                ..
+            } => {
+                let x = sampler.sample(rng);
+                if *at_least_zero {
+                    x.max(0.0)
+                } else {
+                    x
+                }
+            }
             Dist::LogNormal { sampler, .. } => sampler.sample(rng),
             Dist::Gamma { sampler, .. } => sampler.sample(rng),
             Dist::Weibull { sampler, .. } => sampler.sample(rng),
             Dist::Pareto { sampler, .. } => sampler.sample(rng),
-            Dist::Choice {
-                values, weights, ..
-            } => match weights {
+            Dist::Choice { values, index, .. } => match index {
                 Some(w) => values[w.sample(rng)],
                 None => values[rng.random_range(0..values.len())],
             },
         }
     }
 
-    /// The expected value (infinite for a Pareto with shape <= 1).
+    /// The expected value of a draw (infinite for a Pareto with shape <= 1;
+    /// for a normal that is [at least zero](Dist::at_least_zero), the mean
+    /// of the draws after clamping).
     pub fn mean(&self) -> f64 {
         match self {
             Dist::Constant(v) => *v,
-            Dist::Uniform { low, high, .. } => (low + high) / 2.0,
+            Dist::Uniform { low, high, .. } => {
+                let sum = low + high;
+                if sum.is_finite() {
+                    sum / 2.0
+                } else {
+                    low / 2.0 + high / 2.0
+                }
+            }
+            Dist::Normal {
+                mean,
+                sd,
+                at_least_zero: true,
+                ..
+            } => clamped_normal_mean(*mean, *sd),
             Dist::Exponential { mean, .. }
             | Dist::Normal { mean, .. }
             | Dist::LogNormal { mean, .. }
@@ -213,6 +300,10 @@ impl Dist {
         match self {
             Dist::Constant(v) => (*v, *v),
             Dist::Uniform { low, high, .. } => (*low, *high),
+            Dist::Normal {
+                at_least_zero: true,
+                ..
+            } => (0.0, f64::INFINITY),
             Dist::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
             Dist::Exponential { .. }
             | Dist::LogNormal { .. }
@@ -227,8 +318,134 @@ impl Dist {
         }
     }
 
+    /// The range draws fall in but with a chance under 2^-53 (about
+    /// 1.1e-16) on each side: what a sampler fed with 53-bit uniform
+    /// numbers gives in practice. Exact for the bounded distributions; a
+    /// bound from the tails' closed forms, or a Chernoff bound for the
+    /// gamma, otherwise. Infinite when even that is not a number.
+    ///
+    /// ```
+    /// use p2c2g::model::Dist;
+    /// let (low, high) = Dist::exponential(10.0).unwrap().practical_range();
+    /// assert!(low < 1e-14 && (367.0..368.0).contains(&high));
+    /// ```
+    pub fn practical_range(&self) -> (f64, f64) {
+        match self {
+            Dist::Constant(_) | Dist::Uniform { .. } | Dist::Choice { .. } => self.range(),
+            Dist::Exponential { mean, .. } => (mean * TAIL_P, mean * TAIL_LN),
+            Dist::Normal {
+                mean,
+                sd,
+                at_least_zero,
+                ..
+            } => {
+                let (low, high) = (mean - TAIL_Z * sd, mean + TAIL_Z * sd);
+                if *at_least_zero {
+                    (low.max(0.0), high.max(0.0))
+                } else {
+                    (low, high)
+                }
+            }
+            Dist::LogNormal { mean, sd, .. } => {
+                let (mu, sigma) = lognormal_parameters(*mean, *sd);
+                ((mu - TAIL_Z * sigma).exp(), (mu + TAIL_Z * sigma).exp())
+            }
+            Dist::Gamma { mean, sd, .. } => {
+                let per_shape = TAIL_LN / (mean / sd).powi(2);
+                (
+                    mean * chernoff_root(per_shape, false),
+                    mean * chernoff_root(per_shape, true),
+                )
+            }
+            Dist::Weibull { scale, shape, .. } => (
+                scale * TAIL_P.powf(1.0 / shape),
+                scale * TAIL_LN.powf(1.0 / shape),
+            ),
+            Dist::Pareto { scale, shape, .. } => (*scale, scale * TAIL_P.powf(-1.0 / shape)),
+        }
+    }
+
+    /// For a time: a normal whose negative draws count as 0 (its draws,
+    /// [`mean`](Dist::mean) and ranges say so); other distributions are
+    /// unchanged. The simulation converts every time this way already,
+    /// so the draws it uses are the same.
+    pub fn at_least_zero(self) -> Dist {
+        match self {
+            Dist::Normal {
+                mean, sd, sampler, ..
+            } => Dist::Normal {
+                mean,
+                sd,
+                at_least_zero: true,
+                sampler,
+            },
+            other => other,
+        }
+    }
+
     pub fn is_constant(&self) -> bool {
         matches!(self, Dist::Constant(_))
+    }
+}
+
+/// 2^-53: the chance below which [`Dist::practical_range`] leaves draws out.
+const TAIL_P: f64 = 1.0 / 9_007_199_254_740_992.0;
+/// -ln(2^-53).
+const TAIL_LN: f64 = 36.736_800_569_677_1;
+/// A normal's draws lie beyond this many sds with a chance under 2^-53.
+const TAIL_Z: f64 = 8.3;
+
+/// The mean and sd of a lognormal's logarithm.
+fn lognormal_parameters(mean: f64, sd: f64) -> (f64, f64) {
+    let sigma2 = (sd / mean).powi(2).ln_1p();
+    (mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+}
+
+/// `E[max(X, 0)]` for `X` normal.
+fn clamped_normal_mean(mean: f64, sd: f64) -> f64 {
+    if sd == 0.0 {
+        return mean.max(0.0);
+    }
+    let z = mean / sd;
+    let cdf = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
+    let pdf = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    (mean * cdf + sd * pdf).max(0.0)
+}
+
+/// The `u` (in units of the mean) where the Chernoff bound of a gamma's
+/// tail, `exp(-shape (u - 1 - ln u))`, falls to 2^-53: `per_shape` is
+/// `-ln(2^-53) / shape`; the upper tail's root is above 1, the lower's
+/// below.
+fn chernoff_root(per_shape: f64, upper: bool) -> f64 {
+    if !per_shape.is_finite() {
+        return if upper { f64::INFINITY } else { 0.0 };
+    }
+    let g = |u: f64| u - 1.0 - u.ln();
+    if upper {
+        // g(2 + 2c) >= c for every c >= 0.
+        let (mut lo, mut hi) = (1.0, 2.0 + 2.0 * per_shape);
+        for _ in 0..200 {
+            let mid = lo + (hi - lo) / 2.0;
+            if g(mid) < per_shape {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        hi
+    } else {
+        // In logarithms: w = ln u < 0, g = e^w - 1 - w, and g >= c at
+        // w = -(2 + c).
+        let (mut lo, mut hi) = (-(2.0 + per_shape), 0.0f64);
+        for _ in 0..200 {
+            let mid = lo + (hi - lo) / 2.0;
+            if mid.exp() - 1.0 - mid < per_shape {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        lo.exp()
     }
 }
 
@@ -291,19 +508,54 @@ impl Millis {
     }
 }
 
+/// A number for a message: as written for everyday magnitudes, in
+/// scientific notation when it would take dozens of digits.
+pub fn num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() || (1e-6..1e16).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+fn finite(name: &str, v: f64) -> Result<(), DistError> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` must be a finite number, found {}",
+            num(v)
+        ))
+    }
+}
+
+/// A shape whose inverse, the exponent of the draws, is finite.
+fn finite_inverse(name: &str, v: f64) -> Result<(), DistError> {
+    if (1.0 / v).is_finite() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` ({}) is too small to be represented",
+            num(v)
+        ))
+    }
+}
+
 fn positive(name: &str, v: f64) -> Result<(), DistError> {
+    finite(name, v)?;
     if v > 0.0 {
         Ok(())
     } else {
-        Err(format!("`{name}` must be > 0, found {v}"))
+        Err(format!("`{name}` must be > 0, found {}", num(v)))
     }
 }
 
 fn non_negative(name: &str, v: f64) -> Result<(), DistError> {
+    finite(name, v)?;
     if v >= 0.0 {
         Ok(())
     } else {
-        Err(format!("`{name}` must be >= 0, found {v}"))
+        Err(format!("`{name}` must be >= 0, found {}", num(v)))
     }
 }
 

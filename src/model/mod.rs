@@ -24,7 +24,7 @@ pub mod tally;
 mod timeseries;
 
 pub use config::*;
-pub use dist::{Dist, DistError, Millis};
+pub use dist::{num, Dist, DistError, Millis};
 pub use ids::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
 pub use record::{
     AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, PeerChange, PeerRecord, Recorder,

@@ -4,7 +4,7 @@
 
 use toml::de::{DeTable, DeValue};
 
-use super::error::Origin;
+use super::error::{cut, shown, Origin};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -34,13 +34,13 @@ impl Value {
     /// The value's kind and, for scalars, the value, as a user wrote it.
     pub fn describe(&self) -> String {
         match self {
-            Value::Str(s) => format!("the string \"{s}\""),
+            Value::Str(s) => format!("the string {}", shown(s, '"', '"')),
             Value::Int(i) => format!("the integer {i}"),
             Value::Float(x) => format!("the number {x}"),
             Value::Bool(b) => format!("the boolean {b}"),
             Value::Array(_) => "an array".into(),
             Value::Table(_) => "a table".into(),
-            Value::Datetime(d) => format!("the date-time {d}"),
+            Value::Datetime(d) => format!("the date-time {}", cut(d)),
         }
     }
 }
@@ -109,6 +109,101 @@ fn toml_text(node: &Node) -> String {
             entries
                 .iter()
                 .map(|e| format!("{} = {}", e.key, toml_text(&e.node)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// TOML text of a document whose top level holds tables (each written as a
+/// `[section]`) and arrays of tables (`[[sections]]`), every value inside
+/// them inline: what [`parse`] reads back into the same document (origins
+/// aside).
+pub fn to_toml(doc: &Node) -> String {
+    let mut out = String::new();
+    let Value::Table(entries) = &doc.value else {
+        return out;
+    };
+    let is_table = |n: &Node| matches!(n.value, Value::Table(_));
+    let sections = |e: &&Entry| match &e.node.value {
+        Value::Table(_) => true,
+        Value::Array(items) => !items.is_empty() && items.iter().all(is_table),
+        _ => false,
+    };
+    for e in entries.iter().filter(|e| !sections(e)) {
+        out += &format!("{} = {}\n", toml_key(&e.key), toml_value(&e.node));
+    }
+    for e in entries.iter().filter(sections) {
+        let tables: Vec<&Node> = match &e.node.value {
+            Value::Array(items) => items.iter().collect(),
+            _ => vec![&e.node],
+        };
+        let header = match &e.node.value {
+            Value::Array(_) => format!("[[{}]]", toml_key(&e.key)),
+            _ => format!("[{}]", toml_key(&e.key)),
+        };
+        for table in tables {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out += &header;
+            out.push('\n');
+            if let Value::Table(inner) = &table.value {
+                for e in inner {
+                    out += &format!("{} = {}\n", toml_key(&e.key), toml_value(&e.node));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A key, bare when TOML allows it, else quoted.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_string()
+    } else {
+        toml_string(key)
+    }
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out += "\\\"",
+            '\\' => out += "\\\\",
+            c if c.is_control() => out += &format!("\\u{:04X}", c as u32),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A value written inline, exactly: floats in the shortest form that reads
+/// back to the same number.
+fn toml_value(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => toml_string(s),
+        Value::Int(i) => i.to_string(),
+        Value::Float(x) => format!("{x:?}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Datetime(d) => d.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(toml_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Table(entries) => format!(
+            "{{ {} }}",
+            entries
+                .iter()
+                .map(|e| format!("{} = {}", toml_key(&e.key), toml_value(&e.node)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -236,7 +331,8 @@ pub fn apply(doc: &mut Node, path: &str, value: Node) -> Result<(), String> {
     let parts: Vec<&str> = path.split('.').collect();
     if parts.iter().any(|p| p.is_empty()) {
         return Err(format!(
-            "`{path}` is not a key path (expected e.g. coordinator.policy or peers.0.count)"
+            "{} is not a key path (expected e.g. coordinator.policy or peers.0.count)",
+            shown(path, '`', '`')
         ));
     }
     let (last, inner) = parts.split_last().expect("split yields one part");
@@ -249,16 +345,23 @@ pub fn apply(doc: &mut Node, path: &str, value: Node) -> Result<(), String> {
             node = peer_group(node, which)?;
             i += 2;
             if i > inner.len() {
-                return Err(format!("`{path}` names a peer group, not one of its keys"));
+                return Err(format!(
+                    "{} names a peer group, not one of its keys",
+                    shown(path, '`', '`')
+                ));
             }
             continue;
         }
         if node.get(part).is_none() {
-            node.set(part, Node::table(Vec::new(), Origin::Default));
+            // Made for the override: an error about it blames the override.
+            node.set(part, Node::table(Vec::new(), value.origin.clone()));
         }
         node = node.get_mut(part).expect("just made");
         if !matches!(node.value, Value::Table(_)) {
-            return Err(format!("`{}` is not a table", inner[..=i].join(".")));
+            return Err(format!(
+                "{} is not a table",
+                shown(&inner[..=i].join("."), '`', '`')
+            ));
         }
         i += 1;
     }
@@ -266,7 +369,10 @@ pub fn apply(doc: &mut Node, path: &str, value: Node) -> Result<(), String> {
     Ok(())
 }
 
-/// The `[[peers]]` table named by index or by group name.
+/// The `[[peers]]` table named by index or by group name. One rule, for
+/// `--set` and for a sweep's keys alike: digits alone are an index, counted
+/// from 0 and written without leading zeros (group names may not be
+/// numbers, so an index never means a name); anything else is a name.
 fn peer_group<'a>(doc: &'a mut Node, which: &str) -> Result<&'a mut Node, String> {
     let Some(Node {
         value: Value::Array(groups),
@@ -283,20 +389,32 @@ fn peer_group<'a>(doc: &'a mut Node, which: &str) -> Result<&'a mut Node, String
             _ => format!("group{i}"),
         })
         .collect();
-    let index = match which.parse::<usize>() {
-        Ok(i) if i < groups.len() => i,
-        Ok(i) => {
+    let is_index = !which.is_empty() && which.bytes().all(|b| b.is_ascii_digit());
+    let index = if is_index {
+        if which.len() > 1 && which.starts_with('0') {
             return Err(format!(
-                "there is no peer group {i}: the scenario has {} (numbered from 0)",
-                groups.len()
-            ))
+                "{} is not a group index: write an index without leading zeros, e.g. peers.0",
+                shown(&format!("peers.{which}"), '`', '`')
+            ));
         }
-        Err(_) => names.iter().position(|n| n == which).ok_or_else(|| {
+        match which.parse::<usize>() {
+            Ok(i) if i < groups.len() => i,
+            _ => {
+                return Err(format!(
+                    "there is no peer group {}: the scenario has {} (numbered from 0)",
+                    cut(which),
+                    groups.len()
+                ))
+            }
+        }
+    } else {
+        names.iter().position(|n| n == which).ok_or_else(|| {
             format!(
-                "there is no peer group named `{which}`; groups: {}",
-                names.join(", ")
+                "there is no peer group named {}; groups: {}",
+                shown(which, '`', '`'),
+                cut(&names.join(", "))
             )
-        })?,
+        })?
     };
     Ok(&mut groups[index])
 }
@@ -368,6 +486,21 @@ mod tests {
         );
         // Other messages are the parser's own.
         assert_eq!(message("[t\n"), "unclosed table, expected `]`");
+    }
+
+    #[test]
+    fn a_document_written_as_toml_reads_back_the_same() {
+        let text = "[a]\ns = \"quote \\\" back \\\\ tab \\t é\"\nx = 1e-7\ny = -0.0\n\
+                    d = { dist = \"choice\", values = [1.0, 2.5] }\n\"odd key\" = true\n\
+                    [[p]]\nn = 1\n[[p]]\nn = 2\n";
+        let doc = parse(text).unwrap();
+        let written = to_toml(&doc);
+        let plain = |n: Node| format!("{:?}", relabel(n, &Origin::Default));
+        let again = parse(&written).unwrap();
+        assert_eq!(to_toml(&again), written);
+        assert_eq!(plain(again), plain(doc), "{written}");
+        assert!(written.contains("\"odd key\" = true"), "{written}");
+        assert!(written.contains("[[p]]\nn = 2\n"), "{written}");
     }
 
     #[test]

@@ -57,9 +57,55 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, ": ")?;
         if let Some(key) = &self.key {
-            write!(f, "`{key}`: ")?;
+            write!(f, "{}: ", shown(key, '`', '`'))?;
         }
         write!(f, "{}", self.message)
+    }
+}
+
+/// Most characters of a user's text a message repeats: longer text is cut,
+/// saying how long it was.
+pub const SHOWN_CHARS: usize = 100;
+
+/// `text` on one line (control characters escaped), cut after
+/// [`SHOWN_CHARS`] characters with "... (N characters)" when longer.
+pub fn cut(text: &str) -> String {
+    shown(text, '\0', '\0')
+}
+
+/// `text` between `open` and `close` (`'\0'` for none), on one line and
+/// cut like [`cut`]: `"aaaa..." (5000 characters)`.
+pub fn shown(text: &str, open: char, close: char) -> String {
+    let escape = |s: &str| -> String {
+        s.chars()
+            .flat_map(|c| {
+                let escaped: Vec<char> = if c.is_control() {
+                    c.escape_debug().collect()
+                } else {
+                    vec![c]
+                };
+                escaped
+            })
+            .collect()
+    };
+    let (open, close) = (
+        if open == '\0' {
+            String::new()
+        } else {
+            open.to_string()
+        },
+        if close == '\0' {
+            String::new()
+        } else {
+            close.to_string()
+        },
+    );
+    let count = text.chars().count();
+    if count <= SHOWN_CHARS {
+        format!("{open}{}{close}", escape(text))
+    } else {
+        let head: String = text.chars().take(SHOWN_CHARS - 10).collect();
+        format!("{open}{}...{close} ({count} characters)", escape(&head))
     }
 }
 
@@ -92,6 +138,16 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 6), (2, 1));
         assert_eq!(line_col(text, text.find('2').unwrap()), (2, 6));
+    }
+
+    #[test]
+    fn long_text_is_cut_and_says_how_long_it_was() {
+        assert_eq!(shown("short", '"', '"'), "\"short\"");
+        assert_eq!(shown("a\nb", '`', '`'), "`a\\nb`");
+        let long = "x".repeat(5000);
+        let s = shown(&long, '"', '"');
+        assert_eq!(s, format!("\"{}...\" (5000 characters)", "x".repeat(90)));
+        assert_eq!(cut(&"é".repeat(101)).chars().count(), 90 + 3 + 17);
     }
 
     #[test]

@@ -1,18 +1,25 @@
 //! Sweep files: a base scenario, overrides for every run, a grid of values
-//! and a number of replications. Loading one checks it whole: every point
-//! of the grid is validated as a scenario before anything runs.
+//! and a number of replications. Loading one checks it whole: what the
+//! sweep itself costs, then every point of the grid, validated as a
+//! scenario (and its run's cost checked) before anything runs.
+//!
+//! Points are held lazily: the base scenario and each key's values, from
+//! which a point's scenario is built when it is asked for, so a grid of a
+//! million points costs its values, not a million scenarios.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::cost::{Limits, SweepCost};
 use super::doc::{self, Node, Value};
-use super::error::{line_col, nearest, Diagnostic, Origin, ScenarioError};
-use super::read::Table;
-use super::{Scenario, Source};
+use super::error::{line_col, nearest, shown, Diagnostic, Origin, ScenarioError};
+use super::read::{Reader, Table};
+use super::{read_input, Scenario, Source};
 
 /// Most points a grid may have.
 const MAX_POINTS: usize = 1_000_000;
 
-/// A sweep, expanded: every point of its grid with its validated scenario.
+/// A sweep: its grid's points (built on demand) and what to chart.
 #[derive(Clone, Debug)]
 pub struct SweepFile {
     pub path: PathBuf,
@@ -21,11 +28,12 @@ pub struct SweepFile {
     /// The grid's keys, in file order.
     pub keys: Vec<String>,
     /// Points in grid order: the last key varies fastest.
-    pub points: Vec<SweepPoint>,
+    pub points: Points,
     /// Metrics to chart, by their column in runs.csv.
     pub metrics: Vec<String>,
 }
 
+/// One point of a grid, built.
 #[derive(Clone, Debug)]
 pub struct SweepPoint {
     /// This point's value of each grid key, as a user would write it.
@@ -33,76 +41,236 @@ pub struct SweepPoint {
     pub scenario: Scenario,
 }
 
+/// The points of a grid, each built when asked for. Every point was
+/// validated when the sweep was loaded.
+#[derive(Clone)]
+pub struct Points {
+    /// The base scenario with `[sweep.set]` applied.
+    base: Source,
+    axes: Vec<Axis>,
+    len: usize,
+    /// Each point's `simulation.seed`: a run's seed is its point's plus
+    /// the replication.
+    seeds: Vec<u64>,
+    limits: Limits,
+}
+
+/// One key of the grid and its values.
+#[derive(Clone)]
+struct Axis {
+    key: String,
+    /// Where the key is in the sweep file, for an error in applying it.
+    at: Diagnostic,
+    /// Each value, relabelled as coming from the sweep file, and its text.
+    values: Vec<(Node, String)>,
+}
+
+impl fmt::Debug for Points {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Points")
+            .field("base", &self.base.path)
+            .field(
+                "axes",
+                &self
+                    .axes
+                    .iter()
+                    .map(|a| (&a.key, a.values.iter().map(|v| &v.1).collect::<Vec<_>>()))
+                    .collect::<Vec<_>>(),
+            )
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl Points {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The index of each key's value at point `i`: the last key varies
+    /// fastest.
+    fn indices(&self, mut i: usize) -> Vec<usize> {
+        let mut at = vec![0; self.axes.len()];
+        for (k, axis) in self.axes.iter().enumerate().rev() {
+            at[k] = i % axis.values.len();
+            i /= axis.values.len();
+        }
+        at
+    }
+
+    /// Point `i`'s value of each grid key, as a user would write it.
+    pub fn values(&self, i: usize) -> Vec<String> {
+        self.axes
+            .iter()
+            .zip(self.indices(i))
+            .map(|(a, j)| a.values[j].1.clone())
+            .collect()
+    }
+
+    /// Point `i`'s `simulation.seed`.
+    pub fn seed(&self, i: usize) -> u64 {
+        self.seeds[i]
+    }
+
+    /// Point `i`'s scenario, before validation.
+    fn source(&self, i: usize) -> Result<Source, ScenarioError> {
+        let mut source = self.base.clone();
+        for (axis, j) in self.axes.iter().zip(self.indices(i)) {
+            source
+                .set_node(&axis.key, axis.values[j].0.clone())
+                .map_err(|m| {
+                    invalid(Diagnostic {
+                        message: m,
+                        ..axis.at.clone()
+                    })
+                })?;
+        }
+        Ok(source)
+    }
+
+    /// Point `i`'s scenario, built and validated.
+    pub fn scenario(&self, i: usize) -> Result<Scenario, ScenarioError> {
+        self.source(i)?.validate_with(&self.limits.for_sweep_runs())
+    }
+
+    /// Point `i`, built. Every point was validated when the sweep was
+    /// loaded, and building is deterministic, so this cannot fail.
+    ///
+    /// # Panics
+    /// If `i` is not below [`len`](Self::len).
+    pub fn get(&self, i: usize) -> SweepPoint {
+        assert!(i < self.len, "point {i} of a grid of {}", self.len);
+        SweepPoint {
+            values: self.values(i),
+            scenario: self
+                .scenario(i)
+                .expect("every point was validated when the sweep was loaded"),
+        }
+    }
+}
+
 fn invalid(d: Diagnostic) -> ScenarioError {
     ScenarioError::Invalid(Box::new(d))
 }
 
 impl SweepFile {
-    /// Reads a sweep file. `metrics` are the names `metrics` may list, and
-    /// `default_metrics` those charted when it lists none.
+    /// Reads a sweep file, with the default [`Limits`]. `metrics` are the
+    /// names `metrics` may list, and `default_metrics` those charted when it
+    /// lists none.
     pub fn load(
         path: &Path,
         metrics: &[String],
         default_metrics: &[&str],
     ) -> Result<SweepFile, ScenarioError> {
-        let src = Source::read(path)?;
-        let root = Table::open(&src, &src.doc, String::new(), &["sweep"]).map_err(invalid)?;
-        let Some(sweep_node) = root.get("sweep") else {
-            return Err(invalid(root.error_here(
-                "missing [sweep]: a sweep file has a [sweep] table with `scenario` and a [sweep.grid]".into(),
-            )));
-        };
-        let sweep = Table::open(
-            &src,
-            sweep_node,
-            "sweep".into(),
-            &["name", "scenario", "replications", "grid", "set", "metrics"],
-        )
-        .map_err(invalid)?;
+        SweepFile::load_with(path, metrics, default_metrics, &Limits::DEFAULT)
+    }
+
+    /// Reads a sweep file, checking its size, the sweep's cost and every
+    /// run's against `limits`.
+    pub fn load_with(
+        path: &Path,
+        metrics: &[String],
+        default_metrics: &[&str],
+        limits: &Limits,
+    ) -> Result<SweepFile, ScenarioError> {
+        let bytes = read_input(path, limits)?;
+        let src = Source::parse(path, Source::text(path, bytes)?)?;
+        SweepFile::from_source(&src, metrics, default_metrics, limits)
+    }
+
+    /// A sweep from its text, as if read from `path` (its scenario is read
+    /// relative to it).
+    pub fn parse(
+        path: &Path,
+        text: String,
+        metrics: &[String],
+        default_metrics: &[&str],
+        limits: &Limits,
+    ) -> Result<SweepFile, ScenarioError> {
+        let src = Source::parse(path, text)?;
+        SweepFile::from_source(&src, metrics, default_metrics, limits)
+    }
+
+    fn from_source(
+        src: &Source,
+        metrics: &[String],
+        default_metrics: &[&str],
+        limits: &Limits,
+    ) -> Result<SweepFile, ScenarioError> {
+        let path = &src.path;
+        let reader = Reader::new(src, limits);
+        let root = reader.root();
+        let sweep = root.table("sweep");
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "sweep".into());
-        let name = sweep.name("name", stem).map_err(invalid)?;
-        let replications = sweep
-            .whole("replications", 1, 1, 100_000)
-            .map_err(invalid)? as u32;
-        let Some(base_node) = sweep.get("scenario") else {
+        let name = sweep.name("name", stem);
+        let replications = sweep.whole("replications", 1, 1, 100_000) as u32;
+        let base_node = sweep.get("scenario");
+        let set_node = sweep.get("set");
+        let grid_node = sweep.get("grid");
+        let metrics_node = sweep.get("metrics");
+        sweep.finish();
+        root.finish();
+        reader.result().map_err(invalid)?;
+        if root.peek("sweep").is_none() {
+            return Err(invalid(root.error_here(
+                "missing [sweep]: a sweep file has a [sweep] table with `scenario` and a [sweep.grid]".into(),
+            )));
+        }
+
+        let Some(base_node) = base_node else {
             return Err(invalid(sweep.error_here(
                 "missing `scenario`: the scenario file to sweep, relative to this file".into(),
             )));
         };
-        let base_path = path
-            .parent()
-            .unwrap_or(Path::new(""))
-            .join(sweep.string(base_node, "scenario").map_err(invalid)?);
-        let mut base = Source::read(&base_path).map_err(|e| match e {
+        let relative = sweep.string(base_node, "scenario");
+        reader.result().map_err(invalid)?;
+        let relative = relative.expect("a string, or an error recorded");
+        if relative.trim().is_empty() {
+            return Err(invalid(sweep.error(
+                base_node,
+                "scenario",
+                "expected the path of a scenario file, relative to this file; found an empty string"
+                    .into(),
+            )));
+        }
+        let base_path = path.parent().unwrap_or(Path::new("")).join(relative);
+        let mut base = Source::read_with(&base_path, limits).map_err(|e| match e {
             ScenarioError::Read { file, source, .. } => ScenarioError::Read {
                 file,
                 named_by: Some(format!(
                     "`sweep.scenario` in {}",
-                    where_(&src, &base_node.origin)
+                    where_(src, &base_node.origin)
                 )),
                 source,
             },
             e => e,
         })?;
 
-        let fixed = entries(&sweep, "set")?;
+        let fixed = entries(&sweep, "set", set_node)?;
         for (key, key_origin, node) in &fixed {
-            let origin = Origin::Set(format!("`sweep.set.{key}` in {}", where_(&src, key_origin)));
+            let origin = Origin::Set(format!(
+                "{} in {}",
+                shown(&format!("sweep.set.{key}"), '`', '`'),
+                where_(src, key_origin)
+            ));
             base.set_node(key, doc::relabel(node.clone(), &origin))
-                .map_err(|m| invalid(located(&src, key_origin, format!("sweep.set.{key}"), m)))?;
+                .map_err(|m| invalid(located(src, key_origin, format!("sweep.set.{key}"), m)))?;
         }
 
-        let grid = entries(&sweep, "grid")?;
-        let mut axes: Vec<(String, Origin, Vec<Node>)> = Vec::new();
-        for (key, key_origin, node) in grid {
-            let values = match &node.value {
-                Value::Array(items) if !items.is_empty() => items.clone(),
+        let mut axes: Vec<Axis> = Vec::new();
+        for (key, key_origin, node) in entries(&sweep, "grid", grid_node)? {
+            let items = match &node.value {
+                Value::Array(items) if !items.is_empty() => items,
                 other => {
                     return Err(invalid(located(
-                        &src,
+                        src,
                         &node.origin,
                         format!("sweep.grid.{key}"),
                         format!(
@@ -112,43 +280,57 @@ impl SweepFile {
                     )))
                 }
             };
-            axes.push((key, key_origin, values));
+            let values = items
+                .iter()
+                .map(|node| {
+                    let text = doc::value_text(node);
+                    let origin = Origin::Set(format!(
+                        "the grid value {} = {} in {}",
+                        shown(&key, '\0', '\0'),
+                        shown(&text, '\0', '\0'),
+                        where_(src, &node.origin)
+                    ));
+                    (doc::relabel(node.clone(), &origin), text)
+                })
+                .collect();
+            axes.push(Axis {
+                at: located(src, &key_origin, format!("sweep.grid.{key}"), String::new()),
+                key,
+                values,
+            });
         }
         let count = axes
             .iter()
-            .try_fold(1usize, |n, (_, _, v)| n.checked_mul(v.len()));
-        if count.is_none_or(|n| n > MAX_POINTS) {
+            .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+        let Some(count) = count.filter(|n| *n <= MAX_POINTS) else {
             return Err(invalid(sweep.error_at(
                 "grid",
                 format!("the grid has more than {MAX_POINTS} points"),
             )));
+        };
+        let cost = SweepCost::new(count, replications, axes.len());
+        if let Err(e) = cost.check(limits) {
+            let key = if u64::from(replications) > count as u64 {
+                "replications"
+            } else {
+                "grid"
+            };
+            return Err(invalid(sweep.error_at(key, e.to_string())));
         }
 
-        let mut points = Vec::new();
-        for combination in product(&axes.iter().map(|a| a.2.len()).collect::<Vec<_>>()) {
-            let mut source = base.clone();
-            let mut values = Vec::new();
-            for ((key, key_origin, choices), &i) in axes.iter().zip(&combination) {
-                let node = &choices[i];
-                let text = doc::value_text(node);
-                let origin = Origin::Set(format!(
-                    "the grid value {key} = {text} in {}",
-                    where_(&src, &node.origin)
-                ));
-                source
-                    .set_node(key, doc::relabel(node.clone(), &origin))
-                    .map_err(|m| {
-                        invalid(located(&src, key_origin, format!("sweep.grid.{key}"), m))
-                    })?;
-                values.push(text);
-            }
-            points.push(SweepPoint {
-                values,
-                scenario: source.validate()?,
-            });
+        let mut points = Points {
+            base,
+            axes,
+            len: count,
+            seeds: Vec::with_capacity(count),
+            limits: *limits,
+        };
+        for i in 0..count {
+            let scenario = points.scenario(i)?;
+            points.seeds.push(scenario.config.seed);
         }
 
-        let chosen = match sweep.get("metrics") {
+        let chosen = match metrics_node {
             None => default_metrics.iter().map(|m| m.to_string()).collect(),
             Some(node) => {
                 let Value::Array(items) = &node.value else {
@@ -163,7 +345,9 @@ impl SweepFile {
                 };
                 let mut chosen = Vec::new();
                 for item in items {
-                    let m = sweep.string(item, "metrics").map_err(invalid)?;
+                    let m = sweep.string(item, "metrics");
+                    reader.result().map_err(invalid)?;
+                    let m = m.expect("a string, or an error recorded");
                     if !metrics.iter().any(|k| k == m) {
                         let hint = nearest(m, metrics.iter().map(String::as_str))
                             .map(|n| format!(" (did you mean `{n}`?)"))
@@ -171,7 +355,7 @@ impl SweepFile {
                         return Err(invalid(sweep.error(
                             item,
                             "metrics",
-                            format!("`{m}` is not a column of runs.csv{hint}"),
+                            format!("{} is not a column of runs.csv{hint}", shown(m, '`', '`')),
                         )));
                     }
                     chosen.push(m.to_string());
@@ -184,7 +368,7 @@ impl SweepFile {
             path: path.to_path_buf(),
             name,
             replications,
-            keys: axes.into_iter().map(|a| a.0).collect(),
+            keys: points.axes.iter().map(|a| a.key.clone()).collect(),
             points,
             metrics: chosen,
         })
@@ -192,8 +376,12 @@ impl SweepFile {
 }
 
 /// The entries of an optional sub-table whose keys are key paths.
-fn entries(sweep: &Table<'_>, key: &str) -> Result<Vec<(String, Origin, Node)>, ScenarioError> {
-    match sweep.get(key) {
+fn entries(
+    sweep: &Table<'_>,
+    key: &str,
+    node: Option<&Node>,
+) -> Result<Vec<(String, Origin, Node)>, ScenarioError> {
+    match node {
         None => Ok(Vec::new()),
         Some(Node {
             value: Value::Table(entries),
@@ -237,32 +425,42 @@ fn located(src: &Source, origin: &Origin, key: String, message: String) -> Diagn
     }
 }
 
-/// Every combination of indices below `sizes`, the last varying fastest.
-fn product(sizes: &[usize]) -> Vec<Vec<usize>> {
-    let mut all = vec![Vec::new()];
-    for &n in sizes {
-        all = all
-            .into_iter()
-            .flat_map(|prefix| {
-                (0..n).map(move |i| {
-                    let mut v = prefix.clone();
-                    v.push(i);
-                    v
-                })
-            })
-            .collect();
-    }
-    all
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn grid_order_is_nested_loops_in_file_order() {
+        let axis = |n: usize| Axis {
+            key: String::new(),
+            at: located(
+                &Source::parse(Path::new("s.toml"), String::new()).unwrap(),
+                &Origin::Default,
+                String::new(),
+                String::new(),
+            ),
+            values: (0..n)
+                .map(|i| {
+                    (
+                        Node {
+                            value: Value::Int(i as i128),
+                            origin: Origin::Default,
+                        },
+                        i.to_string(),
+                    )
+                })
+                .collect(),
+        };
+        let points = Points {
+            base: Source::parse(Path::new("s.toml"), String::new()).unwrap(),
+            axes: vec![axis(2), axis(3)],
+            len: 6,
+            seeds: vec![1; 6],
+            limits: Limits::DEFAULT,
+        };
+        let order: Vec<Vec<usize>> = (0..6).map(|i| points.indices(i)).collect();
         assert_eq!(
-            product(&[2, 3]),
+            order,
             vec![
                 vec![0, 0],
                 vec![0, 1],
@@ -272,6 +470,12 @@ mod tests {
                 vec![1, 2]
             ]
         );
-        assert_eq!(product(&[]), vec![Vec::<usize>::new()]);
+        assert_eq!(points.values(4), vec!["1", "1"]);
+        let none = Points {
+            axes: Vec::new(),
+            len: 1,
+            ..points
+        };
+        assert_eq!(none.indices(0), Vec::<usize>::new());
     }
 }

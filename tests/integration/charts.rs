@@ -335,23 +335,38 @@ fn crafted_sweep_files_give_charts_or_an_error_naming_the_file() {
 #[test]
 fn a_deadline_with_an_infinite_mean_is_charted_without_it() {
     let tmp = tempfile::tempdir().unwrap();
-    run(
+    // Such a deadline is refused up front now...
+    let refused = p2c2g_into(
+        "run",
+        &repo("scenarios/poc.toml"),
         tmp.path(),
         &[
             "--set",
             "workload.deadline_ms={ dist = \"pareto\", scale = 100, shape = 0.9 }",
         ],
     );
-    let summary = fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    // ...but a summary that says so (written by hand) is still drawn.
+    run(tmp.path(), &[]);
+    let path = tmp.path().join("summary.csv");
+    let summary = fs::read_to_string(&path).unwrap();
     let mut r = csv::Reader::from_reader(summary.as_bytes());
-    let at = r
-        .headers()
+    let header = r.headers().unwrap().clone();
+    let at = header.iter().position(|h| h == "deadline_mean_ms").unwrap();
+    let mut row: Vec<String> = r
+        .records()
+        .next()
+        .unwrap()
         .unwrap()
         .iter()
-        .position(|h| h == "deadline_mean_ms")
-        .unwrap();
-    let row = r.records().next().unwrap().unwrap();
-    assert_eq!(&row[at], "", "{summary}");
+        .map(String::from)
+        .collect();
+    row[at] = "inf".into();
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&header).unwrap();
+    w.write_record(&row).unwrap();
+    w.flush().unwrap();
+    ok(p2c2g(&["plot", tmp.path().to_str().unwrap()]));
     let cdf = svg_text(&tmp.path().join("charts/latency_cdf.svg"));
     assert!(!cdf.contains("deadline"), "{cdf}");
     assert!(cdf.contains("p99"), "{cdf}");
@@ -367,7 +382,7 @@ fn a_sweep_over_huge_numbers_is_charted() {
         &file,
         format!(
             "[sweep]\nname = \"huge\"\nscenario = {:?}\nreplications = 2\n\
-             [sweep.grid]\n\"workload.deadline_ms\" = [1e300, 1.7e308]\n",
+             [sweep.grid]\n\"coordinator.score.latency\" = [1e300, 1.7e308]\n",
             repo("scenarios/poc.toml").to_str().unwrap()
         ),
     )
@@ -379,7 +394,10 @@ fn a_sweep_over_huge_numbers_is_charted() {
         assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
     let chart = svg_text(&out.join("charts/deadline_hit_rate.svg"));
-    assert!(chart.contains("against workload.deadline_ms"), "{chart}");
+    assert!(
+        chart.contains("against coordinator.score.latency"),
+        "{chart}"
+    );
 }
 
 /// A sweep's metric names its chart file: a crafted sweep.toml (with a

@@ -809,3 +809,322 @@ fn answered_timeouts_hold_no_memory() {
     // Without dropping them, the long timeout needs about 58 MiB more.
     assert!(long < short + 10.0, "{long} MiB against {short} MiB");
 }
+
+#[test]
+fn an_input_file_larger_than_the_limit_is_refused_before_it_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("big.toml");
+    let mut text = GOOD.to_string();
+    let line = format!("# {}\n", "padding ".repeat(12));
+    while text.len() <= 11_000_000 {
+        text += &line;
+    }
+    fs::write(&file, &text).unwrap();
+    let out = p2c2g(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "big.toml: the file is 11.0 MB, more than the limit of 10.0 MB for an input file; \
+             --force lifts the limit"
+        ),
+        "{stderr}"
+    );
+    // Lifted, the same file is read.
+    let forced = p2c2g::scenario::load_with(&file, &[], &p2c2g::scenario::Limits::forced());
+    assert!(forced.is_ok(), "{:?}", forced.err());
+}
+
+#[test]
+fn limits_are_lifted_by_force_or_raised_one_at_a_time() {
+    use p2c2g::scenario::{load_with, Limits};
+    let huge = repo("tests/golden/refused/huge_peers.toml");
+    let refused = load_with(&huge, &[], &Limits::default()).unwrap_err();
+    assert!(
+        refused.to_string().contains("10000000 peers: about 6.0 GB"),
+        "{refused}"
+    );
+    let forced = load_with(&huge, &[], &Limits::forced()).unwrap();
+    assert!(forced.cost().memory_bytes > 5e9);
+    // Raised one at a time: memory, then the output (peers.csv of ten
+    // million rows).
+    let more_memory = Limits {
+        memory_bytes: 1e10,
+        ..Limits::default()
+    };
+    let refused = load_with(&huge, &[], &more_memory).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("would write about 1.0 GB of files, more than the limit of 1.0 GB"),
+        "{refused}"
+    );
+    let more_output = Limits {
+        output_bytes: 2e9,
+        ..more_memory
+    };
+    assert!(load_with(&huge, &[], &more_output).is_ok());
+    // Validity is not a cost: force does not lift it.
+    let beyond = load_with(
+        &huge,
+        &["peers.0.jitter_ms=9e15".to_string()],
+        &Limits::forced(),
+    )
+    .unwrap_err();
+    assert!(beyond.to_string().contains("at most 1e13 ms"), "{beyond}");
+}
+
+#[test]
+fn the_estimates_follow_what_a_run_writes_and_holds() {
+    // Within a small factor of what the golden runs wrote.
+    let baseline = load(
+        "scenarios/baseline.toml",
+        &sets(&[
+            ("simulation.duration_s", "2".into()),
+            ("simulation.warmup_s", "0.5".into()),
+        ]),
+    );
+    let cost = baseline.cost();
+    let written: u64 = [
+        "frames.csv",
+        "peers.csv",
+        "timeseries.csv",
+        "latency_hist.csv",
+    ]
+    .iter()
+    .map(|f| {
+        fs::metadata(repo("tests/golden/runs/baseline").join(f))
+            .unwrap()
+            .len()
+    })
+    .sum();
+    let ratio = cost.output_bytes / written as f64;
+    assert!((0.8..4.0).contains(&ratio), "{cost:?} for {written} bytes");
+    // The frames file goes with `output.frames`.
+    let without = load(
+        "scenarios/baseline.toml",
+        &sets(&[("output.frames", "false".into())]),
+    );
+    assert!(without.cost().output_bytes < baseline.cost().output_bytes);
+    assert!(without
+        .cost()
+        .output
+        .iter()
+        .all(|p| p.key != "output.frames"));
+}
+
+#[test]
+fn the_resolved_scenario_runs_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let overrides = [
+        "simulation.duration_s=2",
+        "simulation.warmup_s=0.5",
+        "simulation.seed=7",
+        "coordinator.policy=power_of_d",
+        "peers.home_gpu.count=20",
+        "workload.deadline_ms={ dist = \"normal\", mean = 120, sd = 30 }",
+    ];
+    let sets: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let scenario = load("scenarios/baseline.toml", &sets);
+    let resolved = tmp.path().join("scenario.toml");
+    fs::write(&resolved, scenario.resolved_toml()).unwrap();
+
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let mut args = vec!["--trace"];
+    for s in &overrides {
+        args.extend(["--set", s]);
+    }
+    run_to(&a, repo("scenarios/baseline.toml").to_str().unwrap(), &args);
+    run_to(&b, resolved.to_str().unwrap(), &["--trace"]);
+    for file in [
+        "summary.csv",
+        "frames.csv",
+        "peers.csv",
+        "timeseries.csv",
+        "latency_hist.csv",
+        "attempts.csv",
+    ] {
+        assert_eq!(read(&a, file), read(&b, file), "{file}");
+    }
+    let text = fs::read_to_string(&resolved).unwrap();
+    for line in [
+        "seed = 7",
+        "policy = \"power_of_d\"",
+        "deadline_ms = { dist = \"normal\", mean = 120.0, sd = 30.0 }",
+        "[[peers]]\ngroup = \"home_gpu\"\ncount = 20\n",
+        "[output]\nframes = true\n",
+        "d = 2",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+}
+
+#[test]
+fn degenerate_distributions_are_refused_with_the_key_and_what_was_expected() {
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "speed = { dist = \"gamma\", mean = 1e100, sd = 1e-100 }",
+            &["`peers[0].speed`", "too far apart for a gamma"],
+        ),
+        (
+            "speed = { dist = \"lognormal\", mean = 1, sd = 1e300 }",
+            &["`peers[0].speed`"],
+        ),
+        (
+            "latency_ms = { dist = \"weibull\", scale = 1, shape = 0.01 }",
+            &["`peers[0].latency_ms`", "at most 1e13 ms"],
+        ),
+        (
+            "latency_ms = { dist = \"pareto\", scale = 1, shape = 0.9 }",
+            &["`peers[0].latency_ms`", "mean is infinite", "shape > 1"],
+        ),
+        (
+            "latency_ms = { dist = \"uniform\", low = -1e308, high = 1e308 }",
+            &["`peers[0].latency_ms`"],
+        ),
+        (
+            "slots = { dist = \"normal\", mean = 60000, sd = 1000 }",
+            &["`peers[0].slots`", "from 1 to 65536"],
+        ),
+    ];
+    for (line, expect) in cases {
+        refused(
+            &GOOD.replace("count = 3", &format!("count = 3\n{line}")),
+            &[],
+            expect,
+        );
+    }
+    refused(
+        &GOOD.replace(
+            "work_ms = 5.0",
+            "work_ms = 5.0\ndeadline_ms = { dist = \"normal\", mean = -5, sd = 1 }",
+        ),
+        &[],
+        &["`workload.deadline_ms`", "expected a mean >= 0, found -5"],
+    );
+}
+
+#[test]
+fn a_normal_time_reports_the_mean_of_its_clamped_draws() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("n.toml");
+    fs::write(
+        &file,
+        GOOD.replace(
+            "work_ms = 5.0",
+            "work_ms = 5.0\ndeadline_ms = { dist = \"normal\", mean = 0, sd = 10 }",
+        ),
+    )
+    .unwrap();
+    let s = p2c2g::scenario::load(&file, &[]).unwrap();
+    // E[max(X, 0)] for X ~ N(0, 10): 10 / sqrt(2 pi).
+    let mean = s.config.workload.deadline_ms.mean();
+    assert!(
+        (mean - 10.0 / (2.0 * std::f64::consts::PI).sqrt()).abs() < 1e-12,
+        "{mean}"
+    );
+    let (report, _) = run(&s);
+    assert_eq!(report.summary.deadline_mean_ms, mean);
+}
+
+#[test]
+fn names_that_cannot_name_a_folder_are_refused_by_check() {
+    for (name, expect) in [
+        ("a/b".to_string(), "expected a name of letters"),
+        ("..".to_string(), "expected a name of letters"),
+        ("é".repeat(101), "at most 200 bytes"),
+    ] {
+        refused(
+            &GOOD.replace(
+                "duration_s = 1.0",
+                &format!("duration_s = 1.0\nname = \"{name}\""),
+            ),
+            &[],
+            &["`simulation.name`", expect],
+        );
+    }
+}
+
+#[test]
+fn a_peer_group_is_named_by_its_index_or_its_name_by_one_rule() {
+    // Digits alone are an index, written without leading zeros.
+    refused(GOOD, &["--set", "peers.00.count=3"], &["not a group index"]);
+    refused(GOOD, &["--set", "peers.01.count=3"], &["not a group index"]);
+    refused(
+        GOOD,
+        &["--set", "peers.+0.count=3"],
+        &["no peer group named `+0`"],
+    );
+    refused(GOOD, &["--set", "peers.2.count=3"], &["no peer group 2"]);
+    // A group's name may not be a number, so an index never means a name.
+    refused(
+        &GOOD.replace("group = \"b\"", "group = \"0\""),
+        &[],
+        &["`peers[1].group`", "not a number"],
+    );
+    refused(
+        &GOOD.replace("group = \"b\"", "group = \"007\""),
+        &[],
+        &["`peers[1].group`", "not a number"],
+    );
+    // Names with digits and letters are names.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("g.toml");
+    fs::write(&file, GOOD.replace("group = \"b\"", "group = \"1b\"")).unwrap();
+    let s = p2c2g::scenario::load(
+        &file,
+        &["peers.1b.count=7".into(), "peers.0.count=4".into()],
+    )
+    .unwrap();
+    let counts: Vec<u32> = s.config.peer_groups.iter().map(|g| g.count).collect();
+    assert_eq!(counts, [4, 7]);
+}
+
+#[test]
+fn an_unknown_key_made_by_an_override_blames_the_override() {
+    refused(
+        GOOD,
+        &["--set", "nonexistent.key=1"],
+        &["bad.toml (from --set nonexistent.key=1): `nonexistent`: unknown key at the top level"],
+    );
+    refused(
+        GOOD,
+        &["--set", "coordinator.scor.latency=1"],
+        &[
+            "(from --set coordinator.scor.latency=1): `coordinator.scor`: unknown key in `coordinator`; did you mean `score`?",
+        ],
+    );
+}
+
+#[test]
+fn a_long_bad_value_is_cut_in_the_message() {
+    let long = "x".repeat(5000);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    fs::write(&file, GOOD.replace("\"random\"", &format!("\"{long}\""))).unwrap();
+    let out = p2c2g(&["check", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("...\" (5000 characters)"), "{stderr}");
+    assert!(stderr.len() < 600, "{} bytes: {stderr}", stderr.len());
+    // A long unknown key, and a long override, likewise.
+    fs::write(
+        &file,
+        GOOD.replace("policy = ", &format!("{long} = 1\npolicy = ")),
+    )
+    .unwrap();
+    let stderr =
+        String::from_utf8_lossy(&p2c2g(&["check", file.to_str().unwrap()]).stderr).into_owned();
+    assert!(stderr.contains("...` (5012 characters)"), "{stderr}");
+    assert!(stderr.len() < 600, "{} bytes: {stderr}", stderr.len());
+    let set = format!("coordinator.policy={long}");
+    let out = p2c2g_into(
+        "run",
+        &repo("tests/golden/refused/good.toml"),
+        &tmp.path().join("o"),
+        &["--set", &set],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.len() < 800, "{} bytes: {stderr}", stderr.len());
+    assert!(stderr.contains("(5019 characters)"), "{stderr}");
+}

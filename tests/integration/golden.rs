@@ -153,6 +153,161 @@ const REFUSED: &[(&str, &[&str])] = &[
             "tests/golden/refused/no_such_file.toml",
         ],
     ),
+    // Valid-looking absurd inputs, refused up front with what they cost.
+    (
+        "too_much_memory",
+        &["run", "tests/golden/refused/huge_peers.toml"],
+    ),
+    (
+        "too_much_output",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "simulation.duration_s=10",
+            "--set",
+            "simulation.drain_s=0",
+            "--set",
+            "simulation.sample_ms=0.0004",
+        ],
+    ),
+    (
+        "check_too_much_memory",
+        &[
+            "check",
+            "tests/golden/refused/good.toml",
+            "tests/golden/refused/huge_peers.toml",
+        ],
+    ),
+    (
+        "beyond_the_clock",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.0.jitter_ms=9e15",
+        ],
+    ),
+    (
+        "after_the_horizon",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.b.latency_ms={ dist = \"uniform\", low = 1e9, high = 2e9 }",
+        ],
+    ),
+    (
+        "processing_beyond_the_clock",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "workload.work_ms=1e6",
+            "--set",
+            "peers.0.speed=1e-8",
+        ],
+    ),
+    // Degenerate distributions.
+    (
+        "degenerate_gamma",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.0.speed={ dist = \"gamma\", mean = 1e100, sd = 1e-100 }",
+        ],
+    ),
+    (
+        "infinite_mean",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "workload.deadline_ms={ dist = \"weibull\", scale = 100, shape = 0.001 }",
+        ],
+    ),
+    (
+        "negative_normal_time",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "workload.deadline_ms={ dist = \"normal\", mean = -5, sd = 1 }",
+        ],
+    ),
+    (
+        "slots_beyond_the_maximum",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.0.slots={ dist = \"uniform\", low = 1, high = 70000 }",
+        ],
+    ),
+    (
+        "speed_too_slow",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.0.speed={ dist = \"exponential\", mean = 1 }",
+        ],
+    ),
+    // Messages: long values, names that cannot be folders, where an
+    // override came from, and one rule for peers.N.
+    (
+        "long_value",
+        &["run", "tests/golden/refused/long_value.toml"],
+    ),
+    (
+        "long_name",
+        &["check", "tests/golden/refused/long_name.toml"],
+    ),
+    (
+        "set_unknown_table",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "nonexistent.key=1",
+        ],
+    ),
+    (
+        "set_index_with_zeros",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.00.count=3",
+        ],
+    ),
+    (
+        "set_index_with_sign",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.+0.count=3",
+        ],
+    ),
+    (
+        "group_named_like_an_index",
+        &[
+            "run",
+            "tests/golden/refused/good.toml",
+            "--set",
+            "peers.b.group=\"0\"",
+        ],
+    ),
+    (
+        "sweep_empty_scenario",
+        &["sweep", "tests/golden/refused/sweep_empty_scenario.toml"],
+    ),
+    (
+        "sweep_too_big",
+        &["sweep", "tests/golden/refused/huge_sweep.toml"],
+    ),
     // Exit code 1 from here: results on disk that cannot be read.
     ("plot_without_results", &["plot", "tests/golden/refused"]),
     (

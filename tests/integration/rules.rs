@@ -362,7 +362,7 @@ fn the_same_attempt_has_the_same_luck_under_another_policy() {
 }
 
 /// What could only happen after the horizon is never scheduled: with a
-/// latency (and timeout) of eleven days, no attempt reaches its peer within the run, the
+/// latency of 20 s (and a timeout of eleven days), no attempt reaches its peer within the run, the
 /// run ends at the horizon, every frame fails, and the only events are the
 /// frames being made.
 #[test]
@@ -370,7 +370,7 @@ fn nothing_is_scheduled_past_the_horizon() {
     let text = "[simulation]\nduration_s = 10\ndrain_s = 5\n\
                 [workload]\nrenters = 3\nfps = 30\nwork_ms = 5\n\
                 [coordinator]\ntimeout_ms = 1e9\n\
-                [[peers]]\ncount = 4\nlatency_ms = 1e9\n";
+                [[peers]]\ncount = 4\nlatency_ms = 20000\n";
     let (report, attempts) = run(text);
     let s = &report.summary;
     assert_eq!(s.sim_time_s, 15.0);

@@ -511,3 +511,136 @@ fn plot_of_a_sweep_with_other_columns_names_the_missing_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn every_sweep_error_names_the_sweep_file_and_where() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str]); 9] = [
+        (
+            "scenario = \"\"\n",
+            &["test-sweep.toml:4:12: `sweep.scenario`", "empty string"],
+        ),
+        (
+            "[sweep.grid]\n\"nonexistent.key\" = [1]\n",
+            &[
+                "(from the grid value nonexistent.key = 1 in ",
+                "test-sweep.toml:5:",
+            ],
+        ),
+        (
+            "[sweep.set]\n\"nonexistent.key\" = 1\n",
+            &[
+                "(from `sweep.set.nonexistent.key` in ",
+                "test-sweep.toml:5:1)",
+            ],
+        ),
+        (
+            "[sweep.grid]\n\"peers.00.count\" = [1]\n",
+            &[
+                "test-sweep.toml:5:1: `sweep.grid.peers.00.count`",
+                "not a group index",
+            ],
+        ),
+        (
+            "[sweep.grid]\n\"peers.+0.count\" = [1]\n",
+            &[
+                "test-sweep.toml:5:1: `sweep.grid.peers.+0.count`",
+                "no peer group named `+0`",
+            ],
+        ),
+        (
+            "[sweep.grid]\n\"simulation.duration_s.x\" = [1]\n",
+            &["test-sweep.toml:5:1", "is not a table"],
+        ),
+        (
+            "grid = 5\n",
+            &[
+                "test-sweep.toml:4:8: `sweep.grid`",
+                "expected a table of key paths",
+            ],
+        ),
+        (
+            "metrics = [5]\n",
+            &["test-sweep.toml:4:12: `sweep.metrics`", "expected a string"],
+        ),
+        (
+            "[sweep.grid]\n\"peers.0.jitter_ms\" = [9e15]\n",
+            &[
+                "(from the grid value peers.0.jitter_ms = 9000000000000000.0 in ",
+                "test-sweep.toml:5:",
+            ],
+        ),
+    ];
+    for (body, expect) in cases {
+        // The scenario key comes first, so that an empty one replaces it.
+        let scenario = repo("scenarios/poc.toml");
+        let text = if body.starts_with("scenario") {
+            format!("[sweep]\nname = \"t\"\n\n{body}")
+        } else {
+            format!(
+                "[sweep]\nname = \"t\"\nscenario = {:?}\n{body}",
+                scenario.to_str().unwrap()
+            )
+        };
+        let file = tmp.path().join("test-sweep.toml");
+        fs::write(&file, text).unwrap();
+        let out = sweep(&file, &tmp.path().join("never"), &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("test-sweep.toml"),
+            "names the sweep file: {stderr}"
+        );
+        for e in expect {
+            assert!(stderr.contains(e), "{e:?} in {stderr}");
+        }
+        assert!(!tmp.path().join("never").exists());
+    }
+}
+
+#[test]
+fn points_are_built_on_demand_from_the_values_of_each_key() {
+    use p2c2g::scenario::{Limits, SweepFile};
+    let counts: Vec<String> = (1..=100).map(|i| i.to_string()).collect();
+    let attempts: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+    let text = format!(
+        "[sweep]\nscenario = \"poc.toml\"\nreplications = 2\n[sweep.grid]\n\
+         \"peers.0.count\" = [{}]\n\"coordinator.max_attempts\" = [{}]\n",
+        counts.join(", "),
+        attempts.join(", ")
+    );
+    let path = repo("scenarios/lazy.toml");
+    let sweep = SweepFile::parse(&path, text, &[], &[], &Limits::default()).unwrap();
+    assert_eq!(sweep.points.len(), 100_000);
+    assert_eq!(sweep.keys, ["peers.0.count", "coordinator.max_attempts"]);
+    // The last key varies fastest.
+    assert_eq!(sweep.points.values(0), ["1", "1"]);
+    assert_eq!(sweep.points.values(1999), ["2", "1000"]);
+    let point = sweep.points.get(54_321);
+    assert_eq!(point.values, ["55", "322"]);
+    let cfg = &point.scenario.config;
+    assert_eq!(
+        (cfg.peer_groups[0].count, cfg.coordinator.max_attempts),
+        (55, 322)
+    );
+    assert_eq!(sweep.points.seed(54_321), cfg.seed);
+
+    // A million points are refused for what the sweep would write before
+    // any is built; forced, they are held as values, not scenarios.
+    let million = format!(
+        "[sweep]\nscenario = \"poc.toml\"\n[sweep.grid]\n\"peers.0.count\" = [{}]\n\
+         \"coordinator.max_attempts\" = [{}]\n\"workload.renters\" = [{}]\n",
+        counts.join(", "),
+        attempts.join(", "),
+        counts[..10].join(", ")
+    );
+    let started = Instant::now();
+    let refused = SweepFile::parse(&path, million, &[], &[], &Limits::default()).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("`sweep.grid`: this sweep would write about 2.2 GB of files, more than the limit of 1.0 GB"),
+        "{refused}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
