@@ -1179,7 +1179,8 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
     }
     let mean = dist.mean();
     // A session may have an infinite mean (then its preroll must be given).
-    if !mean.is_finite() && !(q == Quantity::Session && mean == f64::INFINITY) {
+    let infinite_session = q == Quantity::Session && mean == f64::INFINITY;
+    if !mean.is_finite() && !infinite_session {
         let why = match dist {
             Dist::Pareto { .. } => " (a Pareto's mean is finite only with shape > 1)",
             Dist::Weibull { .. } => {
