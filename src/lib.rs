@@ -17,6 +17,7 @@
 //! only wires them together.
 
 pub mod bench;
+pub mod digest;
 pub mod engine;
 pub mod model;
 pub mod output;

@@ -1,29 +1,31 @@
-//! One run, from a validated scenario to a folder of results: the files
-//! are staged as the simulation streams its records, committed only when
-//! it has succeeded, then the charts are drawn from them. The command line
-//! only chooses the options and prints what happened.
+//! One run, from a validated scenario to a folder of results: the folder
+//! is claimed (it must be new, empty, or hold the same scenario's
+//! results), the files are staged as the simulation streams its records,
+//! committed only when it has succeeded, with `scenario.toml` (the
+//! scenario as it ran) and `run_info.csv` (what made them); then the charts
+//! are drawn from them. The command line only chooses the options and
+//! prints what happened.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::model::{Report, Simulation};
-use crate::output::charts::{self, ChartError, Format};
-use crate::output::{self, CsvRecorder, FileError, RunInfo, Staging};
+use crate::output::charts::{self, ChartError};
+use crate::output::folder::{self, FolderError};
+use crate::output::{self, CsvRecorder, FileError, RunInfo, Staging, RUN_FILES};
 use crate::scenario::Scenario;
 
-/// What to write, and where.
+/// Where to write, and how. What to write is the scenario's `[output]`.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     pub out: PathBuf,
-    /// frames.csv, one row per counted frame.
-    pub frames: bool,
-    /// attempts.csv, one row per attempt.
-    pub attempts: bool,
-    /// Charts in this format, or none.
-    pub charts: Option<Format>,
     /// A progress bar on standard error (when it is a terminal).
     pub progress: bool,
+    /// Write over the results of something else in `out`.
+    pub force: bool,
+    /// The command line, for run_info.csv.
+    pub command: String,
 }
 
 /// A finished run.
@@ -37,6 +39,8 @@ pub struct RunOutcome {
 pub enum RunError {
     #[error(transparent)]
     File(#[from] FileError),
+    #[error(transparent)]
+    Folder(#[from] FolderError),
     #[error(transparent)]
     Charts(#[from] ChartError),
     /// Stopped by a signal: nothing of this run was kept.
@@ -61,8 +65,11 @@ pub fn stop_requested() -> bool {
 /// Runs `scenario` into `opts.out`.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let cfg = &scenario.config;
+    let resolved = scenario.resolved_toml();
+    let claim = folder::claim_run(&opts.out, &resolved, &RUN_FILES, opts.force)?;
     let mut staging = Staging::create(&opts.out)?;
-    let mut recorder = match CsvRecorder::new(&mut staging, opts.frames, opts.attempts) {
+    let out = &scenario.output;
+    let mut recorder = match CsvRecorder::new(&mut staging, out.frames, out.attempts) {
         Ok(r) => r,
         Err(e) => {
             staging.abandon();
@@ -101,18 +108,30 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         events_per_s: s.events as f64 / wall_s,
         tasks_per_s: s.tasks as f64 / wall_s,
         peak_rss_mb: output::peak_rss_mb(),
+        commit: output::COMMIT,
+        command: opts.command.clone(),
+        scenario_sha256: crate::digest::sha256_hex(resolved.as_bytes()),
+        inputs: scenario
+            .inputs
+            .iter()
+            .map(|i| format!("{}={}", i.path.display(), i.sha256))
+            .collect::<Vec<_>>()
+            .join(";"),
     };
     let written = recorder
         .finish()
+        .and_then(|()| staging.text(folder::SCENARIO_FILE, &resolved))
         .and_then(|()| output::write_report(&mut staging, &report, &info));
     if let Err(e) = written {
         staging.abandon();
         return Err(e.into());
     }
-    staging.commit()?;
-    charts::clear(&opts.out)?;
-    if let Some(format) = opts.charts {
-        charts::draw_run(&opts.out, format)?;
+    staging.commit(claim.may_tidy())?;
+    if claim.may_tidy() {
+        charts::clear(&opts.out)?;
+    }
+    if out.charts {
+        charts::draw_run(&opts.out, out.format)?;
     }
     Ok(RunOutcome { report, info })
 }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub mod charts;
+pub mod folder;
 pub mod number;
 pub mod rows;
 pub mod sweep;
@@ -27,7 +28,8 @@ use number::Clean;
 use rows::{AttemptRow, FrameRow, SampleRow};
 
 /// Files of one run's folder that this crate writes.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 8] = [
+    "scenario.toml",
     "summary.csv",
     "frames.csv",
     "peers.csv",
@@ -153,9 +155,19 @@ impl Staging {
     /// [`commit`]: Staging::commit
     pub fn csv(&mut self, name: &'static str) -> Result<CsvFile<BufWriter<File>>, FileError> {
         let path = self.partial(name);
-        let file = File::create(&path).map_err(FileError::at(&path, "create the file"))?;
+        let file = folder::create_fresh(&path).map_err(FileError::at(&path, "create the file"))?;
         self.written.push(name);
         Ok(CsvFile::new(path, BufWriter::new(file)))
+    }
+
+    /// Writes `text` to `name` in one go.
+    pub fn text(&mut self, name: &'static str, text: &str) -> Result<(), FileError> {
+        let path = self.partial(name);
+        let mut file =
+            folder::create_fresh(&path).map_err(FileError::at(&path, "create the file"))?;
+        self.written.push(name);
+        io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(FileError::at(&path, "write the file"))
     }
 
     /// Writes `rows` to `name` in one go.
@@ -171,15 +183,15 @@ impl Staging {
         w.finish().map(drop)
     }
 
-    /// Moves every file into place and removes the files of an earlier run
-    /// that this one did not write (a stale frames.csv, say).
-    pub fn commit(self) -> Result<(), FileError> {
+    /// Moves every file into place and, if `tidy`, removes the files of an
+    /// earlier run that this one did not write (a stale frames.csv, say).
+    pub fn commit(self, tidy: bool) -> Result<(), FileError> {
         for name in &self.written {
             let path = self.dir.join(name);
             fs::rename(self.partial(name), &path)
                 .map_err(FileError::at(&path, "move the new file into place"))?;
         }
-        for name in RUN_FILES {
+        for name in RUN_FILES.iter().copied().filter(|_| tidy) {
             if !self.written.contains(&name) {
                 let path = self.dir.join(name);
                 match fs::remove_file(&path) {
@@ -214,7 +226,19 @@ pub struct RunInfo {
     pub tasks_per_s: f64,
     /// The process's peak resident memory, where the system tells it.
     pub peak_rss_mb: Option<f64>,
+    /// The git commit the program was built from (`-dirty` if its work
+    /// tree had changes, `unknown` outside a checkout).
+    pub commit: &'static str,
+    /// The command line, its words separated by spaces.
+    pub command: String,
+    /// SHA-256 of scenario.toml, the scenario as it ran.
+    pub scenario_sha256: String,
+    /// Every input file read and its SHA-256: `path=hash`, `;`-separated.
+    pub inputs: String,
 }
+
+/// The git commit this program was built from.
+pub const COMMIT: &str = env!("P2C2G_COMMIT");
 
 /// Peak resident memory of this process so far, in MiB (Linux only).
 pub fn peak_rss_mb() -> Option<f64> {

@@ -80,7 +80,10 @@ impl SweepInfo {
         let text = toml::to_string(self)
             .map_err(|e| FileError::new(&file, "write the file", io::Error::other(e)))?;
         let partial = dir.join("sweep.toml.partial");
-        fs::write(&partial, text).map_err(FileError::at(&partial, "write the file"))?;
+        let mut f = super::folder::create_fresh(&partial)
+            .map_err(FileError::at(&partial, "create the file"))?;
+        f.write_all(text.as_bytes())
+            .map_err(FileError::at(&partial, "write the file"))?;
         fs::rename(&partial, &file).map_err(FileError::at(&file, "move the new file into place"))
     }
 
@@ -204,7 +207,8 @@ pub struct Journal {
 impl Journal {
     /// Starts a new journal with `header`.
     pub fn create(path: &Path, header: &[String]) -> io::Result<Journal> {
-        let mut file = File::create(path)?;
+        // Exclusively: never over an old journal, nor through a link.
+        let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
         file.write_all(&csv_line(header))?;
         file.sync_data()?;
         Ok(Journal { file })
@@ -268,7 +272,7 @@ pub fn write_table<W: io::Write>(out: W, header: &[String], rows: &[Vec<String>]
 /// Writes `rows` under `header` to `path`, whole or not at all.
 pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> io::Result<()> {
     let partial = path.with_extension("csv.partial");
-    write_table(File::create(&partial)?, header, rows)?;
+    write_table(super::folder::create_fresh(&partial)?, header, rows)?;
     fs::rename(partial, path)
 }
 

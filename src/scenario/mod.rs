@@ -24,6 +24,7 @@ pub use error::{Diagnostic, Origin, ScenarioError};
 pub use sweep::{Points, SweepFile, SweepPoint};
 
 use crate::model::Config;
+use crate::output::charts::Format;
 
 /// A validated scenario: the model's configuration plus what to write.
 #[derive(Clone, Debug)]
@@ -35,6 +36,16 @@ pub struct Scenario {
     /// in reading order: the document [`resolved_toml`](Self::resolved_toml)
     /// writes.
     resolved: Node,
+    /// The files it was read from: the scenario, then any trace.
+    pub inputs: Vec<Input>,
+}
+
+/// A file a scenario was read from, and its fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    /// SHA-256 of its bytes, in hexadecimal.
+    pub sha256: String,
 }
 
 impl Scenario {
@@ -48,6 +59,12 @@ impl Scenario {
              # overrides applied. `p2c2g run` on this file runs it again.\n\n{}",
             doc::to_toml(&self.resolved)
         )
+    }
+
+    /// The fingerprint of the scenario as it runs: the SHA-256 of
+    /// [`resolved_toml`](Self::resolved_toml).
+    pub fn sha256(&self) -> String {
+        crate::digest::sha256_hex(self.resolved_toml().as_bytes())
     }
 
     /// What running this scenario costs, estimated: memory, events, and
@@ -79,13 +96,7 @@ pub struct OutputOptions {
     /// attempts.csv, one row per attempt.
     pub attempts: bool,
     pub charts: bool,
-    pub format: ChartFormat,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChartFormat {
-    Svg,
-    Png,
+    pub format: Format,
 }
 
 /// A scenario file's text, parsed, with overrides applied, not yet checked.

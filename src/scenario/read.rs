@@ -20,9 +20,10 @@ use std::cell::{Cell, RefCell};
 use super::cost::Limits;
 use super::doc::{Entry, Node, Value};
 use super::error::{line_col, nearest, shown, Diagnostic, Origin};
-use super::{ChartFormat, OutputOptions, Scenario, Source};
+use super::{Input, OutputOptions, Scenario, Source};
 use crate::engine::SimTime;
 use crate::model::*;
+use crate::output::charts::Format;
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
@@ -65,6 +66,8 @@ pub(super) struct Reader<'a> {
     pub(super) src: &'a Source,
     /// What input files (traces) may cost.
     pub(super) limits: &'a Limits,
+    /// The input files read besides the scenario (traces), as read.
+    pub(super) inputs: RefCell<Vec<Input>>,
     first: RefCell<Option<Diagnostic>>,
     /// `duration + drain`, once `[simulation]` is read.
     horizon_ms: Cell<f64>,
@@ -75,6 +78,7 @@ impl<'a> Reader<'a> {
         Reader {
             src,
             limits,
+            inputs: RefCell::new(Vec::new()),
             first: RefCell::new(None),
             horizon_ms: Cell::new(f64::INFINITY),
         }
@@ -162,6 +166,12 @@ pub fn scenario(src: &Source, limits: &Limits) -> Result<Scenario> {
         },
         output,
         resolved,
+        inputs: std::iter::once(Input {
+            path: src.path.clone(),
+            sha256: crate::digest::sha256_hex(src.text.as_bytes()),
+        })
+        .chain(reader.inputs.take())
+        .collect(),
     };
     if let Err(e) = scenario.cost().check(limits) {
         return Err(root.error_at_path(e.part.key, e.to_string()));
@@ -370,8 +380,8 @@ fn output(t: &Table) -> OutputOptions {
         charts: t.boolean("charts", true),
         format: t.choice(
             "format",
-            ChartFormat::Svg,
-            &[("svg", ChartFormat::Svg), ("png", ChartFormat::Png)],
+            Format::Svg,
+            &[("svg", Format::Svg), ("png", Format::Png)],
         ),
     }
 }

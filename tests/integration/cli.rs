@@ -538,16 +538,28 @@ fn a_failure_to_write_names_the_file_and_says_why_once() {
         stderr.starts_with("error: OUT/frames.csv.partial: cannot create the file: "),
         "{stderr}"
     );
+    // Someone's summary.csv (a folder here), replaced with --force.
     let stderr = write_failure(
         |out| fs::create_dir_all(out.join("summary.csv/taken")).unwrap(),
-        &[],
+        &["--force"],
     );
     assert!(
         stderr.starts_with("error: OUT/summary.csv: cannot move the new file into place: "),
         "{stderr}"
     );
+    // The folder of an earlier run of the same scenario, whose frames.csv
+    // (a folder here) this run does not write.
     let stderr = write_failure(
-        |out| fs::create_dir_all(out.join("frames.csv/taken")).unwrap(),
+        |out| {
+            ok(p2c2g_into(
+                "run",
+                &repo("scenarios/poc.toml"),
+                out,
+                &["--no-charts"],
+            ));
+            fs::remove_file(out.join("frames.csv")).unwrap();
+            fs::create_dir_all(out.join("frames.csv/taken")).unwrap();
+        },
         &["--no-frames"],
     );
     assert!(
@@ -559,20 +571,6 @@ fn a_failure_to_write_names_the_file_and_says_why_once() {
         stderr.starts_with("error: OUT/charts: cannot create the folder: "),
         "{stderr}"
     );
-    #[cfg(unix)]
-    if Path::new("/dev/full").exists() {
-        // A disk that fills up while a run streams its time series.
-        let stderr = write_failure(
-            |out| {
-                std::os::unix::fs::symlink("/dev/full", out.join("timeseries.csv.partial")).unwrap()
-            },
-            &[],
-        );
-        assert!(
-            stderr.starts_with("error: OUT/timeseries.csv.partial: cannot write the file: "),
-            "{stderr}"
-        );
-    }
     let tmp = tempfile::tempdir().unwrap();
     let taken = tmp.path().join("taken");
     fs::write(&taken, "").unwrap();
@@ -583,6 +581,34 @@ fn a_failure_to_write_names_the_file_and_says_why_once() {
         stderr.contains("taken: cannot create the output folder: "),
         "{stderr}"
     );
+}
+
+/// A write that fails for real while a run streams its files (the file
+/// size limit of the shell, like a disk that fills up): exit code 1, a
+/// message naming the file, and no results, half-written or not.
+#[cfg(unix)]
+#[test]
+fn a_write_that_fails_mid_run_leaves_no_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let ran = bash(&format!(
+        "trap '' XFSZ; ulimit -f 64; exec \"$P\" run scenarios/baseline.toml --no-charts -q --out {}",
+        out.display()
+    ));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(".csv.partial: cannot write the file: File too large"),
+        "{stderr}"
+    );
+    crate::golden::says_it_once(&stderr).unwrap();
+    let left: Vec<String> = fs::read_dir(&out)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

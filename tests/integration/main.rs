@@ -8,6 +8,7 @@ mod common;
 mod fuzz;
 mod golden;
 mod invariants;
+mod provenance;
 mod resolved;
 mod rules;
 mod sweeps;

@@ -12,6 +12,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use p2c2g::output::folder::FolderError;
+use p2c2g::run::RunError;
 use p2c2g::scenario::ScenarioError;
 use p2c2g::sweep::SweepError;
 
@@ -75,8 +77,13 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
     if p2c2g::run::stop_requested() {
         return ExitCode::from(130);
     }
+    // A results folder that holds something else, or a link, is bad input
+    // too; failing to read or write one is not.
+    let bad_folder = |f: &FolderError| !matches!(f, FolderError::File(_));
     let bad_input = e.downcast_ref::<ScenarioError>().is_some()
         || e.downcast_ref::<commands::BadInput>().is_some()
+        || e.downcast_ref::<FolderError>().is_some_and(bad_folder)
+        || matches!(e.downcast_ref::<RunError>(), Some(RunError::Folder(f)) if bad_folder(f))
         || matches!(
             e.downcast_ref::<SweepError>(),
             Some(SweepError::Mismatch(_))

@@ -96,9 +96,20 @@ pub fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathB
                 chart.draw(&root).map_err(|e| fail(e.to_string()))?;
                 root.present().map_err(|e| fail(e.to_string()))?;
             }
-            fs::write(&partial, svg).map_err(FileError::at(&partial, "write the file"))?;
+            let mut f = crate::output::folder::create_fresh(&partial)
+                .map_err(FileError::at(&partial, "create the file"))?;
+            std::io::Write::write_all(&mut f, svg.as_bytes())
+                .map_err(FileError::at(&partial, "write the file"))?;
         }
         Format::Png => {
+            // The encoder opens the file itself: whatever is there (a link
+            // planted there, say) goes first.
+            match fs::remove_file(&partial) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(FileError::new(&partial, "remove the old file", e).into())
+                }
+                _ => {}
+            }
             let root = BitMapBackend::new(&partial, chart.size()).into_drawing_area();
             chart.draw(&root).map_err(|e| fail(e.to_string()))?;
             root.present().map_err(|e| fail(e.to_string()))?;

@@ -148,6 +148,10 @@ fn trace_file(t: &Table, node: &Node, count: u32) -> Vec<Vec<(f64, f64)>> {
             return peers;
         }
     };
+    t.reader.inputs.borrow_mut().push(Input {
+        path: absolute,
+        sha256: crate::digest::sha256_hex(&bytes),
+    });
     match parse_trace(&bytes, count) {
         Ok(p) => p,
         Err((line, message)) => {

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use p2c2g::scenario::Limits;
+
 use super::{load_scenario, say, Out};
 
 pub const EXAMPLES: &str = "Examples:\n  \
@@ -28,7 +30,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         files = p2c2g::bench::WORKLOADS.iter().map(PathBuf::from).collect();
     }
     for f in &files {
-        load_scenario(f, &[])?;
+        load_scenario(f, &[], &Limits::DEFAULT)?;
     }
     let repeat = usize::from(args.repeat);
     let exe = std::env::current_exe().context("cannot find this program's path")?;

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
 use p2c2g::scenario::SweepFile;
 
+use p2c2g::scenario::Limits;
+
 use super::{is_sweep_file, load_scenario, say, Out};
 
 pub const EXAMPLES: &str = "Examples:\n  \
@@ -34,7 +36,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
                 })
                 .map_err(anyhow::Error::from)
         } else {
-            load_scenario(file, &[]).map(|s| {
+            load_scenario(file, &[], &Limits::DEFAULT).map(|s| {
                 format!(
                     "{} renters, {} peers",
                     s.config.workload.renters,

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use p2c2g::output::FileError;
+use p2c2g::scenario::Limits;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -84,10 +85,25 @@ macro_rules! say {
 }
 pub(crate) use say;
 
+/// The limits on what a run may cost: the defaults, or none with --force.
+pub fn limits(force: bool) -> Limits {
+    if force {
+        Limits::forced()
+    } else {
+        Limits::DEFAULT
+    }
+}
+
+/// This process's command line, for run_info.csv.
+pub fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
 /// Reads a scenario from a file, or from standard input for `-`.
 pub fn load_scenario(
     file: &Path,
     sets: &[String],
+    limits: &Limits,
 ) -> Result<p2c2g::scenario::Scenario, anyhow::Error> {
     if let Some(message) = sweep_file_given(file) {
         return Err(BadInput(message).into());
@@ -98,12 +114,12 @@ pub fn load_scenario(
             .map_err(FileError::at(Path::new("standard input"), "read"))?;
         p2c2g::scenario::Source::parse(Path::new("stdin"), text)?
     } else {
-        p2c2g::scenario::Source::read(file)?
+        p2c2g::scenario::Source::read_with(file, limits)?
     };
     for s in sets {
         source.set(s)?;
     }
-    Ok(source.validate()?)
+    Ok(source.validate_with(limits)?)
 }
 
 /// Whether `file` is a sweep file given where a scenario was expected,

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use p2c2g::model::Summary;
 use p2c2g::output::charts::Format;
 use p2c2g::run::{self, RunError, RunOptions};
-use p2c2g::scenario::ChartFormat;
 
-use super::{load_scenario, say, Out};
+use super::{command_line, limits, load_scenario, say, Out};
 
 pub const EXAMPLES: &str = "Examples:\n  \
 p2c2g run scenarios/baseline.toml\n      writes results/baseline/{summary,frames,peers,timeseries,run_info}.csv\n  \
@@ -47,32 +46,50 @@ pub struct Args {
     /// Chart format instead of the scenario's [output] format, e.g. --format png.
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write over the results of another scenario (or files p2c2g did not
+    /// write) in the output folder, and lift the limits on what a run may
+    /// cost (memory, events, output size).
+    #[arg(long)]
+    force: bool,
     /// No progress bar, no timing line and no summary: only errors.
     #[arg(long, short)]
     quiet: bool,
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
+    // The output flags are overrides like any other, so that the
+    // scenario.toml of the results says what was written.
     let mut sets = args.sets.clone();
     if let Some(seed) = args.seed {
         sets.push(format!("simulation.seed={seed}"));
     }
-    let scenario = load_scenario(&args.file, &sets)?;
+    if args.trace {
+        sets.push("output.attempts=true".into());
+    }
+    if args.no_frames {
+        sets.push("output.frames=false".into());
+    }
+    if args.no_charts {
+        sets.push("output.charts=false".into());
+    }
+    if let Some(format) = args.format {
+        let name = match format {
+            Format::Svg => "svg",
+            Format::Png => "png",
+        };
+        sets.push(format!("output.format=\"{name}\""));
+    }
+    let scenario = load_scenario(&args.file, &sets, &limits(args.force))?;
     let cfg = &scenario.config;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&cfg.name));
-    let format = args.format.unwrap_or(match scenario.output.format {
-        ChartFormat::Svg => Format::Svg,
-        ChartFormat::Png => Format::Png,
-    });
     let opts = RunOptions {
         out: out.clone(),
-        frames: scenario.output.frames && !args.no_frames,
-        attempts: scenario.output.attempts || args.trace,
-        charts: (scenario.output.charts && !args.no_charts).then_some(format),
         progress: !args.quiet,
+        force: args.force,
+        command: command_line(),
     };
     let done = match run::run(&scenario, &opts) {
         Err(RunError::Interrupted { .. }) => {
