@@ -12,14 +12,19 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
+use sha2::{Digest, Sha256};
+
 use crate::model::Simulation;
-use crate::output::sweep::{self as files, Journal, SweepInfo, SweepInfoError};
+use crate::output::folder::{self, FolderError};
+use crate::output::journal::{self, Journal, JournalError, LockError};
+use crate::output::sweep::{self as files, SweepInfo, SweepInfoError};
 use crate::output::FileError;
 use crate::run::stop_requested;
 use crate::scenario::SweepFile;
@@ -61,6 +66,25 @@ pub enum SweepError {
     File(#[from] FileError),
     #[error(transparent)]
     Info(#[from] SweepInfoError),
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Damaged(#[from] JournalError),
+    /// The journal could not be written: the sweep stopped there.
+    #[error(
+        "the sweep stopped at a failed write to its journal, keeping the {kept} of its {runs} \
+         runs finished before (make room, then finish it with --resume)"
+    )]
+    Journal {
+        #[source]
+        error: FileError,
+        kept: usize,
+        runs: usize,
+    },
     #[error("cannot start the sweep's threads")]
     Threads(#[source] rayon::ThreadPoolBuildError),
     /// The results on disk do not belong to this sweep, or are incomplete.
@@ -115,6 +139,8 @@ pub struct SweepOptions {
     pub resume: bool,
     pub shard: Option<Shard>,
     pub progress: bool,
+    /// Write over the results of another sweep in `out`.
+    pub force: bool,
 }
 
 /// What a sweep did.
@@ -124,20 +150,96 @@ pub struct Outcome {
     pub runs: usize,
     /// Of which found finished on disk (`--resume`).
     pub already_done: usize,
+    /// Rows of the journal dropped as damaged (torn, or changed since
+    /// written), whose runs were done again.
+    pub damaged: usize,
     pub wall_s: f64,
     /// Time spent inside the simulations, summed over runs.
     pub simulating_s: f64,
     pub threads: usize,
 }
 
-fn info(sweep: &SweepFile, shard: Option<Shard>) -> SweepInfo {
-    SweepInfo {
+/// The plan of a sweep: what its results are made from, fingerprinted.
+pub fn plan_info(sweep: &SweepFile, shard: Option<Shard>) -> Result<SweepInfo, SweepError> {
+    let mut hash = Sha256::new();
+    hash.update(format!("replications {}\n", sweep.replications));
+    let mut inputs = BTreeMap::new();
+    let mut seeds = Vec::with_capacity(sweep.points.len());
+    let mut values = Vec::with_capacity(sweep.points.len());
+    for i in 0..sweep.points.len() {
+        let scenario = sweep.points.scenario(i)?;
+        hash.update(format!("point {i}\n"));
+        hash.update(scenario.resolved_toml());
+        for input in &scenario.inputs {
+            inputs.insert(input.path.display().to_string(), input.sha256.clone());
+        }
+        seeds.push(scenario.config.seed);
+        values.push(sweep.points.values(i));
+    }
+    inputs.insert(sweep.path.display().to_string(), sweep_file_sha256(sweep)?);
+    for (path, sha) in &inputs {
+        hash.update(format!("input {sha} {path}\n"));
+    }
+    Ok(SweepInfo {
         name: sweep.name.clone(),
         points: sweep.points.len(),
         replications: sweep.replications,
         keys: sweep.keys.clone(),
         metrics: sweep.metrics.clone(),
         shard: shard.map(|s| s.to_string()),
+        plan_sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        inputs,
+        seeds,
+        values,
+    })
+}
+
+fn sweep_file_sha256(sweep: &SweepFile) -> Result<String, SweepError> {
+    let bytes = std::fs::read(&sweep.path).map_err(io_at(&sweep.path, "read the file"))?;
+    Ok(crate::digest::sha256_hex(&bytes))
+}
+
+/// What differs between the plan `was` (of results on disk) and `is`.
+fn differences(was: &SweepInfo, is: &SweepInfo) -> String {
+    let mut said = Vec::new();
+    for (path, sha) in &is.inputs {
+        match was.inputs.get(path) {
+            Some(old) if old != sha => said.push(format!("{path} has changed")),
+            None => said.push(format!("{path} was not read")),
+            _ => {}
+        }
+    }
+    for path in was.inputs.keys().filter(|p| !is.inputs.contains_key(*p)) {
+        said.push(format!("{path} is no longer read"));
+    }
+    if was.replications != is.replications {
+        said.push(format!(
+            "replications {} against {}",
+            was.replications, is.replications
+        ));
+    }
+    if was.keys != is.keys || was.values != is.values {
+        said.push("the grid differs".into());
+    } else if was.seeds != is.seeds {
+        said.push("the seeds differ".into());
+    }
+    if said.is_empty() {
+        said.push(
+            "the points' scenarios differ (a --set override, [sweep.set], or the program)".into(),
+        );
+    }
+    said.join("; ")
+}
+
+/// The plan a journal carries, of `info`.
+fn journal_plan(info: &SweepInfo) -> journal::Plan {
+    journal::Plan {
+        sha256: info.plan_sha256.clone(),
+        inputs: info
+            .inputs
+            .iter()
+            .map(|(p, h)| (h.clone(), p.clone()))
+            .collect(),
     }
 }
 
@@ -145,7 +247,10 @@ fn info(sweep: &SweepFile, shard: Option<Shard>) -> SweepInfo {
 pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     let started = Instant::now();
     let out = &opts.out;
+    folder::claim_sweep(out, &["runs.csv", "points.csv"], opts.force)?;
     std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
+    let _lock = journal::lock(out)?;
+    let info = plan_info(sweep, opts.shard)?;
     let shape = crate::model::summary_shape(&sweep.points.get(0).scenario.config);
     let header = files::runs_header(&sweep.keys, &shape);
     let mine: Vec<(usize, RunSpec)> = plan(sweep)
@@ -158,49 +263,85 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         .collect();
 
     let journal_path = out.join(JOURNAL);
-    let mut done: BTreeSet<(usize, u32)> = BTreeSet::new();
-    let journal = if opts.resume {
-        let from = [journal_path.clone(), out.join("runs.csv")]
-            .into_iter()
-            .find(|p| p.exists());
-        if let Some(from) = &from {
-            let (found, rows) = read_rows(from)?;
-            if found != header {
+    // An interrupted sweep's journal (one killed while it started is empty).
+    let existing = match journal_path.exists().then(|| journal::read(&journal_path)) {
+        Some(Err(e)) if !opts.force => return Err(e.into()),
+        Some(Ok(found)) if found.plan.is_some() => Some(found),
+        _ => None,
+    };
+    let interrupted = existing.is_some();
+    let finished = SweepInfo::read(out).ok();
+    let mut done_rows: Vec<Vec<String>> = Vec::new();
+    let mut damaged = 0;
+    if opts.resume {
+        if let Some(found) = existing {
+            let plan = found.plan.unwrap_or_default();
+            if plan.sha256 != info.plan_sha256 {
+                let was = SweepInfo {
+                    inputs: plan
+                        .inputs
+                        .iter()
+                        .map(|(h, p)| (p.clone(), h.clone()))
+                        .collect(),
+                    ..info.clone()
+                };
                 return Err(SweepError::Mismatch(format!(
-                    "{} has other columns than this sweep writes: was the sweep file changed? Run it again without --resume into another folder",
-                    from.display()
+                    "{} holds runs of another plan than this sweep's ({}): finish it with the \
+                     plan that made it, or run this one into another folder",
+                    journal_path.display(),
+                    differences(&was, &info)
                 )));
             }
-            for row in &rows {
-                done.insert(check_row(sweep, &mine, row, from)?);
+            if found.header != header {
+                return Err(SweepError::Mismatch(format!(
+                    "{} has other columns than this sweep writes",
+                    journal_path.display()
+                )));
             }
-        }
-        if from.as_ref() == Some(&journal_path) {
-            Journal::reopen(&journal_path).map_err(io_at(&journal_path, "reopen the journal"))?
-        } else {
-            let mut j = Journal::create(&journal_path, &header)
-                .map_err(io_at(&journal_path, "create the journal"))?;
-            if let Some(from) = from {
-                // Carry the rows of a finished sweep over, so none is redone.
-                let (_, rows) = read_rows(&from)?;
-                for row in &rows {
-                    j.append(row)
-                        .map_err(io_at(&journal_path, "write the journal"))?;
-                }
+            damaged = found.damaged;
+            done_rows = found.rows;
+        } else if let Some(was) = &finished {
+            if was.plan_sha256 != info.plan_sha256 {
+                return Err(SweepError::Mismatch(format!(
+                    "{} holds another plan's sweep ({}): run this one into another folder",
+                    out.display(),
+                    differences(was, &info)
+                )));
             }
-            j
+            let runs = out.join("runs.csv");
+            let (found, rows) = read_rows(&runs)?;
+            if found != header {
+                return Err(SweepError::Mismatch(format!(
+                    "{} has other columns than this sweep writes",
+                    runs.display()
+                )));
+            }
+            done_rows = rows;
         }
-    } else {
-        if journal_path.exists() {
+        for row in &done_rows {
+            check_row(&info, &mine, row, &journal_path)?;
+        }
+    } else if interrupted && !opts.force {
+        return Err(SweepError::Mismatch(format!(
+            "{} holds an interrupted sweep: add --resume to finish it, or --force to start again",
+            journal_path.display()
+        )));
+    } else if let Some(was) = finished.filter(|w| w.plan_sha256 != info.plan_sha256) {
+        if !opts.force {
             return Err(SweepError::Mismatch(format!(
-                "{} holds an interrupted sweep: add --resume to finish it, or remove the file to start again",
-                journal_path.display()
+                "{}: holds the results of another sweep (`{}`: {}); write elsewhere with --out, \
+                 or replace them with --force",
+                out.display(),
+                was.name,
+                differences(&was, &info)
             )));
         }
-        Journal::create(&journal_path, &header)
-            .map_err(io_at(&journal_path, "create the journal"))?
-    };
-    info(sweep, opts.shard).write(out)?;
+    }
+    let done: BTreeSet<(usize, u32)> = done_rows
+        .iter()
+        .map(|r| (r[0].parse().unwrap_or(0), r[1].parse().unwrap_or(0)))
+        .collect();
+    let journal = Journal::start(&journal_path, &journal_plan(&info), &header, &done_rows)?;
 
     let todo: Vec<RunSpec> = mine
         .iter()
@@ -217,13 +358,14 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         .build()
         .map_err(SweepError::Threads)?;
     let threads = pool.current_num_threads();
-    let journal = Mutex::new(journal);
-    let simulating_ns = std::sync::atomic::AtomicU64::new(0);
-    let first_error: Mutex<Option<io::Error>> = Mutex::new(None);
-    let appended = std::sync::atomic::AtomicUsize::new(0);
+    // The journal, and the rows it holds: written runs.csv at the end.
+    let journal = Mutex::new((journal, done_rows));
+    let simulating_ns = AtomicU64::new(0);
+    let first_error: Mutex<Option<FileError>> = Mutex::new(None);
+    let failed = AtomicBool::new(false);
     pool.install(|| {
         todo.par_iter().for_each(|r| {
-            if stop_requested() {
+            if stop_requested() || failed.load(Ordering::Relaxed) {
                 return;
             }
             let point = sweep.points.get(r.point);
@@ -232,13 +374,10 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
             let t = Instant::now();
             let mut cut = false;
             let report = Simulation::new(&cfg).run_while(&mut (), |_| {
-                cut = stop_requested();
+                cut = stop_requested() || failed.load(Ordering::Relaxed);
                 !cut
             });
-            simulating_ns.fetch_add(
-                t.elapsed().as_nanos() as u64,
-                std::sync::atomic::Ordering::Relaxed,
-            );
+            simulating_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
             if cut {
                 return;
             }
@@ -249,69 +388,92 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
                 &point.values,
                 &report.summary,
             );
-            let written = journal.lock().expect("no panics while held").append(&row);
-            appended.fetch_add(
-                usize::from(written.is_ok()),
-                std::sync::atomic::Ordering::Relaxed,
-            );
-            if let Err(e) = written {
-                first_error
-                    .lock()
-                    .expect("no panics while held")
-                    .get_or_insert(e);
+            let fields = files::fields(&row);
+            let mut held = journal.lock().expect("no panics while held");
+            if failed.load(Ordering::Relaxed) {
+                return;
+            }
+            match held.0.append(&fields) {
+                Ok(()) => held.1.push(fields),
+                Err(e) => {
+                    // Stop at the first failed append: nothing after it.
+                    failed.store(true, Ordering::Relaxed);
+                    first_error
+                        .lock()
+                        .expect("no panics while held")
+                        .get_or_insert(e);
+                }
             }
             progress.inc(1);
         })
     });
     progress.finish_and_clear();
-    if let Some(e) = first_error.into_inner().expect("threads done") {
-        return Err(io_at(&journal_path, "write the journal")(e));
-    }
+    let (journal, mut rows) = journal.into_inner().expect("threads done");
     drop(journal);
-    if stop_requested() {
-        return Err(SweepError::Interrupted {
-            journal: journal_path,
-            kept: done.len() + appended.into_inner(),
+    if let Some(e) = first_error.into_inner().expect("threads done") {
+        return Err(SweepError::Journal {
+            error: e,
+            kept: rows.len(),
             runs: mine.len(),
         });
     }
-
-    let (_, mut rows) = read_rows(&journal_path)?;
+    if stop_requested() {
+        return Err(SweepError::Interrupted {
+            journal: journal_path,
+            kept: rows.len(),
+            runs: mine.len(),
+        });
+    }
     files::sort_runs(&mut rows);
     write_results(out, &header, &rows, sweep.keys.len(), opts.shard.is_none())?;
+    // The description last: a folder never describes results it lacks.
+    info.write(out)?;
     std::fs::remove_file(&journal_path).map_err(io_at(&journal_path, "remove the journal"))?;
     Ok(Outcome {
         runs: mine.len(),
         already_done: done.len(),
+        damaged,
         wall_s: started.elapsed().as_secs_f64(),
         simulating_s: simulating_ns.into_inner() as f64 / 1e9,
         threads,
     })
 }
 
-/// Checks that a row on disk is one of this sweep's runs, as planned.
+/// Checks that a row is one of the runs `info` plans (and, if `mine` is
+/// given, one of this shard's), with its planned seed and grid values.
 fn check_row(
-    sweep: &SweepFile,
+    info: &SweepInfo,
     mine: &[(usize, RunSpec)],
     row: &[String],
     from: &Path,
 ) -> Result<(usize, u32), SweepError> {
     let mismatch = || {
         SweepError::Mismatch(format!(
-            "{} holds a run (point {}, replication {}) that this sweep would not run in the same way: was the sweep file changed? Run it again without --resume into another folder",
+            "{} holds a run (point {}, replication {}) that this sweep does not plan, or not \
+             in the same way",
             from.display(),
-            row[0],
+            row.first().map_or("?", String::as_str),
             row.get(1).map_or("?", String::as_str)
         ))
     };
     let point: usize = row[0].parse().map_err(|_| mismatch())?;
     let replication: u32 = row[1].parse().map_err(|_| mismatch())?;
-    let planned = mine
-        .iter()
-        .find(|(_, r)| r.point == point && r.replication == replication)
-        .ok_or_else(mismatch)?;
-    let values = &sweep.points.values(point);
-    if row[2] != planned.1.seed.to_string() || row[3..3 + values.len()] != values[..] {
+    if point >= info.points || replication >= info.replications {
+        return Err(mismatch());
+    }
+    if !mine.is_empty()
+        && !mine
+            .iter()
+            .any(|(_, r)| r.point == point && r.replication == replication)
+    {
+        return Err(mismatch());
+    }
+    let seed = info.seeds[point].wrapping_add(u64::from(replication));
+    let values = &info.values[point];
+    if row.get(2) != Some(&seed.to_string())
+        || row.len() < 3 + values.len()
+        || row[3..3 + values.len()] != values[..]
+    {
         return Err(mismatch());
     }
     Ok((point, replication))
@@ -335,9 +497,23 @@ fn write_results(
     Ok(())
 }
 
+/// The same folder, however named.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Combines the folders of finished shards into what one unsharded sweep
 /// writes. Returns the number of runs.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
+    if let Some(input) = dirs.iter().find(|d| same_folder(d, out)) {
+        return Err(SweepError::Mismatch(format!(
+            "{} is one of the folders to merge: merge into another folder",
+            input.display()
+        )));
+    }
     let mut info: Option<SweepInfo> = None;
     let mut header: Option<Vec<String>> = None;
     let mut rows = Vec::new();
@@ -350,13 +526,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             None => info = Some(this),
             Some(first) if *first != this => {
                 return Err(SweepError::Mismatch(format!(
-                    "{} is from another sweep than {} (name, grid, replications or metrics differ)",
+                    "{} is from another plan than {} ({})",
                     dir.display(),
-                    dirs[0].display()
+                    dirs[0].display(),
+                    differences(first, &this)
                 )))
             }
             Some(_) => {}
         }
+        let info = info.as_ref().expect("just set");
         let runs = dir.join("runs.csv");
         if !runs.exists() {
             return Err(SweepError::Mismatch(format!(
@@ -380,6 +558,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
         }
         header = Some(h);
         for row in &r {
+            check_row(info, &[], row, &runs)?;
             if let Some(other) = found.insert((row[0].clone(), row[1].clone()), runs.clone()) {
                 return Err(SweepError::Mismatch(format!(
                     "point {} replication {} is in both {} and {}",
@@ -405,9 +584,21 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             rows.len()
         )));
     }
+    folder::claim_sweep(out, &["runs.csv", "points.csv"], false)?;
     std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
-    info.write(out)?;
+    let _lock = journal::lock(out)?;
+    if let Ok(was) = SweepInfo::read(out) {
+        if was.plan_sha256 != info.plan_sha256 {
+            return Err(SweepError::Mismatch(format!(
+                "{}: holds the results of another sweep (`{}`: {}); merge elsewhere",
+                out.display(),
+                was.name,
+                differences(&was, &info)
+            )));
+        }
+    }
     write_results(out, &header, &rows, info.keys.len(), true)?;
+    info.write(out)?;
     Ok(rows.len())
 }
 

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 pub mod charts;
 pub mod folder;
+pub mod journal;
 pub mod number;
 pub mod rows;
 pub mod sweep;

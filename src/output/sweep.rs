@@ -3,7 +3,7 @@
 //! (what the sweep was, for `--resume` and `merge`), and the journal that
 //! makes each finished run durable the moment it ends.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -30,8 +30,8 @@ pub const HEADLINE_METRICS: [&str; 4] = [
     "utilization",
 ];
 
-/// What a sweep is: written beside its results, checked by `--resume` and
-/// `merge`.
+/// What a sweep is, its plan: written beside its results (last, once they
+/// are whole), checked by `--resume` and `merge`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SweepInfo {
     pub name: String,
@@ -42,6 +42,19 @@ pub struct SweepInfo {
     /// `K/N` for a shard; absent for a whole sweep.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// The fingerprint of the plan (SHA-256 over every point's resolved
+    /// scenario, the replications and every input file).
+    #[serde(default)]
+    pub plan_sha256: String,
+    /// Every input file read (scenario, traces) and its SHA-256.
+    #[serde(default)]
+    pub inputs: std::collections::BTreeMap<String, String>,
+    /// Each point's `simulation.seed` (a run's seed is its point's plus its
+    /// replication) and its grid values, as runs.csv writes them.
+    #[serde(default)]
+    pub seeds: Vec<u64>,
+    #[serde(default)]
+    pub values: Vec<Vec<String>>,
 }
 
 /// A sweep's info file (`sweep.toml` in its output folder) that cannot be
@@ -84,7 +97,10 @@ impl SweepInfo {
             .map_err(FileError::at(&partial, "create the file"))?;
         f.write_all(text.as_bytes())
             .map_err(FileError::at(&partial, "write the file"))?;
-        fs::rename(&partial, &file).map_err(FileError::at(&file, "move the new file into place"))
+        fs::rename(&partial, &file).map_err(|e| {
+            let _ = fs::remove_file(&partial);
+            FileError::new(&file, "move the new file into place", e)
+        })
     }
 
     /// Reads `dir/sweep.toml`.
@@ -188,49 +204,28 @@ pub fn run_row<'a>(
     }
 }
 
+/// The fields of `row` as runs.csv writes them.
+pub fn fields<T: Serialize + ?Sized>(row: &T) -> Vec<String> {
+    let line = csv_line(row);
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&line[..])
+        .records()
+        .next()
+        .and_then(|r| r.ok())
+        .map(|r| r.iter().map(String::from).collect())
+        .unwrap_or_default()
+}
+
 /// One CSV line of `row` (a [`RunRow`], or a row's fields as text), every
 /// number through [`Clean`].
-fn csv_line<T: Serialize + ?Sized>(row: &T) -> Vec<u8> {
+pub fn csv_line<T: Serialize + ?Sized>(row: &T) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
     w.serialize(Clean::new(row))
         .expect("a row of numbers and text writes to memory");
     w.into_inner().expect("writing to memory")
-}
-
-/// An append-only CSV file, each row on disk before `append` returns.
-pub struct Journal {
-    file: File,
-}
-
-impl Journal {
-    /// Starts a new journal with `header`.
-    pub fn create(path: &Path, header: &[String]) -> io::Result<Journal> {
-        // Exclusively: never over an old journal, nor through a link.
-        let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
-        file.write_all(&csv_line(header))?;
-        file.sync_data()?;
-        Ok(Journal { file })
-    }
-
-    /// Continues a journal, first cutting off a row torn by a crash.
-    pub fn reopen(path: &Path) -> io::Result<Journal> {
-        let bytes = fs::read(path)?;
-        let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let file = OpenOptions::new().write(true).open(path)?;
-        file.set_len(whole as u64)?;
-        let mut file = OpenOptions::new().append(true).open(path)?;
-        file.flush()?;
-        Ok(Journal { file })
-    }
-
-    /// Appends one row (a [`RunRow`], or a row's fields as text), in one
-    /// write, and waits until it is on disk.
-    pub fn append<T: Serialize + ?Sized>(&mut self, row: &T) -> io::Result<()> {
-        self.file.write_all(&csv_line(row))?;
-        self.file.sync_data()
-    }
 }
 
 /// The header and complete rows of a CSV file; a torn last line (no
@@ -461,18 +456,5 @@ mod tests {
                 file.display()
             )
         );
-    }
-
-    #[test]
-    fn a_torn_last_line_is_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.csv");
-        fs::write(&path, "a,b\n1,2\n3,").unwrap();
-        let (h, rows) = read_rows(&path).unwrap();
-        assert_eq!(h, vec!["a", "b"]);
-        assert_eq!(rows, vec![vec!["1", "2"]]);
-        let mut j = Journal::reopen(&path).unwrap();
-        j.append(&["5", "6"]).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "a,b\n1,2\n5,6\n");
     }
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use cost::{Cost, Exceeded, Limits, SweepCost};
 pub use doc::{Node, Value};
 pub use error::{Diagnostic, Origin, ScenarioError};
-pub use sweep::{Points, SweepFile, SweepPoint};
+pub use sweep::{Points, SweepFile, SweepOverrides, SweepPoint};
 
 use crate::model::Config;
 use crate::output::charts::Format;

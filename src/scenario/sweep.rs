@@ -157,6 +157,16 @@ fn invalid(d: Diagnostic) -> ScenarioError {
     ScenarioError::Invalid(Box::new(d))
 }
 
+/// What the command line changes in a sweep: `--set` overrides applied to
+/// every point after `[sweep.set]` (and before the grid), the base seed,
+/// and the replications.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SweepOverrides {
+    pub sets: Vec<String>,
+    pub seed: Option<u64>,
+    pub replications: Option<u32>,
+}
+
 impl SweepFile {
     /// Reads a sweep file, with the default [`Limits`]. `metrics` are the
     /// names `metrics` may list, and `default_metrics` those charted when it
@@ -177,9 +187,26 @@ impl SweepFile {
         default_metrics: &[&str],
         limits: &Limits,
     ) -> Result<SweepFile, ScenarioError> {
+        SweepFile::load_overridden(
+            path,
+            metrics,
+            default_metrics,
+            limits,
+            &SweepOverrides::default(),
+        )
+    }
+
+    /// Reads a sweep file with the command line's `overrides`.
+    pub fn load_overridden(
+        path: &Path,
+        metrics: &[String],
+        default_metrics: &[&str],
+        limits: &Limits,
+        overrides: &SweepOverrides,
+    ) -> Result<SweepFile, ScenarioError> {
         let bytes = read_input(path, limits)?;
         let src = Source::parse(path, Source::text(path, bytes)?)?;
-        SweepFile::from_source(&src, metrics, default_metrics, limits)
+        SweepFile::from_source(&src, metrics, default_metrics, limits, overrides)
     }
 
     /// A sweep from its text, as if read from `path` (its scenario is read
@@ -192,7 +219,13 @@ impl SweepFile {
         limits: &Limits,
     ) -> Result<SweepFile, ScenarioError> {
         let src = Source::parse(path, text)?;
-        SweepFile::from_source(&src, metrics, default_metrics, limits)
+        SweepFile::from_source(
+            &src,
+            metrics,
+            default_metrics,
+            limits,
+            &SweepOverrides::default(),
+        )
     }
 
     fn from_source(
@@ -200,6 +233,7 @@ impl SweepFile {
         metrics: &[String],
         default_metrics: &[&str],
         limits: &Limits,
+        overrides: &SweepOverrides,
     ) -> Result<SweepFile, ScenarioError> {
         let path = &src.path;
         let reader = Reader::new(src, limits);
@@ -211,6 +245,7 @@ impl SweepFile {
             .unwrap_or_else(|| "sweep".into());
         let name = sweep.name("name", stem);
         let replications = sweep.whole("replications", 1, 1, 100_000) as u32;
+        let replications = overrides.replications.unwrap_or(replications);
         let base_node = sweep.get("scenario");
         let set_node = sweep.get("set");
         let grid_node = sweep.get("grid");
@@ -262,6 +297,13 @@ impl SweepFile {
             ));
             base.set_node(key, doc::relabel(node.clone(), &origin))
                 .map_err(|m| invalid(located(src, key_origin, format!("sweep.set.{key}"), m)))?;
+        }
+
+        for s in &overrides.sets {
+            base.set(s)?;
+        }
+        if let Some(seed) = overrides.seed {
+            base.set(&format!("simulation.seed={seed}"))?;
         }
 
         let mut axes: Vec<Axis> = Vec::new();

@@ -255,10 +255,11 @@ fn interrupted_then_resumed(signal: &str) {
         .spawn()
         .unwrap();
     let journal = killed.join("runs.journal.csv");
+    let kept_rows =
+        |path: &Path| p2c2g::output::journal::read(path).map_or(0, |found| found.rows.len());
     let started = Instant::now();
     loop {
-        let lines = fs::read_to_string(&journal).map_or(0, |t| t.lines().count());
-        if lines > 4 {
+        if kept_rows(&journal) >= 4 {
             break;
         }
         assert!(
@@ -284,7 +285,9 @@ fn interrupted_then_resumed(signal: &str) {
     }
 
     // What was left is valid: complete rows under the header.
-    let kept = rows(&journal);
+    let found = p2c2g::output::journal::read(&journal).unwrap();
+    assert_eq!(found.damaged, 0);
+    let kept = found.rows;
     assert!(kept.len() >= 4 && kept.len() < 20, "{} rows", kept.len());
     assert!(!killed.join("runs.csv").exists());
 
@@ -356,7 +359,43 @@ fn a_changed_sweep_is_not_resumed_into_old_results() {
     );
     let refused = sweep(&changed, &out, &["--no-charts", "--resume"]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("was the sweep file changed?"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("holds another plan's sweep") && stderr.contains("the grid differs"),
+        "{stderr}"
+    );
+}
+
+/// Issue 10 #2: a sweep resumed after its base scenario was edited is
+/// refused, naming the file that changed, whether it was interrupted or
+/// had finished.
+#[test]
+fn a_sweep_whose_scenario_changed_is_not_resumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("base.toml");
+    fs::copy(repo("scenarios/poc.toml"), &scenario).unwrap();
+    let file = sweep_file(tmp.path(), scenario.to_str().unwrap(), SMALL);
+    let out = tmp.path().join("out");
+    ok(sweep(&file, &out, &["--no-charts"]));
+    let text = fs::read_to_string(&scenario).unwrap();
+    fs::write(
+        &scenario,
+        text.replace("duration_s = 1.0", "duration_s = 2.0"),
+    )
+    .unwrap();
+    let refused = sweep(&file, &out, &["--no-charts", "--resume"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("base.toml has changed"), "{stderr}");
+    // Without --resume, into the same folder: another sweep's results.
+    let refused = sweep(&file, &out, &["--no-charts"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("holds the results of another sweep"),
+        "{stderr}"
+    );
+    ok(sweep(&file, &out, &["--no-charts", "--force"]));
 }
 
 #[test]
@@ -442,15 +481,15 @@ fn failures_to_write_or_read_name_the_files() {
         "{stderr}"
     );
 
-    // A resumed sweep whose journal is torn in the middle names it.
+    // A journal that is not one names itself.
     let torn = tmp.path().join("torn");
     fs::create_dir_all(&torn).unwrap();
     fs::write(torn.join("runs.journal.csv"), "a,b\n1,2,3\n").unwrap();
     let out = sweep(&file, &torn, &["--no-charts", "--resume"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("runs.journal.csv: cannot read the file: CSV error: record 1"),
+        stderr.contains("runs.journal.csv: not a journal of this version of p2c2g"),
         "{stderr}"
     );
 }
@@ -643,4 +682,237 @@ fn points_are_built_on_demand_from_the_values_of_each_key() {
         "{refused}"
     );
     assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+/// Issue 10 #1: merge refuses shards made from different plans, saying
+/// what differs, and refuses to write into one of its inputs; issue 18 #6:
+/// it refuses rows of runs the plan does not have.
+#[test]
+fn merge_takes_only_shards_of_one_plan_and_never_writes_into_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let one = tmp.path().join("one");
+    ok(sweep(&file, &one, &["--no-charts", "--shard", "1/2"]));
+    // Shard 2 of an edited copy: another duration and grid value.
+    let edited = tmp.path().join("edited");
+    fs::create_dir(&edited).unwrap();
+    let other = sweep_file(
+        &edited,
+        "scenarios/poc.toml",
+        &SMALL.replace("3.0", "4.0").replace("[3, 5]", "[3, 6]"),
+    );
+    let two = tmp.path().join("two");
+    ok(sweep(&other, &two, &["--no-charts", "--shard", "2/2"]));
+    let merged = tmp.path().join("merged");
+    let out = p2c2g(&[
+        "merge",
+        one.to_str().unwrap(),
+        two.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("is from another plan than") && stderr.contains("the grid differs"),
+        "{stderr}"
+    );
+    assert!(!merged.exists());
+
+    // Into one of its own inputs.
+    let two = tmp.path().join("two-same");
+    ok(sweep(&file, &two, &["--no-charts", "--shard", "2/2"]));
+    let out = p2c2g(&[
+        "merge",
+        one.to_str().unwrap(),
+        two.to_str().unwrap(),
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is one of the folders to merge"));
+
+    // A row of a point the plan does not have.
+    let runs = two.join("runs.csv");
+    let text = fs::read_to_string(&runs).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    let mut fields: Vec<&str> = last.split(',').collect();
+    fields[0] = "100";
+    fs::write(&runs, format!("{text}{}\n", fields.join(","))).unwrap();
+    let out = p2c2g(&[
+        "merge",
+        one.to_str().unwrap(),
+        two.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("(point 100, replication"), "{stderr}");
+}
+
+/// Issue 18 #1: a second sweep started on a folder while the first still
+/// runs in it (a re-queued Slurm task) is refused, and the first finishes
+/// with every run, as an uninterrupted sweep would.
+#[test]
+fn a_folder_in_use_is_refused_to_a_second_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
+                [sweep.grid]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\"]\n";
+    let file = sweep_file(tmp.path(), "scenarios/baseline.toml", body);
+    let (whole, busy) = (tmp.path().join("whole"), tmp.path().join("busy"));
+    ok(sweep(&file, &whole, &["--no-charts"]));
+    let first = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--jobs",
+            "1",
+        ])
+        .args(["--out", busy.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = busy.join("runs.journal.csv");
+    let started = Instant::now();
+    while !journal.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the sweep did not start"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let second = sweep(&file, &busy, &["--no-charts", "--resume"]);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another p2c2g is writing in this folder (process"),
+        "{stderr}"
+    );
+    let ended = first.wait_with_output().unwrap();
+    assert!(
+        ended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ended.stderr)
+    );
+    assert_eq!(read(&whole.join("runs.csv")), read(&busy.join("runs.csv")));
+    assert!(
+        !busy.join(".p2c2g.lock").exists(),
+        "the lock goes with the sweep"
+    );
+}
+
+/// Issue 18 #2 and #3: a write that fails mid-sweep (the file size limit,
+/// like a disk that fills) stops the sweep at once with the journal whole;
+/// a journal row repeated or changed by hand is recognised. Resumed, the
+/// sweep gives exactly the bytes of one never stopped.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_or_a_damaged_journal_loses_no_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let whole = tmp.path().join("whole");
+    ok(sweep(&file, &whole, &["--no-charts"]));
+    let full = tmp.path().join("full");
+    let ran = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "trap '' XFSZ; ulimit -f 3; exec \"$P\" sweep {} --jobs 1 --no-charts -q --out {}",
+                file.display(),
+                full.display()
+            ),
+        ])
+        .env("P", env!("CARGO_BIN_EXE_p2c2g"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the sweep stopped at a failed write to its journal, keeping the")
+            && stderr.contains("runs.journal.csv: cannot write the journal: File too large"),
+        "{stderr}"
+    );
+    let journal = full.join("runs.journal.csv");
+    let found = p2c2g::output::journal::read(&journal).unwrap();
+    assert_eq!(found.damaged, 0, "cut back to its last whole row");
+    assert!(!found.rows.is_empty() && found.rows.len() < 12);
+
+    // Damage it by hand: a row repeated, and a digit changed in another.
+    let text = fs::read_to_string(&journal).unwrap();
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with(char::is_numeric))
+        .collect();
+    let changed = rows[0].replacen(",", ",9", 4);
+    let damaged = format!("{text}{}\n{changed}\n", rows.last().unwrap());
+    fs::write(&journal, damaged).unwrap();
+    let resumed = loud_sweep(&file, &full, &["--no-charts", "--resume"]);
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: 1 rows of the journal were damaged"),
+        "{stderr}"
+    );
+    assert_eq!(read(&whole.join("runs.csv")), read(&full.join("runs.csv")));
+    assert_eq!(
+        read(&whole.join("points.csv")),
+        read(&full.join("points.csv"))
+    );
+}
+
+/// Issue 18 #5 and #7: a journal of 0 bytes is an empty one; a sweep
+/// forced into another finished sweep's folder and stopped leaves that
+/// sweep's description with that sweep's results.
+#[test]
+fn a_folder_never_describes_results_it_does_not_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("runs.journal.csv"), "").unwrap();
+    ok(sweep(&file, &out, &["--no-charts"]));
+    let (info, runs) = (read(&out.join("sweep.toml")), read(&out.join("runs.csv")));
+    // Another sweep, forced into this folder, killed before it ends.
+    let body = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
+                [sweep.grid]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\"]\n";
+    let other_dir = tmp.path().join("other");
+    fs::create_dir(&other_dir).unwrap();
+    let other = sweep_file(&other_dir, "scenarios/baseline.toml", body);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args([
+            "sweep",
+            other.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+            "--jobs",
+            "1",
+        ])
+        .args(["--force", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while p2c2g::output::journal::read(&out.join("runs.journal.csv")).map_or(0, |f| f.rows.len())
+        < 1
+    {
+        assert!(started.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        read(&out.join("sweep.toml")),
+        info,
+        "still the first sweep's description"
+    );
+    assert_eq!(
+        read(&out.join("runs.csv")),
+        runs,
+        "with the first sweep's results"
+    );
 }

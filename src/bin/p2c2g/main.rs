@@ -86,7 +86,12 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
         || matches!(e.downcast_ref::<RunError>(), Some(RunError::Folder(f)) if bad_folder(f))
         || matches!(
             e.downcast_ref::<SweepError>(),
-            Some(SweepError::Mismatch(_))
+            Some(SweepError::Mismatch(_) | SweepError::Lock(_) | SweepError::Damaged(_))
+        )
+        || matches!(e.downcast_ref::<SweepError>(), Some(SweepError::Folder(f)) if bad_folder(f))
+        || matches!(
+            e.downcast_ref::<SweepError>(),
+            Some(SweepError::Scenario(_))
         );
     if bad_input {
         ExitCode::from(2)

@@ -5,15 +5,17 @@ use std::process::ExitCode;
 
 use p2c2g::output::charts::{self, Format};
 use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
-use p2c2g::scenario::SweepFile;
+use p2c2g::scenario::{SweepFile, SweepOverrides};
 use p2c2g::sweep::{self, Shard, SweepOptions};
 
-use super::{say, Out};
+use super::{limits, say, Out};
 
 pub const EXAMPLES: &str = "Examples:\n  \
 p2c2g sweep scenarios/sweeps/policies.toml\n      writes results/policies/{runs,points}.csv and charts/\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --jobs 2\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --resume      finish an interrupted sweep\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --dry-run     check every point, list them, run nothing\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --set simulation.duration_s=5 --replications 2 --seed 9\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run one eighth of the runs (then: p2c2g merge shards/* --out results/policies)";
 
 /// Most threads a sweep may be given.
@@ -37,6 +39,23 @@ pub struct Args {
     /// Run only share K of N (K from 1 to N), e.g. --shard 2/8 in a Slurm array task.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+    /// Override one value of every point's scenario (after [sweep.set], before the
+    /// grid), e.g. --set simulation.duration_s=5. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Base seed instead of the scenario's simulation.seed (replication k uses seed + k).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Replications instead of the sweep file's, e.g. --replications 20.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    replications: Option<u32>,
+    /// Check every point and list the points and runs; run nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write over the results of another sweep in the output folder (or start an
+    /// interrupted one again), and lift the limits on what runs may cost.
+    #[arg(long)]
+    force: bool,
     /// Do not draw charts.
     #[arg(long)]
     no_charts: bool,
@@ -49,7 +68,21 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
-    let sweep = SweepFile::load(&args.file, &metric_columns(), &HEADLINE_METRICS)?;
+    let overrides = SweepOverrides {
+        sets: args.sets.clone(),
+        seed: args.seed,
+        replications: args.replications,
+    };
+    let sweep = SweepFile::load_overridden(
+        &args.file,
+        &metric_columns(),
+        &HEADLINE_METRICS,
+        &limits(args.force),
+        &overrides,
+    )?;
+    if args.dry_run {
+        return dry_run(&sweep, args.shard);
+    }
     let out = args.out.clone().unwrap_or_else(|| {
         let dir = Path::new("results").join(&sweep.name);
         match args.shard {
@@ -63,8 +96,16 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         resume: args.resume,
         shard: args.shard,
         progress: !args.quiet,
+        force: args.force,
     };
     let outcome = sweep::run(&sweep, &opts)?;
+    if outcome.damaged > 0 {
+        eprintln!(
+            "warning: {} rows of the journal were damaged (torn, or changed since written) and \
+             dropped; their runs were done again",
+            outcome.damaged
+        );
+    }
     let ran = outcome.runs - outcome.already_done;
     if !args.quiet {
         let thread_s = outcome.wall_s * outcome.threads as f64;
@@ -100,6 +141,26 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default()
         )?;
         say!(o, "  results in {}/", out.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--dry-run`: the points and runs, every point checked; nothing run.
+fn dry_run(sweep: &SweepFile, shard: Option<Shard>) -> anyhow::Result<ExitCode> {
+    let info = sweep::plan_info(sweep, shard)?;
+    let mut o = Out::new();
+    say!(
+        o,
+        "{}: {} points x {} replications = {} runs (every point checked; nothing run)",
+        sweep.name,
+        info.points,
+        info.replications,
+        info.points * info.replications as usize
+    )?;
+    say!(o, "  plan {}", info.plan_sha256)?;
+    say!(o, "point,seed,{}", sweep.keys.join(","))?;
+    for (i, (seed, values)) in info.seeds.iter().zip(&info.values).enumerate() {
+        say!(o, "{i},{seed},{}", values.join(","))?;
     }
     Ok(ExitCode::SUCCESS)
 }
