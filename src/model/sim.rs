@@ -220,7 +220,7 @@ impl Simulation {
                     .advance(now, &mut self.levels, &self.tally.all, recorder);
             }
             self.handle(event, recorder);
-            if self.queue.popped() % PROGRESS_EVERY == 0 && !go_on(now) {
+            if self.queue.popped().is_multiple_of(PROGRESS_EVERY) && !go_on(now) {
                 break;
             }
             if self.drained() {

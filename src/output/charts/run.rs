@@ -131,7 +131,7 @@ impl Peers {
         }
         self.top_utilization_pct = finite_max([p.utilization * 100.0], self.top_utilization_pct);
         let k = count.div_ceil(MAX_PEERS).max(1);
-        if i % k == 0 || i + 1 == count {
+        if i.is_multiple_of(k) || i + 1 == count {
             self.shown.push(p);
         }
     }

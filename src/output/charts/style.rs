@@ -190,7 +190,7 @@ pub fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
     let k = items.len().div_ceil(max).max(1);
     let mut out: Vec<T> = items.iter().step_by(k).cloned().collect();
     if let Some(last) = items.last() {
-        if (items.len() - 1) % k != 0 {
+        if !(items.len() - 1).is_multiple_of(k) {
             out.push(last.clone());
         }
     }
