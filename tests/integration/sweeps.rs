@@ -1,7 +1,7 @@
 //! Sweeps: common random numbers across points, the same bytes whatever
 //! the threads, interruptions or shards, and no finished run ever redone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -915,4 +915,50 @@ fn a_folder_never_describes_results_it_does_not_hold() {
         runs,
         "with the first sweep's results"
     );
+}
+
+/// Sweeps are driven from the command line too: --set applies to every
+/// point, --seed and --replications replace the file's, and --dry-run
+/// checks every point and lists the runs without running any.
+#[test]
+fn a_sweep_takes_overrides_and_a_dry_run_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", SMALL);
+    let out = tmp.path().join("out");
+    let (listed, _) = ok(p2c2g(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--replications",
+        "2",
+        "--seed",
+        "40",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(listed.contains("t: 4 points x 2 replications = 8 runs"), "{listed}");
+    assert!(listed.contains("point,seed,peers.0.count,coordinator.policy"), "{listed}");
+    assert!(listed.contains("3,40,5,random"), "{listed}");
+    assert!(!out.exists(), "a dry run writes nothing");
+    // A bad point is found without running anything.
+    let bad = p2c2g(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--dry-run",
+        "--set",
+        "peers.0.reliability=2",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--set peers.0.reliability=2"));
+
+    ok(sweep(
+        &file,
+        &out,
+        &["--no-charts", "--replications", "2", "--seed", "40", "--set", "simulation.duration_s=2"],
+    ));
+    let runs = rows(&out.join("runs.csv"));
+    assert_eq!(runs.len(), 8);
+    assert!(runs.iter().all(|r| r["duration_s"] == "2.0"));
+    let seeds: BTreeSet<&str> = runs.iter().map(|r| r["seed"].as_str()).collect();
+    assert_eq!(seeds, BTreeSet::from(["40", "41"]));
 }
