@@ -66,6 +66,8 @@ impl<E> Ord for Entry<E> {
 /// every pending event, so it also waits for as many pops as are pending.
 const TUNE_EVERY: u64 = 4096;
 const MIN_BUCKETS: usize = 256;
+/// Longest the sorted current bucket grows by insertion (see `early`).
+const CURRENT_LIMIT: usize = 256;
 const MAX_BUCKETS: usize = 1 << 20;
 
 /// A clock plus the events still to come.
@@ -91,6 +93,12 @@ pub struct EventQueue<E> {
     /// Events of buckets up to `cur`: the next events, sorted latest
     /// first, so that the next one is at the end.
     current: Vec<Entry<E>>,
+    /// Events of buckets up to `cur` scheduled while `current` was long:
+    /// inserting them there would move it whole each time (a burst of
+    /// thousands of events in one bucket made that quadratic).
+    early: BinaryHeap<Entry<E>>,
+    /// How long `current` may be before new events go to `early`.
+    current_limit: usize,
     /// Events of buckets `cur + 1 .. cur + wheel.len()`: the head of
     /// bucket `b`'s list at `b % wheel.len()`, unordered.
     wheel: Vec<u32>,
@@ -127,6 +135,8 @@ impl<E: Copy> EventQueue<E> {
             shift: 20,
             cur: 0,
             current: Vec::new(),
+            early: BinaryHeap::new(),
+            current_limit: CURRENT_LIMIT,
             wheel: vec![NIL; MIN_BUCKETS],
             on_wheel: 0,
             nodes: Vec::new(),
@@ -149,7 +159,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
-        self.current.len() + self.on_wheel + self.overflow.len()
+        self.current.len() + self.early.len() + self.on_wheel + self.overflow.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,7 +181,10 @@ impl<E: Copy> EventQueue<E> {
     /// The time of the next event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.settle();
-        self.current.last().map(|e| e.time)
+        match (self.current.last(), self.early.peek()) {
+            (Some(c), Some(e)) => Some(c.time.min(e.time)),
+            (c, e) => c.or(e).map(|x| x.time),
+        }
     }
 
     /// Removes the next event and advances the clock to its time.
@@ -185,11 +198,15 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<E> {
         self.settle();
-        if self.current.last()?.time > horizon {
-            self.advance_to(horizon);
-            return None;
-        }
-        let entry = self.current.pop().expect("not empty");
+        let entry = if self.early.is_empty() {
+            if self.current.last()?.time > horizon {
+                self.advance_to(horizon);
+                return None;
+            }
+            self.current.pop().expect("not empty")
+        } else {
+            self.pop_from_both(horizon)?
+        };
         self.now = entry.time;
         self.popped += 1;
         if self.popped >= self.tune_at {
@@ -198,11 +215,39 @@ impl<E: Copy> EventQueue<E> {
         Some(entry.event)
     }
 
+    /// The next event of `current` and `early`, if no later than `horizon`.
+    #[cold]
+    fn pop_from_both(&mut self, horizon: SimTime) -> Option<Entry<E>> {
+        let from_early = match (self.current.last(), self.early.peek()) {
+            // `Entry`'s order is reversed: the greater is the earlier.
+            (Some(c), Some(e)) => e > c,
+            (None, _) => true,
+            (_, None) => false,
+        };
+        let next = if from_early {
+            self.early.peek()
+        } else {
+            self.current.last()
+        };
+        if next?.time > horizon {
+            self.advance_to(horizon);
+            return None;
+        }
+        if from_early {
+            self.early.pop()
+        } else {
+            self.current.pop()
+        }
+    }
+
     /// Drops the pending events that `keep` refuses (stale ones, say), so
     /// that they hold no memory; the others keep their order. Costs a pass
     /// over every pending event.
     pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
         self.current.retain(|e| keep(&e.event));
+        let mut early = std::mem::take(&mut self.early).into_vec();
+        early.retain(|e| keep(&e.event));
+        self.early = BinaryHeap::from(early);
         let mut kept = Vec::new();
         for head in &mut self.wheel {
             let mut i = std::mem::replace(head, NIL);
@@ -245,9 +290,13 @@ impl<E: Copy> EventQueue<E> {
     fn place(&mut self, entry: Entry<E>) {
         let b = self.bucket(entry.time);
         if b <= self.cur {
-            // Usually at or near the end: a new event tends to be the latest.
-            let at = self.current.partition_point(|e| *e < entry);
-            self.current.insert(at, entry);
+            if self.current.len() < self.current_limit {
+                // Usually at or near the end: a new event tends to be the latest.
+                let at = self.current.partition_point(|e| *e < entry);
+                self.current.insert(at, entry);
+            } else {
+                self.early.push(entry);
+            }
         } else if b < self.wheel_end() {
             let slot = (b as usize) & (self.wheel.len() - 1);
             let node = Node {
@@ -273,7 +322,7 @@ impl<E: Copy> EventQueue<E> {
     /// wheel to the next non-empty bucket, or jumps to the overflow's first.
     #[inline(always)]
     fn settle(&mut self) {
-        if !self.current.is_empty() {
+        if !self.current.is_empty() || !self.early.is_empty() {
             return;
         }
         if self.on_wheel == 0 {
@@ -330,6 +379,7 @@ impl<E: Copy> EventQueue<E> {
             return;
         }
         let mut pending = std::mem::take(&mut self.current);
+        pending.extend(std::mem::take(&mut self.early).into_vec());
         for &head in &self.wheel {
             let mut i = head;
             while i != NIL {
@@ -394,6 +444,8 @@ mod tests {
             drop_every in 0usize..50,
         ) {
             let mut q = EventQueue::tuned_every(tune_every);
+            // A short current bucket, so that the early heap is used too.
+            q.current_limit = 1 + tune_every as usize % 8;
             let mut reference = BinaryHeap::new();
             let mut now = 0;
             for (seq, (scale, delay, pops)) in ops.into_iter().enumerate() {

@@ -103,7 +103,7 @@ pub struct Coordinator {
     rng: Stream,
     queue: TaskQueue,
     /// Retries that only failed peers could take when their turn came.
-    parked: Vec<TaskId>,
+    parked: VecDeque<TaskId>,
     mode: QueueMode,
     selector: Selector,
     reputation: ReputationModel,
@@ -147,7 +147,7 @@ impl Coordinator {
             standings,
             rng,
             queue: TaskQueue::new(cfg.discipline),
-            parked: Vec::new(),
+            parked: VecDeque::new(),
             mode: cfg.queue,
             selector: Selector::new(cfg.policy, cfg.d, cfg.score),
             reputation: reputation.model,
@@ -174,7 +174,7 @@ impl Coordinator {
                 match self.pick_for(task, tasks) {
                     Pick::Peer(peer) => return Placement::Peer(peer),
                     Pick::Blocked => {
-                        self.parked.push(task);
+                        self.parked.push_back(task);
                         return Placement::Parked;
                     }
                     Pick::NoSlot => {}
@@ -185,10 +185,11 @@ impl Coordinator {
         } else {
             match self.pick_for(task, tasks) {
                 Pick::Peer(peer) => Placement::Peer(peer),
-                // Not reached: with per-peer queues some peer is always eligible.
+                // No peer may be picked at all (churn: none registered):
+                // it waits, in order, until one registers.
                 Pick::NoSlot | Pick::Blocked => {
-                    self.parked.push(task);
-                    Placement::Parked
+                    self.queue.push(task, tasks[task.index()].due);
+                    Placement::Queued
                 }
             }
         }
@@ -223,7 +224,7 @@ impl Coordinator {
                 Pick::NoSlot => return None,
                 Pick::Blocked => {
                     self.queue.pop();
-                    self.parked.push(task);
+                    self.parked.push_back(task);
                     *parked_at += 1;
                 }
             }

@@ -936,8 +936,14 @@ fn a_sweep_takes_overrides_and_a_dry_run_from_the_command_line() {
         "--out",
         out.to_str().unwrap(),
     ]));
-    assert!(listed.contains("t: 4 points x 2 replications = 8 runs"), "{listed}");
-    assert!(listed.contains("point,seed,peers.0.count,coordinator.policy"), "{listed}");
+    assert!(
+        listed.contains("t: 4 points x 2 replications = 8 runs"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("point,seed,peers.0.count,coordinator.policy"),
+        "{listed}"
+    );
     assert!(listed.contains("3,40,5,random"), "{listed}");
     assert!(!out.exists(), "a dry run writes nothing");
     // A bad point is found without running anything.
@@ -954,7 +960,15 @@ fn a_sweep_takes_overrides_and_a_dry_run_from_the_command_line() {
     ok(sweep(
         &file,
         &out,
-        &["--no-charts", "--replications", "2", "--seed", "40", "--set", "simulation.duration_s=2"],
+        &[
+            "--no-charts",
+            "--replications",
+            "2",
+            "--seed",
+            "40",
+            "--set",
+            "simulation.duration_s=2",
+        ],
     ));
     let runs = rows(&out.join("runs.csv"));
     assert_eq!(runs.len(), 8);

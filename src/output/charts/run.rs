@@ -70,7 +70,7 @@ impl Run {
             .into_iter()
             .filter(|b| b.lower_ms.is_finite() && b.upper_ms.is_finite())
             .collect();
-        let mut windows = Windows::new(summary.slots);
+        let mut windows = Windows::new(summary.slots, summary.peers);
         stream(dir, "timeseries.csv", |_, count, row: SampleRow| {
             windows.push(count, &row)
         })?;
@@ -168,6 +168,8 @@ pub struct Window {
     pub t_s: f64,
     pub queued: f64,
     pub busy: f64,
+    /// Peers online, as a share of all peers.
+    pub online: f64,
     pub on_time: Option<f64>,
     pub attempts_per_s: f64,
     pub failovers_per_s: f64,
@@ -179,6 +181,7 @@ pub struct Window {
 /// weighs as much as its interval is long.
 struct Windows {
     slots: f64,
+    peers: f64,
     done: Vec<Window>,
     /// The window being filled: where it starts, how many rows it has,
     /// where its last row ends, and its sums.
@@ -187,6 +190,7 @@ struct Windows {
     at_ms: f64,
     queued: f64,
     busy: f64,
+    online: f64,
     delivered: u64,
     on_time: u64,
     attempts: u64,
@@ -195,15 +199,17 @@ struct Windows {
 }
 
 impl Windows {
-    fn new(slots: u64) -> Windows {
+    fn new(slots: u64, peers: u64) -> Windows {
         Windows {
             slots: slots.max(1) as f64,
+            peers: peers.max(1) as f64,
             done: Vec::new(),
             from_ms: 0.0,
             rows: 0,
             at_ms: 0.0,
             queued: 0.0,
             busy: 0.0,
+            online: 0.0,
             delivered: 0,
             on_time: 0,
             attempts: 0,
@@ -217,6 +223,7 @@ impl Windows {
         let k = count.div_ceil(MAX_POINTS).max(1);
         self.queued += (r.waiting_coordinator + r.waiting_peers) * (r.t_ms - self.at_ms);
         self.busy += r.running * (r.t_ms - self.at_ms);
+        self.online += r.online_peers * (r.t_ms - self.at_ms);
         self.at_ms = r.t_ms;
         self.delivered += r.frames_delivered;
         self.on_time += r.frames_on_time;
@@ -243,6 +250,7 @@ impl Windows {
             t_s: self.at_ms / 1000.0,
             queued: mean(self.queued),
             busy: mean(self.busy) / self.slots,
+            online: mean(self.online) / self.peers,
             on_time: (self.delivered > 0).then(|| self.on_time as f64 / self.delivered as f64),
             attempts_per_s: per_s(self.attempts),
             failovers_per_s: per_s(self.failovers),
@@ -250,10 +258,11 @@ impl Windows {
         });
         *self = Windows {
             slots: self.slots,
+            peers: self.peers,
             done: std::mem::take(&mut self.done),
             from_ms: self.at_ms,
             at_ms: self.at_ms,
-            ..Windows::new(0)
+            ..Windows::new(0, 0)
         };
     }
 
@@ -292,7 +301,7 @@ mod tests {
     #[test]
     fn a_long_time_series_is_averaged_into_a_bounded_number_of_windows() {
         let count = 100_003;
-        let mut windows = Windows::new(4);
+        let mut windows = Windows::new(4, 4);
         for i in 0..count {
             windows.push(count, &row((i + 1) as f64 * 10.0));
         }

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::run::{Run, Window};
 use super::style::{
-    at, axis, finite_max, phase_marks, time_end, time_labels, DrawResult, FONT, PALETTE,
+    at, axis, finite_max, legend, phase_marks, time_end, time_labels, DrawResult, FONT, PALETTE,
 };
 
 /// One value of a window, if it has one (no on-time rate without deliveries).
@@ -21,6 +21,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         (Some(a), Some(b)) => b.t_s - a.t_s,
         _ => 0.0,
     };
+    // Peers that come and go: their share online is drawn with the slots'.
+    let churns = w.iter().any(|w| w.online < 1.0 - 1e-9);
     let specs: [(&str, &str, Measure, f64); 3] = [
         (
             "tasks waiting (coordinator and peer queues)",
@@ -30,8 +32,12 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             (finite_max(w.iter().map(|w| w.queued), 0.0) * 1.1).max(5.0),
         ),
         (
-            "busy slots, share of all slots",
-            "busy",
+            if churns {
+                "busy slots and peers online"
+            } else {
+                "busy slots, share of all slots"
+            },
+            if churns { "share" } else { "busy" },
             |w| Some(w.busy * 100.0),
             100.0,
         ),
@@ -73,7 +79,27 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             .iter()
             .filter_map(|w| at(&x, &y, (w.t_s, value(w)?)))
             .collect();
-        chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+        let drawn = chart.draw_series(LineSeries::new(points, colour.stroke_width(2)))?;
+        if i == 1 && churns {
+            // Churn: how many peers are online, beside how busy the slots are.
+            drawn
+                .label("busy slots, share of all slots")
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
+                });
+            let online = PALETTE[3];
+            let points: Vec<(f64, f64)> = w
+                .iter()
+                .filter_map(|w| at(&x, &y, (w.t_s, w.online * 100.0)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, online.stroke_width(2)))?
+                .label("peers online, share of all peers")
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 24, y)], online.stroke_width(2))
+                });
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        }
     }
     Ok(())
 }
