@@ -322,6 +322,34 @@ const REFUSED: &[(&str, &[&str])] = &[
         "merge_bad_info",
         &["merge", "tests/golden/refused/bad_info"],
     ),
+    (
+        "churn_neither",
+        &["check", "tests/golden/refused/churn_neither.toml"],
+    ),
+    (
+        "churn_both",
+        &["check", "tests/golden/refused/churn_both.toml"],
+    ),
+    (
+        "churn_infinite_mean",
+        &["check", "tests/golden/refused/churn_infinite_mean.toml"],
+    ),
+    (
+        "churn_trace_overlap",
+        &["check", "tests/golden/refused/churn_trace_overlap.toml"],
+    ),
+    (
+        "churn_trace_beyond",
+        &["check", "tests/golden/refused/churn_trace_beyond.toml"],
+    ),
+    (
+        "churn_trace_header",
+        &["check", "tests/golden/refused/churn_trace_header.toml"],
+    ),
+    (
+        "churn_notice_on_crash",
+        &["check", "tests/golden/refused/churn_notice_on_crash.toml"],
+    ),
 ];
 
 fn blessing() -> bool {

@@ -27,6 +27,8 @@ fn table(t: &Table, count: u32) -> Churn {
     let trace = t.get("trace");
     let sessions = match (trace, has_sessions) {
         (Some(node), true) => {
+            t.mark("on_s");
+            t.mark("off_s");
             t.fail(t.error(
                 node,
                 "trace",
