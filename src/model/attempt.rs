@@ -22,10 +22,10 @@ pub struct Attempt {
     pub dispatched: SimTime,
     pub reached: Option<SimTime>,
     pub started: Option<SimTime>,
-    pub processed: Option<SimTime>,
-    /// Churn: when it was lost at its peer (which left, or was offline
-    /// when it arrived).
-    pub lost: Option<SimTime>,
+    /// When it left its peer: processed there, or lost (outcome `Lost`:
+    /// churn, the peer left or was offline when it arrived). One field for
+    /// both keeps an attempt within 120 bytes.
+    pub left: Option<SimTime>,
     /// When the coordinator learnt the outcome: reply or timeout.
     pub resolved: Option<SimTime>,
     pub outcome: AttemptOutcome,
@@ -51,8 +51,7 @@ impl Attempt {
 
     /// Nothing will happen to it any more: the one place that decides it.
     pub fn settled(&self) -> bool {
-        let left_peer = self.processed.is_some() || self.lost.is_some();
-        self.resolved.is_some() && left_peer && !self.reply_pending
+        self.resolved.is_some() && self.left.is_some() && !self.reply_pending
     }
 
     pub fn record(&self) -> AttemptRecord {
@@ -65,8 +64,8 @@ impl Attempt {
             dispatched: self.dispatched,
             reached: self.reached,
             started: self.started,
-            processed: self.processed,
-            lost: self.lost,
+            processed: self.left.filter(|_| self.outcome != AttemptOutcome::Lost),
+            lost: self.left.filter(|_| self.outcome == AttemptOutcome::Lost),
             resolved: self.resolved,
             outcome: self.outcome,
             timed_out: self.timed_out,

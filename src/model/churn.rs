@@ -422,9 +422,7 @@ impl Simulation {
             self.levels.waiting_peers.down(now, &self.series);
             self.lose(key, rec);
         }
-        let running = self.attempts_on(peer, |a| {
-            a.started.is_some() && a.processed.is_none() && a.lost.is_none()
-        });
+        let running = self.attempts_on(peer, |a| a.started.is_some() && a.left.is_none());
         for key in running {
             let started = self.attempts[key.index()].started.expect("running");
             self.peers[peer.index()].add_busy(started, now, window);
@@ -440,7 +438,7 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Lost;
-        a.lost = Some(now);
+        a.left = Some(now);
         self.at_peers -= 1;
         self.t_last = now;
         let (peer, counted) = (a.peer, a.counted);

@@ -41,6 +41,7 @@ impl TaskQueue {
         }
     }
 
+    #[inline]
     fn push(&mut self, task: TaskId, deadline: SimTime) {
         match self {
             TaskQueue::Fifo(q) => q.push_back(task),
@@ -51,6 +52,7 @@ impl TaskQueue {
         }
     }
 
+    #[inline]
     fn peek(&self) -> Option<TaskId> {
         match self {
             TaskQueue::Fifo(q) => q.front().copied(),
@@ -58,6 +60,7 @@ impl TaskQueue {
         }
     }
 
+    #[inline]
     fn pop(&mut self) -> Option<TaskId> {
         match self {
             TaskQueue::Fifo(q) => q.pop_front(),
@@ -199,6 +202,7 @@ impl Coordinator {
     /// parked retries first, then the central queue in its order. Call it
     /// until it says `None`, with `parked_at` starting at 0 (it is where
     /// the walk through the parked retries stands).
+    #[inline]
     pub fn next_waiting(
         &mut self,
         tasks: &Slab<Task>,
@@ -249,17 +253,7 @@ impl Coordinator {
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
         }
-        let all_excluded = if self.absent == 0 {
-            self.excluded == self.standings.len()
-        } else {
-            // Only the peers present count.
-            !self
-                .standings
-                .iter()
-                .zip(&self.present)
-                .any(|(s, &here)| here && s.reputation.value() >= self.exclude_below)
-        };
-        if self.absent == 0 && (all_excluded || self.excluded == 0) {
+        if self.absent == 0 && (self.excluded == 0 || self.excluded == self.standings.len()) {
             // Nothing but a full slot or a past failure filters a peer out:
             // skip building the list, so that random and power_of_d cost
             // O(d), not O(peers).
@@ -278,6 +272,21 @@ impl Coordinator {
                 return Pick::Peer(choice);
             }
         }
+        self.pick_by_scan(failed, work, central)
+    }
+
+    /// `pick` the long way: a pass over every peer, to list the candidates.
+    fn pick_by_scan(&mut self, failed: &[PeerId], work: SimTime, central: bool) -> Pick {
+        let all_excluded = if self.absent == 0 {
+            self.excluded == self.standings.len()
+        } else {
+            // Only the peers present count.
+            !self
+                .standings
+                .iter()
+                .zip(&self.present)
+                .any(|(s, &here)| here && s.reputation.value() >= self.exclude_below)
+        };
         self.candidates.clear();
         let mut untried_exists = false;
         let mut free_but_failed = false;

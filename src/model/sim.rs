@@ -395,8 +395,7 @@ impl Simulation {
             dispatched: now,
             reached: None,
             started: None,
-            processed: None,
-            lost: None,
+            left: None,
             resolved: None,
             outcome: AttemptOutcome::Unfinished,
             timed_out: false,
@@ -466,13 +465,13 @@ impl Simulation {
         let Some(a) = self
             .attempts
             .get_mut(key.index())
-            .filter(|a| a.serial == key.serial && a.lost.is_none())
+            .filter(|a| a.serial == key.serial && a.left.is_none())
         else {
             // Lost when its peer left, before it was done.
             self.stale += 1;
             return;
         };
-        a.processed = Some(now);
+        a.left = Some(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
         self.levels.running.down(now, &self.series);
@@ -689,7 +688,7 @@ impl Simulation {
         self.queue.advance_to(end);
         let counted = self.cfg.counted();
         for (_, a) in &self.attempts {
-            if let (Some(started), None) = (a.started, a.processed) {
+            if let (Some(started), None) = (a.started, a.left) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
             if rec.keeps_attempts() {

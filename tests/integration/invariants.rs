@@ -305,6 +305,27 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
         }
     }
 
+    // Each peer's busy time is the sum of its attempts' times in a slot:
+    // from start to processed or lost, or to the end of the run (counted
+    // once, even for an attempt lost when its peer left).
+    let run_end = SimTime::from_nanos((s.sim_time_s * 1e9).round() as u64);
+    let mut busy = vec![SimTime::ZERO; report.peers.len()];
+    for a in &rec.attempts {
+        if let Some(start) = a.started {
+            busy[a.peer.index()] += a.processed.or(a.lost).unwrap_or(run_end) - start;
+        }
+    }
+    for (peer, busy) in busy.iter().enumerate() {
+        let reported = report.peers[peer].busy_ms;
+        prop_assert!(
+            (busy.as_ms() - reported).abs() < 1e-6,
+            "peer {} busy {} ms, reported {} ms",
+            peer,
+            busy.as_ms(),
+            reported
+        );
+    }
+
     // A retry never goes to a peer that failed the task while another
     // eligible peer exists (without exclusion, every peer is eligible, or
     // with churn every peer the coordinator may pick then).
