@@ -348,7 +348,7 @@ impl Simulation {
             self.coordinator.set_present(peer, true);
             note(rec, peer, self.now(), PeerChange::Registered);
         }
-        self.dispatch_queued(rec);
+        self.dispatch_queued();
     }
 
     /// A graceful peer's notice reaches the coordinator: no new attempts.
@@ -420,7 +420,8 @@ impl Simulation {
         let queued: Vec<AttemptKey> = self.peers[peer.index()].waiting.drain(..).collect();
         for key in queued {
             self.levels.waiting_peers.down(now, &self.series);
-            self.lose(key, rec);
+            self.lose(key);
+            self.retire_if_settled(key, rec);
         }
         let running = self.attempts_on(peer, |a| a.started.is_some() && a.left.is_none());
         for key in running {
@@ -428,13 +429,23 @@ impl Simulation {
             self.peers[peer.index()].add_busy(started, now, window);
             self.peers[peer.index()].running -= 1;
             self.levels.running.down(now, &self.series);
-            self.lose(key, rec);
+            self.lose(key);
+            self.retire_if_settled(key, rec);
         }
     }
 
+    /// Whether `key` is still at its peer: not lost when the peer left,
+    /// nor gone from the books since.
+    pub(super) fn still_at_peer(&self, key: AttemptKey) -> bool {
+        self.attempts
+            .get(key.index())
+            .is_some_and(|a| a.serial == key.serial && a.left.is_none())
+    }
+
     /// An attempt is lost at its peer (which left, or was offline when it
-    /// arrived): it leaves the peer now, and no reply will come.
-    pub(super) fn lose<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+    /// arrived): it leaves the peer now, and no reply will come. The caller
+    /// retires it if that settles it.
+    pub(super) fn lose(&mut self, key: AttemptKey) {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Lost;
@@ -446,7 +457,6 @@ impl Simulation {
         if let Some(c) = self.churn.as_mut() {
             c.lost[peer.index()] += 1;
         }
-        self.retire_if_settled(key, rec);
     }
 
     /// The coordinator gives up on every attempt on `peer` it has not

@@ -400,7 +400,7 @@ impl Coordinator {
         let s = &mut self.standings[peer.index()];
         s.assigned -= 1;
         s.backlog = s.backlog - work;
-        if self.present[peer.index()] {
+        if self.absent == 0 || self.present[peer.index()] {
             if s.assigned < s.slots {
                 self.free_slots += 1;
             }

@@ -240,12 +240,17 @@ impl Simulation {
 
     fn handle<R: Recorder>(&mut self, event: Event, rec: &mut R) {
         match event {
-            Event::FrameDue(renter) => self.make_frame(renter, rec),
+            Event::FrameDue(renter) => self.make_frame(renter),
             Event::TaskReady(task) => {
                 self.levels.backoff.down(self.now(), &self.series);
-                self.submit(task, rec);
+                self.submit(task);
             }
-            Event::AttemptReachesPeer(key) => self.reach_peer(key, rec),
+            Event::AttemptReachesPeer(key) => {
+                if !self.reach_peer(key) {
+                    // Lost: its timeout may have fired while it travelled.
+                    self.retire_if_settled(key, rec);
+                }
+            }
             Event::AttemptProcessed(key) => self.processed(key, rec),
             Event::ReplyReachesCoordinator(key) => self.reply(key, rec),
             Event::AttemptTimeout(key) => self.timeout(key, rec),
@@ -282,7 +287,7 @@ impl Simulation {
     }
 
     /// A renter makes its next frame and splits it into tasks.
-    fn make_frame<R: Recorder>(&mut self, r: RenterId, rec: &mut R) {
+    fn make_frame(&mut self, r: RenterId) {
         let now = self.now();
         let renter = &mut self.renters[r.index()];
         let deadline = self.draws.deadline.sample(&mut renter.rng);
@@ -322,18 +327,18 @@ impl Simulation {
                 attempts: 0,
                 failed_peers: Vec::new(),
             }) as u32);
-            self.submit(task, rec);
+            self.submit(task);
         }
     }
 
     /// Hands a new or retried task to the coordinator, and dispatches it if
     /// the coordinator places it on a peer.
-    fn submit<R: Recorder>(&mut self, task: TaskId, rec: &mut R) {
+    fn submit(&mut self, task: TaskId) {
         match self.coordinator.place(task, &self.tasks) {
-            Placement::Peer(peer) => self.dispatch(task, peer, rec),
+            Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
                 self.levels.waiting_coordinator.up(self.now(), &self.series);
-                self.dispatch_waiting(rec);
+                self.dispatch_waiting();
             }
             Placement::Parked => self.levels.waiting_coordinator.up(self.now(), &self.series),
         }
@@ -341,26 +346,26 @@ impl Simulation {
 
     /// Central queue: hands waiting tasks to free slots.
     #[inline(always)]
-    pub(super) fn dispatch_queued<R: Recorder>(&mut self, rec: &mut R) {
+    pub(super) fn dispatch_queued(&mut self) {
         // Mostly nothing waits: decide that without a call.
         if self.coordinator.queued() > 0 {
-            self.dispatch_waiting(rec);
+            self.dispatch_waiting();
         }
     }
 
-    fn dispatch_waiting<R: Recorder>(&mut self, rec: &mut R) {
+    fn dispatch_waiting(&mut self) {
         let mut parked_at = 0;
         while let Some((task, peer)) = self.coordinator.next_waiting(&self.tasks, &mut parked_at) {
             self.levels
                 .waiting_coordinator
                 .down(self.now(), &self.series);
-            self.dispatch(task, peer, rec);
+            self.dispatch(task, peer);
         }
     }
 
     /// Sends an attempt of `task` to `peer` and arms its timeout.
     #[inline(always)]
-    fn dispatch<R: Recorder>(&mut self, task: TaskId, peer: PeerId, rec: &mut R) {
+    fn dispatch(&mut self, task: TaskId, peer: PeerId) {
         let now = self.now();
         let t = &mut self.tasks[task.index()];
         t.attempts += 1;
@@ -415,7 +420,8 @@ impl Simulation {
         let p = &self.peers[peer.index()];
         let delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
         if delay == SimTime::ZERO {
-            self.reach_peer(key, rec);
+            // Lost or not, it is not settled: its outcome is not known yet.
+            self.reach_peer(key);
         } else {
             self.schedule(now + delay, Event::AttemptReachesPeer(key));
         }
@@ -429,16 +435,18 @@ impl Simulation {
     }
 
     /// An attempt reaches its peer: it takes a free slot or waits in the
-    /// peer's queue.
+    /// peer's queue; or it is lost, and this says `false`, if the peer is
+    /// offline (churn).
     #[inline(always)]
-    fn reach_peer<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+    fn reach_peer(&mut self, key: AttemptKey) -> bool {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.reached = Some(now);
         let p = &mut self.peers[a.peer.index()];
         if !p.online {
             // Churn: it left (or has not come back) before the attempt came.
-            return self.lose(key, rec);
+            self.lose(key);
+            return false;
         }
         if p.running < p.slots {
             let done = begin_processing(a, p, now);
@@ -448,6 +456,7 @@ impl Simulation {
             p.waiting.push_back(key);
             self.levels.waiting_peers.up(now, &self.series);
         }
+        true
     }
 
     fn start(&mut self, key: AttemptKey) {
@@ -462,15 +471,12 @@ impl Simulation {
     /// attempt from its queue and replies (unless it fails silently).
     fn processed<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        let Some(a) = self
-            .attempts
-            .get_mut(key.index())
-            .filter(|a| a.serial == key.serial && a.left.is_none())
-        else {
+        if self.churn.is_some() && !self.still_at_peer(key) {
             // Lost when its peer left, before it was done.
             self.stale += 1;
             return;
-        };
+        }
+        let a = &mut self.attempts[key.index()];
         a.left = Some(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
@@ -602,7 +608,7 @@ impl Simulation {
             }
         }
         if self.coordinator.is_central() {
-            self.dispatch_queued(rec);
+            self.dispatch_queued();
         }
     }
 
