@@ -54,7 +54,7 @@ impl Attempt {
         self.resolved.is_some() && self.left.is_some() && !self.reply_pending
     }
 
-    pub fn record(&self) -> AttemptRecord {
+    pub fn record(&self, churn: bool) -> AttemptRecord {
         AttemptRecord {
             renter: self.renter.0,
             frame: self.frame_index,
@@ -66,6 +66,7 @@ impl Attempt {
             started: self.started,
             processed: self.left.filter(|_| self.outcome != AttemptOutcome::Lost),
             lost: self.left.filter(|_| self.outcome == AttemptOutcome::Lost),
+            churn,
             resolved: self.resolved,
             outcome: self.outcome,
             timed_out: self.timed_out,

@@ -87,6 +87,8 @@ pub struct AttemptRecord {
     pub processed: Option<SimTime>,
     /// Churn: when it was lost at its peer.
     pub lost: Option<SimTime>,
+    /// Peers churn in this run: attempts.csv has a `lost_ms` column.
+    pub churn: bool,
     /// When the coordinator learnt the outcome: the reply or the timeout.
     pub resolved: Option<SimTime>,
     pub outcome: AttemptOutcome,

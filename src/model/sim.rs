@@ -681,7 +681,7 @@ impl Simulation {
         if self.attempts[key.index()].settled() {
             let a = self.attempts.remove(key.index());
             if rec.keeps_attempts() {
-                rec.attempt(&a.record());
+                rec.attempt(&a.record(self.churn.is_some()));
             }
         }
     }
@@ -698,7 +698,7 @@ impl Simulation {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
             if rec.keeps_attempts() {
-                rec.attempt(&a.record());
+                rec.attempt(&a.record(self.churn.is_some()));
             }
         }
         for t in self.tasks.drain() {

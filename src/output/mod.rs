@@ -477,17 +477,38 @@ mod tests {
             started: None,
             processed: None,
             lost: None,
+            churn: false,
             resolved: Some(SimTime::from_ms(130.0)),
             outcome: AttemptOutcome::Silent,
             timed_out: true,
             counted: false,
         };
-        let (_, attempts, _) = record(&[], &[attempt], &[]);
+        let (_, attempts, _) = record(&[], &[attempt.clone()], &[]);
         assert_eq!(
             attempts,
             "renter,frame,task,attempt,peer,dispatched_ms,reached_ms,started_ms,processed_ms,\
              resolved_ms,outcome,timed_out,counted\n\
              0,3,1,2,4,10.0,12.5,,,130.0,silent,true,false\n"
+        );
+        // When peers churn, every row has `lost_ms`, empty unless lost.
+        let lost = AttemptRecord {
+            started: Some(SimTime::from_ms(12.5)),
+            lost: Some(SimTime::from_ms(20.0)),
+            churn: true,
+            outcome: AttemptOutcome::Lost,
+            ..attempt.clone()
+        };
+        let kept = AttemptRecord {
+            churn: true,
+            ..attempt
+        };
+        let (_, attempts, _) = record(&[], &[lost, kept], &[]);
+        assert_eq!(
+            attempts,
+            "renter,frame,task,attempt,peer,dispatched_ms,reached_ms,started_ms,processed_ms,\
+             lost_ms,resolved_ms,outcome,timed_out,counted\n\
+             0,3,1,2,4,10.0,12.5,12.5,,20.0,130.0,lost,true,false\n\
+             0,3,1,2,4,10.0,12.5,,,,130.0,silent,true,false\n"
         );
     }
 

@@ -58,6 +58,9 @@ pub struct AttemptRow {
     pub reached_ms: Option<f64>,
     pub started_ms: Option<f64>,
     pub processed_ms: Option<f64>,
+    /// Only when peers churn: when it was lost at its peer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_ms: Option<Option<f64>>,
     pub resolved_ms: Option<f64>,
     pub outcome: Cow<'static, str>,
     pub timed_out: bool,
@@ -77,6 +80,7 @@ impl From<&AttemptRecord> for AttemptRow {
             reached_ms: a.reached.map(ms),
             started_ms: a.started.map(ms),
             processed_ms: a.processed.map(ms),
+            lost_ms: a.churn.then(|| a.lost.map(ms)),
             resolved_ms: a.resolved.map(ms),
             outcome: a.outcome.as_str().into(),
             timed_out: a.timed_out,
