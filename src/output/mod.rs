@@ -483,7 +483,7 @@ mod tests {
             timed_out: true,
             counted: false,
         };
-        let (_, attempts, _) = record(&[], &[attempt.clone()], &[]);
+        let (_, attempts, _) = record(&[], std::slice::from_ref(&attempt), &[]);
         assert_eq!(
             attempts,
             "renter,frame,task,attempt,peer,dispatched_ms,reached_ms,started_ms,processed_ms,\

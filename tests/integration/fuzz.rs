@@ -3,8 +3,9 @@
 //! inserted, numbers made extreme, strings swapped, unknown keys, the text
 //! cut short), are fed to the reader. It must answer Ok or Err, never
 //! panic; and whatever it accepts must, once its cost is checked and its
-//! run made short, finish within a time bound with a report whose every
-//! number is finite and never -0.0.
+//! run made short, run as `p2c2g run` does (files and charts) within a
+//! time bound and a memory bound, and write no number that is not finite
+//! or is -0.0.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -12,18 +13,20 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use p2c2g::model::{Report, Simulation};
 use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
+use p2c2g::run::{run, RunOptions};
 use p2c2g::scenario::{Limits, Scenario, Source, SweepFile};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 
 use crate::common::repo;
+use crate::meter;
 
 /// The files mutated: every bundled scenario and sweep file.
 const SEEDS: &[&str] = &[
     "scenarios/baseline.toml",
     "scenarios/poc.toml",
+    "scenarios/churn.toml",
     "scenarios/textbook/mm1.toml",
     "scenarios/textbook/mmc.toml",
     "scenarios/textbook/md1.toml",
@@ -35,6 +38,7 @@ const SEEDS: &[&str] = &[
     "scenarios/sweeps/policies.toml",
     "scenarios/sweeps/timeouts.toml",
     "scenarios/sweeps/paired.toml",
+    "scenarios/sweeps/churn.toml",
     "scenarios/bench/sweep_overhead.toml",
     "tests/golden/sweep.toml",
 ];
@@ -269,6 +273,9 @@ const RUN_LIMITS: Limits = Limits {
 };
 /// A run that takes longer than this has hung.
 const RUN_BOUND: Duration = Duration::from_secs(20);
+/// The most a run may hold at once, charts included: twice what the
+/// estimate of [`RUN_LIMITS`] lets through.
+const MEMORY_BOUND: usize = 128 << 20;
 
 /// What became of one input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,8 +288,8 @@ enum Answer {
 }
 
 /// Runs a scenario made short: its cost is checked against [`RUN_LIMITS`]
-/// first, and the run must finish within [`RUN_BOUND`] with a clean
-/// report.
+/// first, and the run (files and charts) must finish within [`RUN_BOUND`]
+/// and [`MEMORY_BOUND`] with clean files.
 fn run_short(path: &Path, text: &str) -> Result<Answer, TestCaseError> {
     let Ok(mut source) = Source::parse(path, text.to_string()) else {
         return Ok(Answer::Accepted);
@@ -291,6 +298,7 @@ fn run_short(path: &Path, text: &str) -> Result<Answer, TestCaseError> {
         "simulation.duration_s=0.05",
         "simulation.warmup_s=0",
         "simulation.drain_s=0.2",
+        "output.charts=true",
     ] {
         if source.set(cap).is_err() {
             return Ok(Answer::Accepted);
@@ -299,61 +307,88 @@ fn run_short(path: &Path, text: &str) -> Result<Answer, TestCaseError> {
     let Ok(scenario) = source.validate_with(&RUN_LIMITS) else {
         return Ok(Answer::Accepted);
     };
-    clean(&run_bounded(&scenario)?)?;
+    let dir = tempfile::tempdir().unwrap();
+    let peak = run_bounded(&scenario, dir.path())?;
+    clean(dir.path())?;
+    PEAK.with(|p| p.set(p.get().max(peak)));
     Ok(Answer::Ran)
 }
 
-fn run_bounded(scenario: &Scenario) -> Result<Report, TestCaseError> {
+thread_local! {
+    /// The most any run of this thread's test held.
+    static PEAK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `scenario` into `out` as `p2c2g run` does, in a thread of its own
+/// that must end within the time bound, having held no more than the
+/// memory bound. Returns what it held at its peak.
+fn run_bounded(scenario: &Scenario, out: &Path) -> Result<usize, TestCaseError> {
     let (tx, rx) = mpsc::channel();
-    let config = scenario.config.clone();
+    let scenario_owned = scenario.clone();
+    let opts = RunOptions {
+        out: out.to_path_buf(),
+        progress: false,
+        force: false,
+        command: "fuzz".into(),
+    };
     let started = Instant::now();
     std::thread::spawn(move || {
-        let _ = tx.send(Simulation::new(&config).run(&mut ()));
+        meter::start();
+        let result = run(&scenario_owned, &opts).map(|_| ());
+        let _ = tx.send((result, meter::peak_bytes()));
     });
-    match rx.recv_timeout(RUN_BOUND) {
-        Ok(report) => Ok(report),
-        Err(_) => Err(TestCaseError::fail(format!(
+    let (result, peak) = rx.recv_timeout(RUN_BOUND).map_err(|_| {
+        TestCaseError::fail(format!(
             "the run did not finish within {:?} ({:?}): {}",
             RUN_BOUND,
             started.elapsed(),
             scenario.resolved_toml()
-        ))),
-    }
+        ))
+    })?;
+    prop_assert!(
+        result.is_ok(),
+        "the run failed: {}: {}",
+        result.unwrap_err(),
+        scenario.resolved_toml()
+    );
+    prop_assert!(
+        peak <= MEMORY_BOUND,
+        "the run held {} MiB at its peak: {}",
+        peak >> 20,
+        scenario.resolved_toml()
+    );
+    Ok(peak)
 }
 
-/// Every number of a report is finite and none is -0.0.
-fn clean(report: &Report) -> Result<(), TestCaseError> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_writer(Vec::new());
-    w.serialize(&report.summary).unwrap();
-    for p in &report.peers {
-        w.serialize(p).unwrap();
-    }
-    for b in &report.latency {
-        w.serialize(b).unwrap();
-    }
-    let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
-    // The text fields (scenario and group names, series) come first in
-    // their rows; a name may look like a number ("inf"), so they are left
-    // out by position.
-    for (i, row) in text.lines().enumerate() {
-        let fields: Vec<&str> = row.split(',').collect();
-        let skip: &[usize] = if i == 0 {
-            &[0]
-        } else if i <= report.peers.len() {
-            &[1]
-        } else {
-            &[0, 1]
-        };
-        for (j, f) in fields.iter().enumerate() {
-            if skip.contains(&j) {
-                continue;
-            }
-            if let Ok(x) = f.parse::<f64>() {
-                prop_assert!(x.is_finite(), "{f} in row {i}: {row}");
-                prop_assert!(!(x == 0.0 && f.starts_with('-')), "-0 in row {i}: {row}");
+/// Every number in the run's CSV files is finite and none is -0.0. Names
+/// (of the scenario, a group, a series) may look like numbers ("inf"):
+/// their columns are left out, as is run_info.csv (the command line).
+fn clean(dir: &Path) -> Result<(), TestCaseError> {
+    const NAMES: &[&str] = &["scenario", "group", "series", "status", "outcome"];
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".csv") || name == "run_info.csv" {
+            continue;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(&path)
+            .unwrap();
+        let headers = reader.headers().unwrap().clone();
+        for (i, row) in reader.records().enumerate() {
+            let row = row.unwrap();
+            for (column, field) in headers.iter().zip(row.iter()) {
+                if NAMES.contains(&column) {
+                    continue;
+                }
+                if let Ok(x) = field.parse::<f64>() {
+                    prop_assert!(x.is_finite(), "{name} row {i} {column}: {field}");
+                    prop_assert!(
+                        !(x == 0.0 && field.starts_with('-')),
+                        "{name} row {i} {column}: -0"
+                    );
+                }
             }
         }
     }
@@ -412,9 +447,10 @@ fn mutated_inputs_are_answered_and_what_is_accepted_runs_cleanly() {
         Ok(())
     });
     eprintln!(
-        "fuzz: {CASES_TRIED} mutated inputs in {:.2} s: {:?}",
+        "fuzz: {CASES_TRIED} mutated inputs in {:.2} s: {:?}; the most a run held: {:.1} MiB",
         started.elapsed().as_secs_f64(),
-        seen.borrow()
+        seen.borrow(),
+        PEAK.with(std::cell::Cell::get) as f64 / f64::from(1 << 20)
     );
     if let Err(e) = result {
         panic!("{e}");

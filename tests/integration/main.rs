@@ -8,8 +8,12 @@ mod common;
 mod fuzz;
 mod golden;
 mod invariants;
+mod meter;
 mod provenance;
 mod resolved;
 mod rules;
 mod sweeps;
 mod textbook;
+
+#[global_allocator]
+static METER: meter::Meter = meter::Meter;
