@@ -2,6 +2,7 @@
 //! will refer to it again: the coordinator has its outcome (reply or
 //! timeout) and the peer is done with it (processed, no reply on the way).
 
+use super::link::Stays;
 use super::luck::Luck;
 use super::record::{AttemptOutcome, AttemptRecord};
 use super::{PeerId, RenterId, TaskId};
@@ -54,7 +55,7 @@ impl Attempt {
         self.resolved.is_some() && self.left.is_some() && !self.reply_pending
     }
 
-    pub fn record(&self, churn: bool) -> AttemptRecord {
+    pub fn record(&self, churn: bool, links: Option<Stays>) -> AttemptRecord {
         AttemptRecord {
             renter: self.renter.0,
             frame: self.frame_index,
@@ -67,6 +68,7 @@ impl Attempt {
             processed: self.left.filter(|_| self.outcome != AttemptOutcome::Lost),
             lost: self.left.filter(|_| self.outcome == AttemptOutcome::Lost),
             churn,
+            links,
             resolved: self.resolved,
             outcome: self.outcome,
             timed_out: self.timed_out,

@@ -413,9 +413,21 @@ impl Simulation {
         self.fail_unresolved_on(peer, rec);
     }
 
-    /// Everything a departing peer holds (queued or running) is lost.
+    /// Everything a departing peer holds (queued or running) is lost, and
+    /// so is what is on its links: inputs coming to it, replies leaving it.
     fn lose_attempts_at<R: Recorder>(&mut self, peer: PeerId, rec: &mut R) {
         let now = self.now();
+        if let Some(links) = self.links.as_mut() {
+            let (inputs, replies) = links.drop_on(peer, now);
+            for key in inputs {
+                self.lose(key);
+                self.retire_if_settled(key, rec);
+            }
+            for key in replies {
+                self.attempts[key.index()].reply_pending = false;
+                self.retire_if_settled(key, rec);
+            }
+        }
         let window = self.cfg.counted();
         let queued: Vec<AttemptKey> = self.peers[peer.index()].waiting.drain(..).collect();
         for key in queued {
@@ -432,6 +444,14 @@ impl Simulation {
             self.lose(key);
             self.retire_if_settled(key, rec);
         }
+    }
+
+    /// Whether the reply of `key` is still to come: not lost on the
+    /// peer's uplink when the peer left.
+    pub(super) fn reply_awaited(&self, key: AttemptKey) -> bool {
+        self.attempts
+            .get(key.index())
+            .is_some_and(|a| a.serial == key.serial && a.reply_pending)
     }
 
     /// Whether `key` is still at its peer: not lost when the peer left,
@@ -530,6 +550,9 @@ mod tests {
                 join_s: Dist::constant(join_s),
                 leave: Leave::Crash,
             }),
+            downlink_mbps: None,
+            uplink_mbps: None,
+            slowdown: Dist::constant(1.0),
         }
     }
 

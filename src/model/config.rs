@@ -44,6 +44,10 @@ pub struct Workload {
     pub work_ms: Dist,
     pub deadline_ms: Dist,
     pub return_ms: Dist,
+    /// Links: the data sent to the peer with each attempt and the result
+    /// sent back on success, in kB, drawn per task; none: not given.
+    pub input_kb: Option<Dist>,
+    pub output_kb: Option<Dist>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,6 +170,12 @@ pub struct PeerGroup {
     pub failure: FailureMode,
     /// How the group's peers come and go; none: always online.
     pub churn: Option<Churn>,
+    /// Links: each peer's access link, per direction, in Mbps, drawn per
+    /// peer; none: no limit.
+    pub downlink_mbps: Option<Dist>,
+    pub uplink_mbps: Option<Dist>,
+    /// Multiplies an attempt's processing time, drawn per attempt.
+    pub slowdown: Dist,
 }
 
 /// Peers that come and go (docs/model.md, "Churn").
@@ -207,6 +217,18 @@ pub enum Leave {
 impl Config {
     pub fn peer_count(&self) -> u64 {
         self.peer_groups.iter().map(|g| u64::from(g.count)).sum()
+    }
+
+    /// Whether messages take time on links: some size or bandwidth is
+    /// given (even as 0 or a number that makes no difference), so that the
+    /// links' columns are there in every point of a sweep or in none.
+    pub fn links(&self) -> bool {
+        self.workload.input_kb.is_some()
+            || self.workload.output_kb.is_some()
+            || self
+                .peer_groups
+                .iter()
+                .any(|g| g.downlink_mbps.is_some() || g.uplink_mbps.is_some())
     }
 
     /// When the run stops at the latest.

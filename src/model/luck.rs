@@ -21,6 +21,12 @@ pub enum Purpose {
     Timeout = 3,
     /// The backoff before the retry that follows this attempt's failure.
     Backoff = 4,
+    /// Links: the size of the task's input, and of its result (drawn from
+    /// the task's luck: every attempt sends the same).
+    InputSize = 5,
+    OutputSize = 6,
+    /// The slowdown of this attempt's processing.
+    Slowdown = 7,
 }
 
 // The identity is packed into the generator's 128-bit counter, below the
@@ -52,6 +58,13 @@ impl Luck {
                 (renter.0 << 12) | ((frame >> 32) as u32 & 0xfff),
             ],
         }
+    }
+
+    /// The luck of task `task` as a whole, which all its attempts share:
+    /// attempt number 0, which no attempt has.
+    #[inline(always)]
+    pub fn of_task(seed: u64, renter: RenterId, frame: u64, task: u32) -> Luck {
+        Luck::of(seed, renter, frame, task, 0)
     }
 
     /// The numbers drawn for `purpose`.
@@ -91,6 +104,10 @@ mod tests {
             first(base, Purpose::JitterToCoordinator),
             first(base, Purpose::Timeout),
             first(base, Purpose::Backoff),
+            first(base, Purpose::InputSize),
+            first(base, Purpose::OutputSize),
+            first(base, Purpose::Slowdown),
+            first(Luck::of_task(1, RenterId(3), 5, 7), Purpose::Outcome),
         ];
         for (i, o) in others.iter().enumerate() {
             assert_ne!(*o, x, "variation {i}");

@@ -11,6 +11,7 @@ mod coordinator;
 mod dist;
 mod frame;
 mod ids;
+pub mod link;
 mod luck;
 mod peer;
 pub mod policy;

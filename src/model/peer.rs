@@ -7,13 +7,15 @@ use rand_distr::{Bernoulli, Distribution};
 
 use super::config::{FailureMode, PeerGroup};
 use super::luck::{Luck, Purpose};
-use super::{AttemptKey, Millis, MAX_SLOTS};
+use super::{AttemptKey, Dist, Millis, MAX_SLOTS};
 use crate::engine::{SimTime, Stream};
 
 pub struct Peer {
     pub group: usize,
     pub slots: u32,
     pub speed: f64,
+    /// Processing takes exactly the work: speed 1 and never slowed down.
+    pub takes_work: bool,
     /// One-way base latency, before jitter.
     pub latency: SimTime,
     pub reliability: f64,
@@ -48,6 +50,7 @@ impl Peer {
             group: group_index,
             slots,
             speed,
+            takes_work: speed == 1.0 && matches!(group.slowdown, Dist::Constant(x) if x == 1.0),
             latency,
             reliability,
             success: Bernoulli::new(reliability).expect("clamped to [0, 1]"),
@@ -88,11 +91,12 @@ impl Peer {
         }
     }
 
-    pub fn processing_time(&self, work: SimTime) -> SimTime {
-        if self.speed == 1.0 {
+    /// How long `work` (at speed 1) takes here, `slowdown` times slower.
+    pub fn processing_time(&self, work: SimTime, slowdown: f64) -> SimTime {
+        if self.speed == 1.0 && slowdown == 1.0 {
             work
         } else {
-            SimTime::from_nanos((work.as_nanos() as f64 / self.speed).round() as u64)
+            SimTime::from_nanos((work.as_nanos() as f64 / self.speed * slowdown).round() as u64)
         }
     }
 }

@@ -2,6 +2,7 @@
 //! it ends, and one sample of the system state per sampling interval. The
 //! output layer turns records into files; tests turn them into checks.
 
+use super::link::Stays;
 use super::PeerId;
 use crate::engine::SimTime;
 
@@ -89,6 +90,9 @@ pub struct AttemptRecord {
     pub lost: Option<SimTime>,
     /// Peers churn in this run: attempts.csv has a `lost_ms` column.
     pub churn: bool,
+    /// Links: its messages' stays on the peer's links, if messages take
+    /// time on links in this run.
+    pub links: Option<Stays>,
     /// When the coordinator learnt the outcome: the reply or the timeout.
     pub resolved: Option<SimTime>,
     pub outcome: AttemptOutcome,

@@ -4,6 +4,7 @@
 use super::churn::Churning;
 use super::config::Config;
 use super::coordinator::Coordinator;
+use super::link::Links;
 use super::peer::Peer;
 use super::stats::{LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
 use super::tally::Counters;
@@ -36,6 +37,7 @@ pub struct Ending<'a> {
     pub counted: &'a Counters,
     pub latencies: &'a Latencies,
     pub churn: Option<&'a Churning>,
+    pub links: Option<&'a Links>,
 }
 
 /// A summary with the columns a run of `cfg` writes (a mechanism's own
@@ -46,6 +48,7 @@ pub fn summary_shape(cfg: &Config) -> Summary {
         attempts_lost: churn.then_some(0),
         peer_availability: churn.then_some(0.0),
         sessions: churn.then_some(0),
+        link_wait_ms_mean: cfg.links().then_some(Some(0.0)),
         ..Summary::default()
     }
 }
@@ -121,6 +124,9 @@ pub fn build(run: &Ending) -> Report {
             online_ns / (run.peers.len() as f64 * run.end.as_nanos() as f64)
         }),
         sessions: run.churn.map(|ch| ch.sessions.iter().sum::<u64>()),
+        link_wait_ms_mean: run
+            .links
+            .map(|_| (c.link_messages > 0).then(|| c.link_wait.as_ms() / c.link_messages as f64)),
     };
     let view = run.coordinator;
     let peers = run
@@ -144,6 +150,14 @@ pub fn build(run: &Ending) -> Report {
             online_s: run.churn.map(|_| online(i).0.as_secs()),
             sessions: run.churn.map(|ch| ch.sessions[i]),
             lost: run.churn.map(|ch| ch.lost[i]),
+            downlink_mbps: run
+                .links
+                .map(|l| Some(l.down[i].mbps).filter(|x| x.is_finite())),
+            uplink_mbps: run
+                .links
+                .map(|l| Some(l.up[i].mbps).filter(|x| x.is_finite())),
+            uplink_busy_ms: run.links.map(|l| l.up[i].busy.as_ms()),
+            downlink_busy_ms: run.links.map(|l| l.down[i].busy.as_ms()),
         })
         .collect();
     let bucket = |series: &'static str, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {

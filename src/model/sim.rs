@@ -11,6 +11,7 @@ use super::churn::Churning;
 use super::config::{Config, FailureMode};
 use super::coordinator::{Coordinator, Placement};
 use super::frame::{Frame, Task};
+use super::link::Links;
 use super::luck::{Luck, Purpose};
 use super::peer::Peer;
 use super::policy::Standing;
@@ -20,7 +21,9 @@ use super::report::{self, Ending, Latencies};
 use super::stats::Report;
 use super::tally::Tally;
 use super::timeseries::{Levels, TimeSeries};
-use super::{AttemptKey, FrameId, InitialReputation, Millis, PeerId, RenterId, Reputation, TaskId};
+use super::{
+    AttemptKey, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId, Reputation, TaskId,
+};
 use crate::engine::{stream, EventQueue, SimTime};
 
 /// Stream families: one stream per renter, per peer, and the coordinator's.
@@ -63,6 +66,8 @@ pub(super) struct Draws {
     backoff: Millis,
     /// Latency jitter, by peer group.
     pub(super) jitter: Vec<Millis>,
+    /// Slowdown of processing, by peer group; none: 1 for every group.
+    slowdown: Option<Vec<Dist>>,
 }
 
 impl Draws {
@@ -78,6 +83,20 @@ impl Draws {
                 .iter()
                 .map(|g| Millis::new(&g.jitter_ms))
                 .collect(),
+            slowdown: cfg
+                .peer_groups
+                .iter()
+                .any(|g| !matches!(g.slowdown, Dist::Constant(x) if x == 1.0))
+                .then(|| cfg.peer_groups.iter().map(|g| g.slowdown.clone()).collect()),
+        }
+    }
+
+    /// The slowdown of an attempt on a peer of group `group`.
+    fn slowdown(&self, group: usize, luck: impl FnOnce() -> Luck) -> f64 {
+        match self.slowdown.as_ref().map(|s| &s[group]) {
+            None => 1.0,
+            Some(Dist::Constant(x)) => *x,
+            Some(d) => d.sample(&mut luck().draw(Purpose::Slowdown)),
         }
     }
 }
@@ -116,6 +135,8 @@ pub struct Simulation {
     pub(super) dead_timeouts: usize,
     /// Peers that come and go, if any group churns.
     pub(super) churn: Option<Churning>,
+    /// Peers' access links, if messages take time on them.
+    pub(super) links: Option<Links>,
 }
 
 /// Dead timeouts are dropped from the queue once they outnumber the other
@@ -161,6 +182,7 @@ impl Simulation {
         for _ in &peers {
             levels.online_peers.up(SimTime::ZERO, &series);
         }
+        let links = Links::new(&cfg, peers.iter().map(|p| p.group));
         let mut renters_active = 0;
         let renters = (0..cfg.workload.renters)
             .map(|r| {
@@ -194,6 +216,7 @@ impl Simulation {
             stale: 0,
             dead_timeouts: 0,
             churn: None,
+            links,
         }
     }
 
@@ -246,13 +269,23 @@ impl Simulation {
                 self.submit(task);
             }
             Event::AttemptReachesPeer(key) => {
-                if !self.reach_peer(key) {
+                if self.churn.is_some() && !self.still_at_peer(key) {
+                    // Lost on the peer's link when it went offline.
+                    self.stale += 1;
+                } else if !self.reach_peer(key) {
                     // Lost: its timeout may have fired while it travelled.
                     self.retire_if_settled(key, rec);
                 }
             }
             Event::AttemptProcessed(key) => self.processed(key, rec),
-            Event::ReplyReachesCoordinator(key) => self.reply(key, rec),
+            Event::ReplyReachesCoordinator(key) => {
+                if self.churn.is_some() && !self.reply_awaited(key) {
+                    // Lost on the peer's uplink when it went offline.
+                    self.stale += 1;
+                } else {
+                    self.reply(key, rec);
+                }
+            }
             Event::AttemptTimeout(key) => self.timeout(key, rec),
             Event::FrameReachesRenter(frame) => {
                 let f = self.frames.remove(frame.index());
@@ -418,7 +451,13 @@ impl Simulation {
             self.queue.schedule(fires, Event::AttemptTimeout(key));
         }
         let p = &self.peers[peer.index()];
-        let delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
+        let mut delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
+        if self.links.is_some() {
+            match self.input_on_link(key) {
+                Some(on_link) => delay += on_link,
+                None => return,
+            }
+        }
         if delay == SimTime::ZERO {
             // Lost or not, it is not settled: its outcome is not known yet.
             self.reach_peer(key);
@@ -449,7 +488,7 @@ impl Simulation {
             return false;
         }
         if p.running < p.slots {
-            let done = begin_processing(a, p, now);
+            let done = begin_processing(a, p, now, &self.draws, self.cfg.seed);
             self.levels.running.up(now, &self.series);
             self.schedule(done, Event::AttemptProcessed(key));
         } else {
@@ -462,7 +501,8 @@ impl Simulation {
     fn start(&mut self, key: AttemptKey) {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
-        let done = begin_processing(a, &mut self.peers[a.peer.index()], now);
+        let p = &mut self.peers[a.peer.index()];
+        let done = begin_processing(a, p, now, &self.draws, self.cfg.seed);
         self.levels.running.up(now, &self.series);
         self.schedule(done, Event::AttemptProcessed(key));
     }
@@ -495,7 +535,7 @@ impl Simulation {
             (false, FailureMode::Error) => AttemptOutcome::Error,
             (false, FailureMode::Silent) => AttemptOutcome::Silent,
         };
-        let reply_delay = (a.outcome != AttemptOutcome::Silent).then(|| {
+        let mut reply_delay = (a.outcome != AttemptOutcome::Silent).then(|| {
             p.message_delay(
                 &self.draws.jitter[p.group],
                 || a.luck(seed),
@@ -507,6 +547,9 @@ impl Simulation {
         if let Some(next) = p.waiting.pop_front() {
             self.levels.waiting_peers.down(now, &self.series);
             self.start(next);
+        }
+        if let (true, Some(delay)) = (self.links.is_some(), reply_delay.as_mut()) {
+            *delay += self.reply_on_link(key, success);
         }
         match reply_delay {
             Some(SimTime::ZERO) => self.reply(key, rec),
@@ -677,13 +720,21 @@ impl Simulation {
     }
 
     /// Forgets an attempt that nothing will refer to again, if that is so.
+    #[inline(never)]
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
             let a = self.attempts.remove(key.index());
             if rec.keeps_attempts() {
-                rec.attempt(&a.record(self.churn.is_some()));
+                self.record_attempt(key, &a, rec);
             }
         }
+    }
+
+    /// Hands the recorder the record of attempt `a` (behind `key`).
+    #[inline(never)]
+    fn record_attempt<R: Recorder>(&self, key: AttemptKey, a: &Attempt, rec: &mut R) {
+        let links = self.links.as_ref().map(|l| l.stays(key));
+        rec.attempt(&a.record(self.churn.is_some(), links));
     }
 
     /// Closes the books at `end`: whatever is unfinished has failed.
@@ -693,12 +744,16 @@ impl Simulation {
             .finish(end, &mut self.levels, &self.tally.all, rec);
         self.queue.advance_to(end);
         let counted = self.cfg.counted();
-        for (_, a) in &self.attempts {
+        for (slot, a) in &self.attempts {
             if let (Some(started), None) = (a.started, a.left) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
             if rec.keeps_attempts() {
-                rec.attempt(&a.record(self.churn.is_some()));
+                let key = AttemptKey {
+                    slot: slot as u32,
+                    serial: a.serial,
+                };
+                self.record_attempt(key, a, rec);
             }
         }
         for t in self.tasks.drain() {
@@ -722,16 +777,34 @@ impl Simulation {
             counted: &self.tally.counted,
             latencies: &self.latencies,
             churn: self.churn.as_ref(),
+            links: self.links.as_ref(),
         })
     }
 }
 
 /// Peer `p` takes attempt `a` into a free slot at `now`; returns when it
 /// will have processed it.
-fn begin_processing(a: &mut Attempt, p: &mut Peer, now: SimTime) -> SimTime {
+fn begin_processing(
+    a: &mut Attempt,
+    p: &mut Peer,
+    now: SimTime,
+    draws: &Draws,
+    seed: u64,
+) -> SimTime {
     a.started = Some(now);
     p.running += 1;
-    now + p.processing_time(a.work)
+    now + if p.takes_work {
+        a.work
+    } else {
+        processing_time(a, p, draws, seed)
+    }
+}
+
+/// How long `a` takes on `p`, whose speed or slowdown is not 1; out of
+/// line, so that the common case stays small.
+#[inline(never)]
+fn processing_time(a: &Attempt, p: &Peer, draws: &Draws, seed: u64) -> SimTime {
+    p.processing_time(a.work, draws.slowdown(p.group, || a.luck(seed)))
 }
 
 fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskRecord {

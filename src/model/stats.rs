@@ -243,6 +243,11 @@ pub struct Summary {
     pub peer_availability: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sessions: Option<u64>,
+    /// Links (only when sizes or bandwidths are given): the mean time a
+    /// message (an input or a reply of a counted frame) waited for its
+    /// link; empty with no message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_wait_ms_mean: Option<Option<f64>>,
 }
 
 /// One row of `peers.csv`.
@@ -274,6 +279,16 @@ pub struct PeerReport {
     pub sessions: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lost: Option<u64>,
+    /// Links (only when sizes or bandwidths are given): each direction's
+    /// bandwidth (empty: no limit) and time spent sending, over the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downlink_mbps: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplink_mbps: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uplink_busy_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downlink_busy_ms: Option<f64>,
 }
 
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.

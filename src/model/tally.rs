@@ -23,6 +23,18 @@ pub struct Counters {
     /// all frames only).
     pub peers_joined: u64,
     pub peers_left: u64,
+    /// Links: messages sent on a link, and the time they waited for it.
+    pub link_messages: u64,
+    pub link_wait: crate::engine::SimTime,
+}
+
+impl Counters {
+    /// A message waited `wait` for its link.
+    #[inline(always)]
+    pub fn link_wait(&mut self, wait: crate::engine::SimTime) {
+        self.link_messages += 1;
+        self.link_wait += wait;
+    }
 }
 
 /// Counters over all frames and over counted frames.

@@ -478,6 +478,7 @@ mod tests {
             processed: None,
             lost: None,
             churn: false,
+            links: None,
             resolved: Some(SimTime::from_ms(130.0)),
             outcome: AttemptOutcome::Silent,
             timed_out: true,
@@ -552,6 +553,10 @@ mod tests {
             online_s: None,
             sessions: None,
             lost: None,
+            downlink_mbps: Some(Some(100.0)),
+            uplink_mbps: Some(Some(20.0)),
+            uplink_busy_ms: Some(3.5),
+            downlink_busy_ms: Some(0.0),
         };
         assert_eq!(round_trip(std::slice::from_ref(&peer)).1, vec![peer]);
         let bucket = LatencyBucket {

@@ -65,6 +65,21 @@ pub struct AttemptRow {
     pub outcome: Cow<'static, str>,
     pub timed_out: bool,
     pub counted: bool,
+    /// Only with links: the input's size and when it began to be sent on
+    /// the peer's downlink and had left it; the same for the reply on the
+    /// uplink (empty without a reply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_kb: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_start_ms: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_end_ms: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_kb: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_start_ms: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_end_ms: Option<Option<f64>>,
 }
 
 impl From<&AttemptRecord> for AttemptRow {
@@ -85,6 +100,12 @@ impl From<&AttemptRecord> for AttemptRow {
             outcome: a.outcome.as_str().into(),
             timed_out: a.timed_out,
             counted: a.counted,
+            input_kb: a.links.map(|l| l.input.map(|c| c.kb)),
+            input_start_ms: a.links.map(|l| l.input.map(|c| ms(c.start))),
+            input_end_ms: a.links.map(|l| l.input.map(|c| ms(c.end))),
+            reply_kb: a.links.map(|l| l.reply.map(|c| c.kb)),
+            reply_start_ms: a.links.map(|l| l.reply.map(|c| ms(c.start))),
+            reply_end_ms: a.links.map(|l| l.reply.map(|c| ms(c.end))),
         }
     }
 }
@@ -211,6 +232,7 @@ mod tests {
             attempts_lost: Some(0),
             peer_availability: Some(0.0),
             sessions: Some(0),
+            link_wait_ms_mean: Some(None),
             ..Summary::default()
         };
         assert_eq!(columns::<Summary>().join(","), header(&full));

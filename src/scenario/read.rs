@@ -14,6 +14,7 @@
 //! cause of what follows).
 
 mod churn;
+mod links;
 
 use std::cell::{Cell, RefCell};
 
@@ -31,6 +32,8 @@ type Result<T> = std::result::Result<T, Diagnostic>;
 const MAX_TASKS: f64 = 1e10;
 const MAX_PEERS: u64 = 10_000_000;
 const MAX_SECONDS: f64 = 1e7;
+/// Largest message, in kB: a petabyte.
+const MAX_SIZE_KB: f64 = 1e12;
 /// Longest name of a run or a sweep, in bytes: it names a folder, and
 /// file systems allow 255 bytes, some of which staging may need.
 pub(super) const MAX_NAME_BYTES: usize = 200;
@@ -55,6 +58,13 @@ enum Quantity {
     Session,
     Probability,
     Speed,
+    /// Multiplies a processing time: like a speed, > 0 and finite.
+    Factor,
+    /// Kilobytes, not negative (a normal is clamped at 0).
+    Size,
+    /// Megabits per second, bounded away from 0: a number, a uniform or a
+    /// choice above 0, or a Pareto.
+    Bandwidth,
     /// Whole when constant; a distribution is rounded, at least 1, and may
     /// not draw more than [`MAX_SLOTS`].
     Slots,
@@ -132,6 +142,7 @@ pub fn scenario(src: &Source, limits: &Limits) -> Result<Scenario> {
     let coordinator = root.sub("coordinator", |t| coordinator(t, peer_count));
     for (i, g) in peer_groups.iter().enumerate() {
         processing_fits_the_clock(&root, i, g, &workload.work_ms);
+        links::messages_fit_the_clock(&root, i, g, &workload);
     }
     let reputation = root.sub("reputation", reputation);
     let output = root.sub("output", output);
@@ -254,6 +265,7 @@ fn workload(t: &Table, sim: &Simulation) -> Workload {
              at most {MAX_TASKS:e} can be simulated in one run"
         )));
     }
+    let (input_kb, output_kb) = links::sizes(t);
     Workload {
         renters,
         fps,
@@ -262,6 +274,8 @@ fn workload(t: &Table, sim: &Simulation) -> Workload {
         work_ms,
         deadline_ms,
         return_ms,
+        input_kb,
+        output_kb,
     }
 }
 
@@ -460,6 +474,9 @@ fn group(g: &Table, i: usize, before: &[PeerGroup]) -> PeerGroup {
             ],
         ),
         churn: churn::churn(g),
+        downlink_mbps: g.optional_dist("downlink_mbps", Quantity::Bandwidth),
+        uplink_mbps: g.optional_dist("uplink_mbps", Quantity::Bandwidth),
+        slowdown: g.dist("slowdown", 1.0, Quantity::Factor),
     }
 }
 
@@ -468,15 +485,24 @@ fn group(g: &Table, i: usize, before: &[PeerGroup]) -> PeerGroup {
 fn processing_fits_the_clock(root: &Table, i: usize, g: &PeerGroup, work: &Dist) {
     let (_, work_high) = work.practical_range();
     let (slowest, _) = g.speed.practical_range();
-    let longest = work_high / slowest.max(MIN_SPEED);
+    let (_, slowdown) = g.slowdown.practical_range();
+    let longest = work_high * slowdown / slowest.max(MIN_SPEED);
     if longest > MAX_TIME_MS {
         let path = format!("peers.{i}.speed");
+        let (takes, slowdown) = if slowdown == 1.0 {
+            ("work_ms / speed", String::new())
+        } else {
+            (
+                "work_ms x slowdown / speed",
+                format!(", slowdown up to about {slowdown:.3e},"),
+            )
+        };
         root.fail(root.error_at_path_named(
             &path,
             format!("peers[{i}].speed"),
             format!(
-                "processing takes work_ms / speed, which can reach about {longest:.3e} ms \
-                 (work_ms up to about {work_high:.3e} ms at speed {slowest:.3e}); \
+                "processing takes {takes}, which can reach about {longest:.3e} ms \
+                 (work_ms up to about {work_high:.3e} ms{slowdown} at speed {slowest:.3e}); \
                  expected at most {MAX_TIME_MS:e} ms (the nanosecond clock ends at about 1.8e13 ms)"
             ),
         ));
@@ -944,6 +970,15 @@ impl<'a> Table<'a> {
         self.dist(key, 1.0, q)
     }
 
+    /// A distribution that may be left out: resolved only if given, so
+    /// that the resolved scenario leaves it out too.
+    fn optional_dist(&self, key: &str, q: Quantity) -> Option<Dist> {
+        let node = self.get(key)?;
+        let (dist, resolved) = self.read_dist(node, key, q)?;
+        self.resolve(key, resolved);
+        Some(dist)
+    }
+
     fn dist(&self, key: &str, default: f64, q: Quantity) -> Dist {
         let constant = |x: f64| {
             if q == Quantity::Slots {
@@ -992,7 +1027,8 @@ impl<'a> Table<'a> {
             | Quantity::Time
             | Quantity::PositiveTime
             | Quantity::Seconds
-            | Quantity::Session => dist.at_least_zero(),
+            | Quantity::Session
+            | Quantity::Size => dist.at_least_zero(),
             _ => dist,
         };
         let horizon_ms = self.reader.horizon_ms.get();
@@ -1185,6 +1221,25 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
                 num(low)
             ))
         }
+        Quantity::Factor if is_normal || (bounded && low <= 0.0) => {
+            return Err(format!(
+                "expected a slowdown > 0 (it multiplies the processing time); this can be {}",
+                num(low)
+            ))
+        }
+        Quantity::Size if !is_normal && low < 0.0 => {
+            return Err(format!(
+                "expected a size in kB, not negative; this can be {}",
+                num(low)
+            ))
+        }
+        Quantity::Bandwidth if is_normal || low <= 0.0 => {
+            return Err(format!(
+                "expected a bandwidth in Mbps that cannot come near 0 (a number, a uniform \
+                 or a choice above 0, or a Pareto); this can be {}",
+                num(if is_normal { f64::NEG_INFINITY } else { low })
+            ))
+        }
         _ => {}
     }
     let mean = dist.mean();
@@ -1244,6 +1299,20 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
         )),
         Quantity::Speed if !highest.is_finite() => Err(format!(
             "expected a speed that is a finite number; {}",
+            can(highest)
+        )),
+        Quantity::Factor if lowest.is_nan() || lowest < MIN_SPEED => Err(format!(
+            "expected a slowdown of at least {MIN_SPEED:e}; {}",
+            can(lowest)
+        )),
+        Quantity::Factor | Quantity::Bandwidth if !highest.is_finite() || highest > 1e12 => {
+            Err(format!(
+                "expected a finite number of at most 1e12; {}",
+                can(highest)
+            ))
+        }
+        Quantity::Size if highest.is_nan() || highest > MAX_SIZE_KB => Err(format!(
+            "expected a size of at most {MAX_SIZE_KB:e} kB; {}",
             can(highest)
         )),
         _ => Ok(()),

@@ -342,6 +342,10 @@ mod tests {
                 online_s: None,
                 sessions: None,
                 lost: None,
+                downlink_mbps: None,
+                uplink_mbps: None,
+                uplink_busy_ms: None,
+                downlink_busy_ms: None,
             };
             peers.push(i, count, p);
         }
