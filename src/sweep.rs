@@ -1,7 +1,8 @@
-//! Sweeps: every point of a grid times every replication, run in parallel
-//! across runs (never inside one), each finished run journalled to disk at
-//! once, and the results written in run order, so the files are the same
-//! whatever the number of threads, the interruptions or the sharding.
+//! Sweeps: every point (of a grid, a zip or both) times every replication,
+//! run in parallel across runs (never inside one), each finished run
+//! journalled to disk at once, and the results written in run order, so the
+//! files are the same whatever the number of threads, the interruptions or
+//! the sharding.
 //!
 //! Replication `k` of every point uses the seed `simulation.seed + k`: the
 //! points see the same frames and work (common random numbers), so their
@@ -163,6 +164,12 @@ pub struct Outcome {
 pub fn plan_info(sweep: &SweepFile, shard: Option<Shard>) -> Result<SweepInfo, SweepError> {
     let mut hash = Sha256::new();
     hash.update(format!("replications {}\n", sweep.replications));
+    // Which keys are zipped (they shape the points and the charts) is part
+    // of the plan; said only when there is a zip, so the plans of sweeps
+    // without one are as before.
+    if !sweep.zip.is_empty() {
+        hash.update(format!("zip {:?}\n", sweep.zip));
+    }
     let mut inputs = BTreeMap::new();
     let mut seeds = Vec::with_capacity(sweep.points.len());
     let mut values = Vec::with_capacity(sweep.points.len());
@@ -185,6 +192,7 @@ pub fn plan_info(sweep: &SweepFile, shard: Option<Shard>) -> Result<SweepInfo, S
         points: sweep.points.len(),
         replications: sweep.replications,
         keys: sweep.keys.clone(),
+        zip: sweep.zip.clone(),
         metrics: sweep.metrics.clone(),
         shard: shard.map(|s| s.to_string()),
         plan_sha256: hash.finalize().iter().map(|b| format!("{b:02x}")).collect(),
@@ -218,8 +226,12 @@ fn differences(was: &SweepInfo, is: &SweepInfo) -> String {
             was.replications, is.replications
         ));
     }
-    if was.keys != is.keys || was.values != is.values {
-        said.push("the grid differs".into());
+    if was.keys != is.keys || was.zip != is.zip || was.values != is.values {
+        said.push(if was.zip.is_empty() && is.zip.is_empty() {
+            "the grid differs".into()
+        } else {
+            "the grid or the zip differs".into()
+        });
     } else if was.seeds != is.seeds {
         said.push("the seeds differ".into());
     }
@@ -440,7 +452,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
 }
 
 /// Checks that a row is one of the runs `info` plans (and, if `mine` is
-/// given, one of this shard's), with its planned seed and grid values.
+/// given, one of this shard's), with its planned seed and values.
 fn check_row(
     info: &SweepInfo,
     mine: &[(usize, RunSpec)],

@@ -15,7 +15,7 @@ use super::rows::columns;
 use super::FileError;
 use crate::model::Summary;
 
-/// Columns of runs.csv before the grid keys.
+/// Columns of runs.csv before the keys (grid, then zip).
 const RUN_PREFIX: [&str; 3] = ["point", "replication", "seed"];
 /// Summary columns that are not metrics to average.
 const NOT_METRICS: [&str; 2] = ["scenario", "deadline_constant"];
@@ -37,7 +37,12 @@ pub struct SweepInfo {
     pub name: String,
     pub points: usize,
     pub replications: u32,
+    /// The keys each point sets: the grid's, then the zip's.
     pub keys: Vec<String>,
+    /// The zip's keys (the last of `keys`), which vary together; absent
+    /// when there are none, as in the files of sweeps before zips.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zip: Vec<String>,
     pub metrics: Vec<String>,
     /// `K/N` for a shard; absent for a whole sweep.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,7 +55,7 @@ pub struct SweepInfo {
     #[serde(default)]
     pub inputs: std::collections::BTreeMap<String, String>,
     /// Each point's `simulation.seed` (a run's seed is its point's plus its
-    /// replication) and its grid values, as runs.csv writes them.
+    /// replication) and its values of `keys`, as runs.csv writes them.
     #[serde(default)]
     pub seeds: Vec<u64>,
     #[serde(default)]
@@ -150,8 +155,8 @@ pub fn metric_columns() -> Vec<String> {
     m
 }
 
-/// The header of runs.csv for grid `keys`, the runs' summaries shaped like
-/// `template`.
+/// The header of runs.csv for `keys` (grid, then zip), the runs'
+/// summaries shaped like `template`.
 pub fn runs_header(keys: &[String], template: &Summary) -> Vec<String> {
     let mut h: Vec<String> = RUN_PREFIX.iter().map(|s| s.to_string()).collect();
     h.extend(keys.iter().cloned());
@@ -161,7 +166,7 @@ pub fn runs_header(keys: &[String], template: &Summary) -> Vec<String> {
 }
 
 /// One row of runs.csv, in the columns of [`runs_header`]: the run, its
-/// grid values, its summary as summary.csv writes it (less the seed,
+/// values of the keys, its summary as summary.csv writes it (less the seed,
 /// already the third column), and failovers per frame.
 pub struct RunRow<'a> {
     point: usize,
@@ -278,9 +283,9 @@ pub fn t_975(df: u64) -> f64 {
         .inverse_cdf(0.975)
 }
 
-/// points.csv from sorted runs: per point, its grid values, the number of
-/// runs, then each metric's mean and 95% confidence half-width (Student t
-/// over the replications; empty with fewer than two values).
+/// points.csv from sorted runs: per point, its values of the keys, the
+/// number of runs, then each metric's mean and 95% confidence half-width
+/// (Student t over the replications; empty with fewer than two values).
 pub fn points_table(
     header: &[String],
     keys: usize,

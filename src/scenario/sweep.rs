@@ -1,7 +1,12 @@
-//! Sweep files: a base scenario, overrides for every run, a grid of values
-//! and a number of replications. Loading one checks it whole: what the
-//! sweep itself costs, then every point of the grid, validated as a
+//! Sweep files: a base scenario, overrides for every run, a grid of values,
+//! keys zipped together and a number of replications. Loading one checks
+//! it whole: what the sweep itself costs, then every point, validated as a
 //! scenario (and its run's cost checked) before anything runs.
+//!
+//! The points are the product of the axes: one per grid key, in file
+//! order, then one for the zip, whose keys take their i-th values together.
+//! The last axis varies fastest, so a zip is crossed with the grid as one
+//! more grid key placed after the grid's.
 //!
 //! Points are held lazily: the base scenario and each key's values, from
 //! which a point's scenario is built when it is asked for, so a grid of a
@@ -16,32 +21,35 @@ use super::error::{line_col, nearest, shown, Diagnostic, Origin, ScenarioError};
 use super::read::{Reader, Table};
 use super::{read_input, Scenario, Source};
 
-/// Most points a grid may have.
+/// Most points a sweep may have.
 const MAX_POINTS: usize = 1_000_000;
 
-/// A sweep: its grid's points (built on demand) and what to chart.
+/// A sweep: its points (built on demand) and what to chart.
 #[derive(Clone, Debug)]
 pub struct SweepFile {
     pub path: PathBuf,
     pub name: String,
     pub replications: u32,
-    /// The grid's keys, in file order.
+    /// The keys each point sets: the grid's, in file order, then the zip's.
     pub keys: Vec<String>,
-    /// Points in grid order: the last key varies fastest.
+    /// The zip's keys, in file order (the last of `keys`): they vary
+    /// together, so a chart does not draw a line per value of each.
+    pub zip: Vec<String>,
+    /// Points in grid order: the last key varies fastest, the zip last.
     pub points: Points,
     /// Metrics to chart, by their column in runs.csv.
     pub metrics: Vec<String>,
 }
 
-/// One point of a grid, built.
+/// One point of a sweep, built.
 #[derive(Clone, Debug)]
 pub struct SweepPoint {
-    /// This point's value of each grid key, as a user would write it.
+    /// This point's value of each key, as a user would write it.
     pub values: Vec<String>,
     pub scenario: Scenario,
 }
 
-/// The points of a grid, each built when asked for. Every point was
+/// The points of a sweep, each built when asked for. Every point was
 /// validated when the sweep was loaded.
 #[derive(Clone)]
 pub struct Points {
@@ -55,14 +63,28 @@ pub struct Points {
     limits: Limits,
 }
 
-/// One key of the grid and its values.
+/// One dimension of the points: a grid key, or the zip's keys, which all
+/// have as many values and take their i-th values together.
 #[derive(Clone)]
 struct Axis {
+    keys: Vec<AxisKey>,
+}
+
+/// A key of an axis and its values.
+#[derive(Clone)]
+struct AxisKey {
     key: String,
     /// Where the key is in the sweep file, for an error in applying it.
     at: Diagnostic,
     /// Each value, relabelled as coming from the sweep file, and its text.
     values: Vec<(Node, String)>,
+}
+
+impl Axis {
+    /// Its number of values: the same for each of its keys.
+    fn len(&self) -> usize {
+        self.keys[0].values.len()
+    }
 }
 
 impl fmt::Debug for Points {
@@ -74,7 +96,8 @@ impl fmt::Debug for Points {
                 &self
                     .axes
                     .iter()
-                    .map(|a| (&a.key, a.values.iter().map(|v| &v.1).collect::<Vec<_>>()))
+                    .flat_map(|a| &a.keys)
+                    .map(|k| (&k.key, k.values.iter().map(|v| &v.1).collect::<Vec<_>>()))
                     .collect::<Vec<_>>(),
             )
             .field("len", &self.len)
@@ -91,23 +114,30 @@ impl Points {
         self.len == 0
     }
 
-    /// The index of each key's value at point `i`: the last key varies
+    /// The index of each axis's value at point `i`: the last axis varies
     /// fastest.
     fn indices(&self, mut i: usize) -> Vec<usize> {
         let mut at = vec![0; self.axes.len()];
         for (k, axis) in self.axes.iter().enumerate().rev() {
-            at[k] = i % axis.values.len();
-            i /= axis.values.len();
+            at[k] = i % axis.len();
+            i /= axis.len();
         }
         at
     }
 
-    /// Point `i`'s value of each grid key, as a user would write it.
-    pub fn values(&self, i: usize) -> Vec<String> {
+    /// Each key at point `i` and the index of its value there.
+    fn keys_at(&self, i: usize) -> impl Iterator<Item = (&AxisKey, usize)> {
         self.axes
             .iter()
             .zip(self.indices(i))
-            .map(|(a, j)| a.values[j].1.clone())
+            .flat_map(|(a, j)| a.keys.iter().map(move |k| (k, j)))
+    }
+
+    /// Point `i`'s value of each key (grid, then zip), as a user would
+    /// write it.
+    pub fn values(&self, i: usize) -> Vec<String> {
+        self.keys_at(i)
+            .map(|(k, j)| k.values[j].1.clone())
             .collect()
     }
 
@@ -119,13 +149,13 @@ impl Points {
     /// Point `i`'s scenario, before validation.
     fn source(&self, i: usize) -> Result<Source, ScenarioError> {
         let mut source = self.base.clone();
-        for (axis, j) in self.axes.iter().zip(self.indices(i)) {
+        for (key, j) in self.keys_at(i) {
             source
-                .set_node(&axis.key, axis.values[j].0.clone())
+                .set_node(&key.key, key.values[j].0.clone())
                 .map_err(|m| {
                     invalid(Diagnostic {
                         message: m,
-                        ..axis.at.clone()
+                        ..key.at.clone()
                     })
                 })?;
         }
@@ -143,7 +173,7 @@ impl Points {
     /// # Panics
     /// If `i` is not below [`len`](Self::len).
     pub fn get(&self, i: usize) -> SweepPoint {
-        assert!(i < self.len, "point {i} of a grid of {}", self.len);
+        assert!(i < self.len, "point {i} of a sweep of {}", self.len);
         SweepPoint {
             values: self.values(i),
             scenario: self
@@ -249,13 +279,14 @@ impl SweepFile {
         let base_node = sweep.get("scenario");
         let set_node = sweep.get("set");
         let grid_node = sweep.get("grid");
+        let zip_node = sweep.get("zip");
         let metrics_node = sweep.get("metrics");
         sweep.finish();
         root.finish();
         reader.result().map_err(invalid)?;
         if root.peek("sweep").is_none() {
             return Err(invalid(root.error_here(
-                "missing [sweep]: a sweep file has a [sweep] table with `scenario` and a [sweep.grid]".into(),
+                "missing [sweep]: a sweep file has a [sweep] table with `scenario` and a [sweep.grid] or a [sweep.zip]".into(),
             )));
         }
 
@@ -275,6 +306,11 @@ impl SweepFile {
                     .into(),
             )));
         }
+        let fixed = entries(&sweep, "set", set_node)?;
+        let grid = entries(&sweep, "grid", grid_node)?;
+        let zip = entries(&sweep, "zip", zip_node)?;
+        in_one_table(src, [("set", &fixed), ("grid", &grid), ("zip", &zip)])?;
+
         let base_path = path.parent().unwrap_or(Path::new("")).join(relative);
         let mut base = Source::read_with(&base_path, limits).map_err(|e| match e {
             ScenarioError::Read { file, source, .. } => ScenarioError::Read {
@@ -288,7 +324,6 @@ impl SweepFile {
             e => e,
         })?;
 
-        let fixed = entries(&sweep, "set", set_node)?;
         for (key, key_origin, node) in &fixed {
             let origin = Origin::Set(format!(
                 "{} in {}",
@@ -306,56 +341,65 @@ impl SweepFile {
             base.set(&format!("simulation.seed={seed}"))?;
         }
 
-        let mut axes: Vec<Axis> = Vec::new();
-        for (key, key_origin, node) in entries(&sweep, "grid", grid_node)? {
-            let items = match &node.value {
-                Value::Array(items) if !items.is_empty() => items,
-                other => {
+        let grid_keys = grid.len();
+        let mut axes = grid
+            .into_iter()
+            .map(|entry| {
+                Ok(Axis {
+                    keys: vec![axis_key(src, "grid", entry)?],
+                })
+            })
+            .collect::<Result<Vec<Axis>, ScenarioError>>()?;
+        let mut zipped: Vec<AxisKey> = Vec::new();
+        for entry in zip {
+            let origin = entry.2.origin.clone();
+            let key = axis_key(src, "zip", entry)?;
+            if let Some(first) = zipped.first() {
+                if key.values.len() != first.values.len() {
                     return Err(invalid(located(
                         src,
-                        &node.origin,
-                        format!("sweep.grid.{key}"),
+                        &origin,
+                        format!("sweep.zip.{}", key.key),
                         format!(
-                            "expected a non-empty list of values, found {}",
-                            other.describe()
+                            "expected {} values, as many as {} has (the keys of [sweep.zip] \
+                             take their i-th values together), found {}",
+                            first.values.len(),
+                            shown(&first.key, '`', '`'),
+                            key.values.len()
                         ),
-                    )))
+                    )));
                 }
-            };
-            let values = items
-                .iter()
-                .map(|node| {
-                    let text = doc::value_text(node);
-                    let origin = Origin::Set(format!(
-                        "the grid value {} = {} in {}",
-                        shown(&key, '\0', '\0'),
-                        shown(&text, '\0', '\0'),
-                        where_(src, &node.origin)
-                    ));
-                    (doc::relabel(node.clone(), &origin), text)
-                })
-                .collect();
-            axes.push(Axis {
-                at: located(src, &key_origin, format!("sweep.grid.{key}"), String::new()),
-                key,
-                values,
-            });
+            }
+            zipped.push(key);
         }
-        let count = axes
+        let zip: Vec<String> = zipped.iter().map(|k| k.key.clone()).collect();
+        if !zipped.is_empty() {
+            axes.push(Axis { keys: zipped });
+        }
+        let keys: Vec<String> = axes
             .iter()
-            .try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
-        let Some(count) = count.filter(|n| *n <= MAX_POINTS) else {
-            return Err(invalid(sweep.error_at(
-                "grid",
-                format!("the grid has more than {MAX_POINTS} points"),
-            )));
+            .flat_map(|a| &a.keys)
+            .map(|k| k.key.clone())
+            .collect();
+        // Where a refusal of the points' number points: the grid, or the
+        // zip when there is only a zip.
+        let (table, which) = match (grid_keys > 0, zip.is_empty()) {
+            (true, false) => ("grid", "the grid and zip have"),
+            (false, false) => ("zip", "the zip has"),
+            (_, true) => ("grid", "the grid has"),
         };
-        let cost = SweepCost::new(count, replications, axes.len());
+        let count = axes.iter().try_fold(1usize, |n, a| n.checked_mul(a.len()));
+        let Some(count) = count.filter(|n| *n <= MAX_POINTS) else {
+            return Err(invalid(
+                sweep.error_at(table, format!("{which} more than {MAX_POINTS} points")),
+            ));
+        };
+        let cost = SweepCost::new(count, replications, keys.len());
         if let Err(e) = cost.check(limits) {
             let key = if u64::from(replications) > count as u64 {
                 "replications"
             } else {
-                "grid"
+                table
             };
             return Err(invalid(sweep.error_at(key, e.to_string())));
         }
@@ -410,19 +454,20 @@ impl SweepFile {
             path: path.to_path_buf(),
             name,
             replications,
-            keys: points.axes.iter().map(|a| a.key.clone()).collect(),
+            keys,
+            zip,
             points,
             metrics: chosen,
         })
     }
 }
 
+/// The entries of a sub-table whose keys are key paths: each key, where
+/// it is and its value.
+type Entries = Vec<(String, Origin, Node)>;
+
 /// The entries of an optional sub-table whose keys are key paths.
-fn entries(
-    sweep: &Table<'_>,
-    key: &str,
-    node: Option<&Node>,
-) -> Result<Vec<(String, Origin, Node)>, ScenarioError> {
+fn entries(sweep: &Table<'_>, key: &str, node: Option<&Node>) -> Result<Entries, ScenarioError> {
     match node {
         None => Ok(Vec::new()),
         Some(Node {
@@ -441,6 +486,89 @@ fn entries(
             ),
         ))),
     }
+}
+
+/// A key of [sweep.`table`] (`grid` or `zip`) and its values: a non-empty
+/// list, each value relabelled as coming from the sweep file (a zip's with
+/// its index, which is the point's in the zip).
+fn axis_key(
+    src: &Source,
+    table: &str,
+    (key, key_origin, node): (String, Origin, Node),
+) -> Result<AxisKey, ScenarioError> {
+    let items = match &node.value {
+        Value::Array(items) if !items.is_empty() => items,
+        other => {
+            let found = match other {
+                Value::Array(_) => "an empty list".into(),
+                other => other.describe(),
+            };
+            return Err(invalid(located(
+                src,
+                &node.origin,
+                format!("sweep.{table}.{key}"),
+                format!("expected a non-empty list of values, found {found}"),
+            )));
+        }
+    };
+    let values = items
+        .iter()
+        .enumerate()
+        .map(|(j, item)| {
+            let text = doc::value_text(item);
+            let index = if table == "zip" {
+                format!("[{j}]")
+            } else {
+                String::new()
+            };
+            let origin = Origin::Set(format!(
+                "the {table} value {}{index} = {} in {}",
+                shown(&key, '\0', '\0'),
+                shown(&text, '\0', '\0'),
+                where_(src, &item.origin)
+            ));
+            (doc::relabel(item.clone(), &origin), text)
+        })
+        .collect();
+    Ok(AxisKey {
+        at: located(
+            src,
+            &key_origin,
+            format!("sweep.{table}.{key}"),
+            String::new(),
+        ),
+        key,
+        values,
+    })
+}
+
+/// Refuses a key in two of [sweep.set], [sweep.grid] and [sweep.zip]: one
+/// would silently override the other, and runs.csv show values no run had.
+fn in_one_table(src: &Source, tables: [(&str, &Entries); 3]) -> Result<(), ScenarioError> {
+    for (t, (table, entries)) in tables.iter().enumerate() {
+        for (key, origin, _) in entries.iter() {
+            let earlier = tables[..t].iter().find_map(|(other, entries)| {
+                let (_, at, _) = entries.iter().find(|e| e.0 == *key)?;
+                Some((other, at))
+            });
+            if let Some((other, at)) = earlier {
+                let line = match at {
+                    Origin::File(span) => format!(" (line {})", line_col(&src.text, span.start).0),
+                    _ => String::new(),
+                };
+                return Err(invalid(located(
+                    src,
+                    origin,
+                    format!("sweep.{table}.{key}"),
+                    format!(
+                        "also in [sweep.{other}]{line}: a key may be in only one of \
+                         [sweep.set], [sweep.grid] and [sweep.zip]"
+                    ),
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// "sweep.toml:5:1", for an origin in the sweep file.
@@ -471,9 +599,9 @@ fn located(src: &Source, origin: &Origin, key: String, message: String) -> Diagn
 mod tests {
     use super::*;
 
-    #[test]
-    fn grid_order_is_nested_loops_in_file_order() {
-        let axis = |n: usize| Axis {
+    /// A key whose values are `from`, `from + 1`, ... (`n` of them).
+    fn key(n: usize, from: usize) -> AxisKey {
+        AxisKey {
             key: String::new(),
             at: located(
                 &Source::parse(Path::new("s.toml"), String::new()).unwrap(),
@@ -481,7 +609,7 @@ mod tests {
                 String::new(),
                 String::new(),
             ),
-            values: (0..n)
+            values: (from..from + n)
                 .map(|i| {
                     (
                         Node {
@@ -492,6 +620,13 @@ mod tests {
                     )
                 })
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn grid_order_is_nested_loops_in_file_order() {
+        let axis = |n: usize| Axis {
+            keys: vec![key(n, 0)],
         };
         let points = Points {
             base: Source::parse(Path::new("s.toml"), String::new()).unwrap(),
@@ -519,5 +654,36 @@ mod tests {
             ..points
         };
         assert_eq!(none.indices(0), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_zip_is_one_more_grid_key_whose_keys_move_together() {
+        let points = Points {
+            base: Source::parse(Path::new("s.toml"), String::new()).unwrap(),
+            axes: vec![
+                Axis {
+                    keys: vec![key(2, 0)],
+                },
+                Axis {
+                    keys: vec![key(3, 10), key(3, 20)],
+                },
+            ],
+            len: 6,
+            seeds: vec![1; 6],
+            limits: Limits::DEFAULT,
+        };
+        let values: Vec<Vec<String>> = (0..6).map(|i| points.values(i)).collect();
+        let expected: Vec<Vec<String>> = [
+            ["0", "10", "20"],
+            ["0", "11", "21"],
+            ["0", "12", "22"],
+            ["1", "10", "20"],
+            ["1", "11", "21"],
+            ["1", "12", "22"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|v| v.to_string()).collect())
+        .collect();
+        assert_eq!(values, expected);
     }
 }

@@ -308,6 +308,14 @@ const REFUSED: &[(&str, &[&str])] = &[
         "sweep_too_big",
         &["sweep", "tests/golden/refused/huge_sweep.toml"],
     ),
+    (
+        "sweep_zip_unequal",
+        &["sweep", "tests/golden/refused/sweep_zip_unequal.toml"],
+    ),
+    (
+        "sweep_zip_in_grid",
+        &["sweep", "tests/golden/refused/sweep_zip_in_grid.toml"],
+    ),
     // Exit code 1 from here: results on disk that cannot be read.
     ("plot_without_results", &["plot", "tests/golden/refused"]),
     (

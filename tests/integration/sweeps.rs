@@ -231,11 +231,19 @@ fn shards_merge_into_exactly_the_unsharded_sweep() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("8 of the sweep's 12 runs"));
 }
 
-/// Interrupts a sweep with `signal` after a few runs, then resumes it.
-fn interrupted_then_resumed(signal: &str) {
+/// Twenty runs of the baseline: 5 points x 4 replications.
+const TWENTY_RUNS: &str = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
+    [sweep.grid]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\", \"power_of_d\", \"earliest_finish\"]\n";
+
+/// Twenty runs of the baseline too, whose 5 points are a zip.
+const TWENTY_ZIPPED_RUNS: &str = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
+    [sweep.zip]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\", \"power_of_d\", \"earliest_finish\"]\n\
+    \"coordinator.timeout_ms\" = [100, 120, 140, 160, 180]\n";
+
+/// Interrupts a sweep of twenty runs (`body`) with `signal` after a few
+/// runs, then resumes it.
+fn interrupted_then_resumed(signal: &str, body: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let body = "replications = 4\n[sweep.set]\n\"simulation.duration_s\" = 8.0\n\
-                [sweep.grid]\n\"coordinator.policy\" = [\"least_loaded\", \"random\", \"score\", \"power_of_d\", \"earliest_finish\"]\n";
     let file = sweep_file(tmp.path(), "scenarios/baseline.toml", body);
     let (whole, killed) = (tmp.path().join("whole"), tmp.path().join("killed"));
     ok(sweep(&file, &whole, &["--no-charts"]));
@@ -319,12 +327,17 @@ fn interrupted_then_resumed(signal: &str) {
 
 #[test]
 fn a_sweep_killed_with_sigkill_resumes_without_redoing_or_losing_runs() {
-    interrupted_then_resumed("-KILL");
+    interrupted_then_resumed("-KILL", TWENTY_RUNS);
+}
+
+#[test]
+fn a_zipped_sweep_killed_with_sigkill_resumes_without_redoing_or_losing_runs() {
+    interrupted_then_resumed("-KILL", TWENTY_ZIPPED_RUNS);
 }
 
 #[test]
 fn a_sweep_stopped_with_ctrl_c_resumes_without_redoing_or_losing_runs() {
-    interrupted_then_resumed("-INT");
+    interrupted_then_resumed("-INT", TWENTY_RUNS);
 }
 
 #[test]
@@ -975,4 +988,297 @@ fn a_sweep_takes_overrides_and_a_dry_run_from_the_command_line() {
     assert!(runs.iter().all(|r| r["duration_s"] == "2.0"));
     let seeds: BTreeSet<&str> = runs.iter().map(|r| r["seed"].as_str()).collect();
     assert_eq!(seeds, BTreeSet::from(["40", "41"]));
+}
+
+/// A zip alone: the keys of `[sweep.zip]` take their i-th values together,
+/// so three values each make three points, not nine.
+const ZIPPED: &str = "replications = 2\n\
+    [sweep.set]\n\"simulation.duration_s\" = 2.0\n\
+    [sweep.zip]\n\"coordinator.policy\" = [\"score\", \"random\", \"least_loaded\"]\n\
+    \"peers.0.count\" = [3, 4, 6]\n";
+
+#[test]
+fn the_keys_of_a_zip_vary_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", ZIPPED);
+    let out = tmp.path().join("out");
+
+    // The dry run lists the points with their zipped values.
+    let (listed, _) = ok(p2c2g(&["sweep", file.to_str().unwrap(), "--dry-run"]));
+    assert!(
+        listed.contains("t: 3 points x 2 replications = 6 runs"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(
+            "zipped (vary together, crossed with the grid): coordinator.policy, peers.0.count"
+        ),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(
+            "point,seed,coordinator.policy,peers.0.count\n0,1,score,3\n1,1,random,4\n2,1,least_loaded,6\n"
+        ),
+        "{listed}"
+    );
+
+    ok(sweep(&file, &out, &[]));
+    let header = read(&out.join("runs.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        header.starts_with(
+            "point,replication,seed,coordinator.policy,peers.0.count,scenario,frames,"
+        ),
+        "{header}"
+    );
+    let runs = rows(&out.join("runs.csv"));
+    assert_eq!(runs.len(), 6);
+    let got: Vec<(&str, &str, &str, &str)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["point"].as_str(),
+                r["coordinator.policy"].as_str(),
+                r["peers.0.count"].as_str(),
+                r["peers"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("0", "score", "3", "3"),
+            ("0", "score", "3", "3"),
+            ("1", "random", "4", "4"),
+            ("1", "random", "4", "4"),
+            ("2", "least_loaded", "6", "6"),
+            ("2", "least_loaded", "6", "6"),
+        ]
+    );
+    let points = rows(&out.join("points.csv"));
+    let got: Vec<(&str, &str)> = points
+        .iter()
+        .map(|p| {
+            (
+                p["coordinator.policy"].as_str(),
+                p["peers.0.count"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("score", "3"), ("random", "4"), ("least_loaded", "6")]
+    );
+    assert!(
+        read(&out.join("points.csv")).starts_with("point,coordinator.policy,peers.0.count,runs,")
+    );
+
+    // Point 1 ran exactly what `run` with both values set runs.
+    let single = tmp.path().join("single");
+    let poc = repo("scenarios/poc.toml");
+    ok(p2c2g(&[
+        "run",
+        poc.to_str().unwrap(),
+        "--quiet",
+        "--no-charts",
+        "--out",
+        single.to_str().unwrap(),
+        "--seed",
+        &runs[2]["seed"],
+        "--set",
+        "simulation.duration_s=2.0",
+        "--set",
+        "coordinator.policy=random",
+        "--set",
+        "peers.0.count=4",
+    ]));
+    let summary = rows(&single.join("summary.csv")).remove(0);
+    for (k, v) in &summary {
+        if k != "seed" {
+            assert_eq!(&runs[2][k], v, "{k}");
+        }
+    }
+
+    // With no grid key, the charts' x axis is the zip's first key (here
+    // not a number: its values are categories), and the keys zipped with
+    // it make no lines of their own.
+    let svg = read(&out.join("charts/deadline_hit_rate.svg"));
+    roxmltree::Document::parse(&svg).unwrap();
+    assert!(
+        svg.contains("t: deadline_hit_rate against coordinator.policy"),
+        "the title"
+    );
+    assert!(
+        svg.contains("coordinator.policy (zipped with peers.0.count)"),
+        "the x axis"
+    );
+    assert!(!svg.contains("peers.0.count=3"), "no line per zipped value");
+}
+
+/// A zip crossed with a grid: one more grid dimension after the grid's
+/// keys, the last to vary; shards of it merge into the whole.
+#[test]
+fn a_zip_is_crossed_with_the_grid_after_its_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 2\n\
+        [sweep.set]\n\"simulation.duration_s\" = 2.0\n\
+        [sweep.zip]\n\"peers.0.count\" = [3, 5, 7]\n\"coordinator.max_attempts\" = [1, 2, 3]\n\
+        [sweep.grid]\n\"coordinator.policy\" = [\"score\", \"random\"]\n";
+    let file = sweep_file(tmp.path(), "scenarios/poc.toml", body);
+    let whole = tmp.path().join("whole");
+    ok(sweep(&file, &whole, &[]));
+    let header = read(&whole.join("runs.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        header.starts_with(
+            "point,replication,seed,coordinator.policy,peers.0.count,coordinator.max_attempts,scenario,"
+        ),
+        "{header}"
+    );
+    let points = rows(&whole.join("points.csv"));
+    let got: Vec<(&str, &str, &str, &str)> = points
+        .iter()
+        .map(|p| {
+            (
+                p["point"].as_str(),
+                p["coordinator.policy"].as_str(),
+                p["peers.0.count"].as_str(),
+                p["coordinator.max_attempts"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("0", "score", "3", "1"),
+            ("1", "score", "5", "2"),
+            ("2", "score", "7", "3"),
+            ("3", "random", "3", "1"),
+            ("4", "random", "5", "2"),
+            ("5", "random", "7", "3"),
+        ]
+    );
+    let runs = rows(&whole.join("runs.csv"));
+    assert_eq!(runs.len(), 12);
+    for r in &runs {
+        assert_eq!(r["peers"], r["peers.0.count"]);
+        // one attempt per task: no failover at all
+        if r["coordinator.max_attempts"] == "1" {
+            assert_eq!(r["failovers"], "0");
+        }
+    }
+    assert!(runs.iter().any(|r| r["failovers"] != "0"));
+
+    // x: the first numeric candidate, here the zip's first key (the grid
+    // key is a policy); one line per value of the grid key.
+    let svg = read(&whole.join("charts/deadline_hit_rate.svg"));
+    assert!(svg.contains("t: deadline_hit_rate against peers.0.count"));
+    assert!(svg.contains("peers.0.count (zipped with coordinator.max_attempts)"));
+    assert!(svg.contains("coordinator.policy=score") && svg.contains("coordinator.policy=random"));
+
+    // Shards merge into exactly the unsharded sweep.
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let dir = tmp.path().join(format!("shard{k}"));
+        ok(sweep(&file, &dir, &["--shard", &format!("{k}/2")]));
+        assert_eq!(rows(&dir.join("runs.csv")).len(), 6);
+        shards.push(dir.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    ok(p2c2g(&args));
+    for f in [
+        "runs.csv",
+        "points.csv",
+        "sweep.toml",
+        "charts/deadline_hit_rate.svg",
+    ] {
+        assert_eq!(read(&whole.join(f)), read(&merged.join(f)), "{f}");
+    }
+
+    // A changed zip is another plan: not resumed into these results.
+    let changed = sweep_file(
+        tmp.path(),
+        "scenarios/poc.toml",
+        &body.replace("[1, 2, 3]", "[1, 3, 2]"),
+    );
+    let refused = sweep(&changed, &whole, &["--no-charts", "--resume"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("holds another plan's sweep")
+            && stderr.contains("the grid or the zip differs"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_zips_are_refused_with_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            ZIPPED.replace("[3, 4, 6]", "[3, 4]"),
+            vec![
+                "test-sweep.toml:9:19: `sweep.zip.peers.0.count`",
+                "expected 3 values, as many as `coordinator.policy` has",
+                "found 2",
+            ],
+        ),
+        (
+            ZIPPED.replace("[3, 4, 6]", "[]"),
+            vec![
+                "test-sweep.toml:9:19: `sweep.zip.peers.0.count`",
+                "non-empty list",
+            ],
+        ),
+        (
+            format!("{ZIPPED}[sweep.grid]\n\"peers.0.count\" = [3, 5]\n"),
+            vec![
+                "test-sweep.toml:9:1: `sweep.zip.peers.0.count`",
+                "also in [sweep.grid] (line 11)",
+                "a key may be in only one of [sweep.set], [sweep.grid] and [sweep.zip]",
+            ],
+        ),
+        (
+            ZIPPED.replace(
+                "\"simulation.duration_s\" = 2.0\n",
+                "\"simulation.duration_s\" = 2.0\n\"peers.0.count\" = 4\n",
+            ),
+            vec!["`sweep.zip.peers.0.count`", "also in [sweep.set] (line 7)"],
+        ),
+        (
+            format!("{SMALL}\"simulation.duration_s\" = [1.0, 2.0]\n"),
+            vec!["`sweep.grid.simulation.duration_s`", "also in [sweep.set]"],
+        ),
+        (
+            ZIPPED.replace("[3, 4, 6]", "[3, -4, 6]"),
+            vec![
+                "`peers[0].count`",
+                "the zip value peers.0.count[1] = -4 in",
+                "test-sweep.toml:9:",
+            ],
+        ),
+    ];
+    for (body, expect) in cases {
+        let file = sweep_file(tmp.path(), "scenarios/poc.toml", &body);
+        let out_dir = tmp.path().join("never");
+        let out = sweep(&file, &out_dir, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        for e in expect {
+            assert!(stderr.contains(e), "{e:?} in {stderr}");
+        }
+        assert!(!out_dir.exists());
+        // `check` says the same.
+        let checked = p2c2g(&["check", file.to_str().unwrap()]);
+        assert_eq!(checked.status.code(), Some(2));
+    }
 }

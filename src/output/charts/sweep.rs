@@ -1,5 +1,6 @@
-//! A sweep's charts: one metric against a grid key, one line per value of
-//! the other keys, with 95% confidence intervals.
+//! A sweep's charts: one metric against a key, one line per value of the
+//! other keys, with 95% confidence intervals. Keys zipped with the x key
+//! move with it, so they make no lines of their own.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,11 +16,13 @@ use super::ChartError;
 use crate::output::sweep::{read_rows, SweepInfo, SweepInfoError};
 use crate::output::FileError;
 
-/// One metric of a sweep against its first numeric grid key.
+/// One metric of a sweep against its first numeric key.
 struct MetricChart<'a> {
     name: &'a str,
     metric: &'a str,
     x_key: &'a str,
+    /// The x axis's description: the x key, and the keys zipped with it.
+    x_desc: &'a str,
     /// Tick labels when the x key is not numeric.
     categories: Option<&'a [String]>,
     lines: Vec<MetricLine>,
@@ -94,7 +97,7 @@ impl Drawable for MetricChart<'_> {
         };
         chart
             .configure_mesh()
-            .x_desc(self.x_key)
+            .x_desc(self.x_desc)
             .y_desc(format!("{} (mean, 95% CI)", metric_label(self.metric)))
             .x_label_formatter(&x_label)
             .y_label_formatter(&number_labels(y_hi - y_lo))
@@ -176,7 +179,7 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
     let file = dir.join("points.csv");
     let (header, rows) = read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
     let keys = info.keys.len();
-    // The grid keys follow `point`, as the sweep wrote them (and every row
+    // The keys follow `point`, as the sweep wrote them (and every row
     // has the header's columns, or reading would have failed).
     for (k, key) in info.keys.iter().enumerate() {
         if header.get(1 + k) != Some(key) {
@@ -186,12 +189,20 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
             });
         }
     }
-    // x: the first grid key whose values are all finite numbers, else the
-    // first key as categories (or the point number when there is no key).
+    // The zip is one dimension, after the grid's, named by its first key:
+    // the candidates for x are the grid keys, then the zip's first key.
+    let zipped = |k: usize| info.zip.contains(&info.keys[k]);
+    let first_zipped = (0..keys).find(|&k| zipped(k));
+    let candidates: Vec<usize> = (0..keys)
+        .filter(|&k| !zipped(k) || Some(k) == first_zipped)
+        .collect();
+    // x: the first candidate whose values are all finite numbers, else the
+    // first candidate as categories (or the point number when there is no
+    // key). With no grid key, x is the zip's first key.
     let number = |text: &str| text.parse::<f64>().ok().filter(|x| x.is_finite());
     let numeric = |k: usize| rows.iter().all(|r| number(&r[1 + k]).is_some());
-    let x_key = (0..keys).find(|&k| numeric(k));
-    let x_index = x_key.or((keys > 0).then_some(0));
+    let x_key = candidates.iter().copied().find(|&k| numeric(k));
+    let x_index = x_key.or(candidates.first().copied());
     // Categories in order of first appearance, each found in constant time.
     let mut categories: Vec<String> = Vec::new();
     let mut category: HashMap<&str, usize> = HashMap::new();
@@ -211,6 +222,17 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
         }
     };
     let x_name = x_index.map_or("point", |k| info.keys[k].as_str());
+    // Keys that move with x: x, and the zip's keys if x is one of them.
+    let tied = |k: usize| Some(k) == x_index || x_index.is_some_and(|x| zipped(x) && zipped(k));
+    let with: Vec<&str> = (0..keys)
+        .filter(|&k| tied(k) && Some(k) != x_index)
+        .map(|k| info.keys[k].as_str())
+        .collect();
+    let x_desc = if with.is_empty() {
+        x_name.to_string()
+    } else {
+        format!("{x_name} (zipped with {})", with.join(", "))
+    };
     let mut charts = Vec::new();
     for metric in &info.metrics {
         let col = |suffix: &str| {
@@ -238,7 +260,7 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
             };
             let half = number(&r[ci_col]).unwrap_or(0.0);
             let label = (0..keys)
-                .filter(|&k| Some(k) != x_index)
+                .filter(|&k| !tied(k))
                 .map(|k| format!("{}={}", info.keys[k], r[1 + k]))
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -260,6 +282,7 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
             name: &info.name,
             metric,
             x_key: x_name,
+            x_desc: &x_desc,
             categories: (x_key.is_none() && x_index.is_some()).then_some(categories.as_slice()),
             lines,
         });

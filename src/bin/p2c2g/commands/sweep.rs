@@ -158,6 +158,13 @@ fn dry_run(sweep: &SweepFile, shard: Option<Shard>) -> anyhow::Result<ExitCode> 
         info.points * info.replications as usize
     )?;
     say!(o, "  plan {}", info.plan_sha256)?;
+    if !sweep.zip.is_empty() {
+        say!(
+            o,
+            "  zipped (vary together, crossed with the grid): {}",
+            sweep.zip.join(", ")
+        )?;
+    }
     say!(o, "point,seed,{}", sweep.keys.join(","))?;
     for (i, (seed, values)) in info.seeds.iter().zip(&info.values).enumerate() {
         say!(o, "{i},{seed},{}", values.join(","))?;
