@@ -58,6 +58,9 @@ struct Params {
     /// graceful leave with its notice (s).
     churn: Option<(f64, f64, f64, Option<f64>)>,
     heartbeat_ms: f64,
+    /// Links: the largest input and output (kB), and the lowest downlink
+    /// and uplink bandwidth (Mbps) of every group.
+    links: Option<(f64, f64, f64, f64)>,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -108,8 +111,9 @@ fn params() -> impl Strategy<Value = Params> {
             prop::option::of(prop::sample::select(vec![0.0, 0.05])),
         )),
         prop::sample::select(vec![5.0, 50.0]),
+        prop::option::of((0.0..50.0f64, 0.0..50.0f64, 5.0..100.0f64, 2.0..50.0f64)),
     )
-        .prop_map(|(a, b, c, churn, heartbeat_ms)| Params {
+        .prop_map(|(a, b, c, churn, heartbeat_ms, links)| Params {
             seed: a.0,
             renters: a.1,
             fps: a.2,
@@ -127,14 +131,21 @@ fn params() -> impl Strategy<Value = Params> {
             drain_s: c.3,
             churn,
             heartbeat_ms,
+            links,
         })
 }
 
 fn scenario_text(p: &Params) -> String {
+    let sizes = p.links.map_or(String::new(), |(input, output, _, _)| {
+        format!(
+            "input_kb = {{ dist = \"uniform\", low = 0, high = {input} }}\n\
+             output_kb = {{ dist = \"uniform\", low = 0, high = {output} }}\n"
+        )
+    });
     let mut t = format!(
         "[simulation]\nseed = {}\nduration_s = 1.0\nwarmup_s = 0.2\ndrain_s = {}\nsample_ms = 10\n\
          [workload]\nrenters = {}\nfps = {}\narrival = \"{}\"\ntasks_per_frame = {}\n\
-         work_ms = {{ dist = \"exponential\", mean = 8 }}\ndeadline_ms = 60\nreturn_ms = 2\n\
+         work_ms = {{ dist = \"exponential\", mean = 8 }}\ndeadline_ms = 60\nreturn_ms = 2\n{sizes}\
          [coordinator]\npolicy = \"{}\"\nd = 1\nqueue = \"{}\"\ndiscipline = \"{}\"\n\
          max_attempts = {}\ntimeout_ms = {}\nbackoff_ms = {}\n\
          [reputation]\nmodel = \"{}\"\nexclude_below = {}\n",
@@ -154,8 +165,18 @@ fn scenario_text(p: &Params) -> String {
         p.exclude_below,
     );
     for (count, slots, latency, jitter, reliability, silent) in &p.groups {
+        if let Some((_, _, down, up)) = p.links {
+            t += &format!(
+                "[[peers]]\ndownlink_mbps = {{ dist = \"uniform\", low = {down}, high = {} }}\n\
+                 uplink_mbps = {{ dist = \"uniform\", low = {up}, high = {} }}\n",
+                down * 10.0,
+                up * 10.0
+            );
+        } else {
+            t += "[[peers]]\n";
+        }
         t += &format!(
-            "[[peers]]\ncount = {count}\nslots = {slots}\nlatency_ms = {latency}\n\
+            "count = {count}\nslots = {slots}\nlatency_ms = {latency}\n\
              jitter_ms = {{ dist = \"uniform\", low = 0, high = {jitter} }}\n\
              reliability = {reliability}\nspeed = {{ dist = \"uniform\", low = 0.5, high = 2 }}\n\
              failure = \"{}\"\n",
@@ -369,6 +390,54 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
                     );
                 }
             }
+        }
+    }
+
+    // Links: each direction of each peer's link carries one message at a
+    // time, in the order they entered it, and is busy exactly while it
+    // carries one.
+    if p.links.is_some() {
+        let mut carried: BTreeMap<(u32, bool), Vec<link::Carried>> = BTreeMap::new();
+        for a in &rec.attempts {
+            let stays = a.links.expect("links on");
+            for (up, c) in [(false, stays.input), (true, stays.reply)] {
+                if let Some(c) = c {
+                    prop_assert!(c.entered <= c.start && c.start <= c.end, "{:?}", c);
+                    carried.entry((a.peer.0, up)).or_default().push(c);
+                }
+            }
+            if let (Some(input), Some(reached)) = (stays.input, a.reached) {
+                prop_assert!(input.end <= reached, "reached before it was sent: {:?}", a);
+            }
+        }
+        for ((peer, up), mut on_link) in carried {
+            on_link.sort_by_key(|c| (c.entered, c.start));
+            for w in on_link.windows(2) {
+                prop_assert!(
+                    w[0].end <= w[1].start,
+                    "peer {} link (up {}) carried two at once, or out of order: {:?}",
+                    peer,
+                    up,
+                    w
+                );
+            }
+            let busy = on_link
+                .iter()
+                .fold(SimTime::ZERO, |sum, c| sum + (c.end - c.start));
+            let r = &report.peers[peer as usize];
+            let reported = if up {
+                r.uplink_busy_ms
+            } else {
+                r.downlink_busy_ms
+            };
+            prop_assert!(
+                (busy.as_ms() - reported.unwrap()).abs() < 1e-6,
+                "peer {} link (up {}) busy {} ms, reported {:?}",
+                peer,
+                up,
+                busy.as_ms(),
+                reported
+            );
         }
     }
 

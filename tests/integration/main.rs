@@ -8,6 +8,7 @@ mod common;
 mod fuzz;
 mod golden;
 mod invariants;
+mod links;
 mod meter;
 mod provenance;
 mod resolved;

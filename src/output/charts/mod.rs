@@ -27,6 +27,7 @@ use style::{charts_dir, register_font, render, DrawResult, Drawable, FONT};
 mod attempts;
 mod latency_by_group;
 mod latency_cdf;
+mod links;
 mod peers;
 mod run;
 mod style;
@@ -61,15 +62,17 @@ pub enum Chart {
     TimeSeries,
     Peers,
     Attempts,
+    Links,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 5] = [
+    pub const ALL: [Chart; 6] = [
         Chart::LatencyCdf,
         Chart::LatencyByGroup,
         Chart::TimeSeries,
         Chart::Peers,
         Chart::Attempts,
+        Chart::Links,
     ];
 
     pub fn file_stem(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Chart {
             Chart::TimeSeries => "timeseries",
             Chart::Peers => "peers",
             Chart::Attempts => "attempts",
+            Chart::Links => "links",
         }
     }
 
@@ -86,7 +90,7 @@ impl Chart {
     pub fn size(self) -> (u32, u32) {
         match self {
             Chart::TimeSeries => (1000, 860),
-            Chart::Peers => (1100, 520),
+            Chart::Peers | Chart::Links => (1100, 520),
             _ => (1000, 600),
         }
     }
@@ -99,6 +103,16 @@ impl Chart {
             Chart::TimeSeries => "queue, busy slots and on-time rate over time",
             Chart::Peers => "peers: utilisation and reputation against true reliability",
             Chart::Attempts => "attempts, failovers and timeouts over time",
+            Chart::Links => "access links: time spent sending against bandwidth",
+        }
+    }
+
+    /// Whether the chart has anything to show for `run`: the links chart
+    /// only when messages take time on links.
+    fn applies(self, run: &Run) -> bool {
+        match self {
+            Chart::Links => links::applies(run),
+            _ => true,
         }
     }
 
@@ -112,6 +126,7 @@ impl Chart {
             Chart::TimeSeries => timeseries::draw(&root, run),
             Chart::Peers => peers::draw(&root, run),
             Chart::Attempts => attempts::draw(&root, run),
+            Chart::Links => links::draw(&root, run),
         }
     }
 }
@@ -167,6 +182,7 @@ pub fn draw_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> 
     let out = charts_dir(dir)?;
     Chart::ALL
         .iter()
+        .filter(|chart| chart.applies(&run))
         .map(|&chart| render(&RunChart { chart, run: &run }, &out, format))
         .collect()
 }

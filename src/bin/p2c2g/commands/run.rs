@@ -117,6 +117,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
 fn print_summary(s: &Summary, out: &Path) -> anyhow::Result<()> {
     let pct = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.2}%", 100.0 * x));
     let ms = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1} ms"));
+    let ms2 = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.2} ms"));
     let share = |n: u64| pct((s.frames > 0).then(|| n as f64 / s.frames as f64));
     let mut o = Out::new();
     say!(o, "{} (seed {}): {} frames", s.scenario, s.seed, s.frames)?;
@@ -144,6 +145,9 @@ fn print_summary(s: &Summary, out: &Path) -> anyhow::Result<()> {
         s.timeouts
     )?;
     say!(o, "  peer utilisation {:.1}%", 100.0 * s.utilization)?;
+    if let Some(wait) = s.link_wait_ms_mean {
+        say!(o, "  messages waited for a link {} on average", ms2(wait))?;
+    }
     say!(o, "  results in {}/", out.display())?;
     Ok(())
 }
