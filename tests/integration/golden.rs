@@ -358,6 +358,25 @@ const REFUSED: &[(&str, &[&str])] = &[
         "churn_notice_on_crash",
         &["check", "tests/golden/refused/churn_notice_on_crash.toml"],
     ),
+    (
+        "links_negative_size",
+        &["check", "tests/golden/refused/links_negative_size.toml"],
+    ),
+    (
+        "links_zero_bandwidth",
+        &["check", "tests/golden/refused/links_zero_bandwidth.toml"],
+    ),
+    (
+        "links_negative_bandwidth",
+        &[
+            "check",
+            "tests/golden/refused/links_negative_bandwidth.toml",
+        ],
+    ),
+    (
+        "links_bandwidth_to_zero",
+        &["check", "tests/golden/refused/links_bandwidth_to_zero.toml"],
+    ),
 ];
 
 fn blessing() -> bool {
