@@ -9,8 +9,16 @@ use p2c2g::output::charts::Chart;
 
 use crate::common::*;
 
+/// Runs the demo with links on, so that every chart is drawn.
 fn run(dir: &Path, extra: &[&str]) {
-    let out = p2c2g_into("run", &repo("scenarios/poc.toml"), dir, extra);
+    let mut args = vec![
+        "--set",
+        "workload.output_kb=20",
+        "--set",
+        "peers.demo_peer.uplink_mbps={ dist = \"choice\", values = [10, 100] }",
+    ];
+    args.extend_from_slice(extra);
+    let out = p2c2g_into("run", &repo("scenarios/poc.toml"), dir, &args);
     assert!(
         out.status.success(),
         "{}",
@@ -53,6 +61,31 @@ fn every_chart_is_well_formed_svg_with_title_and_axis_units() {
     let cdf = svg_text(&tmp.path().join("charts/latency_cdf.svg"));
     for word in ["deadline 150 ms", "p50", "p95", "p99", "log scale"] {
         assert!(cdf.contains(word), "{word} missing from the CDF");
+    }
+}
+
+/// The links chart is drawn only when messages take time on links.
+#[test]
+fn without_links_there_is_no_links_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = p2c2g_into("run", &repo("scenarios/poc.toml"), tmp.path(), &[]);
+    assert!(out.status.success());
+    let charts = tmp.path().join("charts");
+    assert!(charts.join("peers.svg").exists());
+    assert!(!charts.join("links.svg").exists());
+    let links = tmp.path().join("links");
+    run(&links, &[]);
+    let text = svg_text(&links.join("charts/links.svg"));
+    for word in [
+        "uplink (replies)",
+        "downlink (inputs): no limit on any peer",
+        "10",
+        "100",
+    ] {
+        assert!(
+            text.contains(word),
+            "{word} missing from the links chart: {text}"
+        );
     }
 }
 

@@ -27,6 +27,7 @@ const SEEDS: &[&str] = &[
     "scenarios/baseline.toml",
     "scenarios/poc.toml",
     "scenarios/churn.toml",
+    "scenarios/links.toml",
     "scenarios/textbook/mm1.toml",
     "scenarios/textbook/mmc.toml",
     "scenarios/textbook/md1.toml",
@@ -39,6 +40,7 @@ const SEEDS: &[&str] = &[
     "scenarios/sweeps/timeouts.toml",
     "scenarios/sweeps/paired.toml",
     "scenarios/sweeps/churn.toml",
+    "scenarios/sweeps/tiles.toml",
     "scenarios/bench/sweep_overhead.toml",
     "tests/golden/sweep.toml",
 ];

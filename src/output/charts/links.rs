@@ -77,7 +77,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         chart
             .configure_mesh()
             .x_desc("bandwidth (Mbps, log scale)")
-            .y_desc("time spent sending (% of the run)")
+            .y_desc("time spent sending, of the run (%)")
             .x_labels((hi - lo) as usize + 1)
             .x_label_formatter(&|x| bandwidth_label(*x))
             .y_label_formatter(&number_labels(top))
