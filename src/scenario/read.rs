@@ -58,7 +58,7 @@ enum Quantity {
     Session,
     Probability,
     Speed,
-    /// Multiplies a processing time: like a speed, > 0 and finite.
+    /// Multiplies a processing time: not negative, finite.
     Factor,
     /// Kilobytes, not negative (a normal is clamped at 0).
     Size,
@@ -1221,9 +1221,9 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
                 num(low)
             ))
         }
-        Quantity::Factor if is_normal || (bounded && low <= 0.0) => {
+        Quantity::Factor if is_normal || low < 0.0 => {
             return Err(format!(
-                "expected a slowdown > 0 (it multiplies the processing time); this can be {}",
+                "expected a slowdown, not negative (it multiplies the processing time); this can be {}",
                 num(low)
             ))
         }
@@ -1300,10 +1300,6 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
         Quantity::Speed if !highest.is_finite() => Err(format!(
             "expected a speed that is a finite number; {}",
             can(highest)
-        )),
-        Quantity::Factor if lowest.is_nan() || lowest < MIN_SPEED => Err(format!(
-            "expected a slowdown of at least {MIN_SPEED:e}; {}",
-            can(lowest)
         )),
         Quantity::Factor | Quantity::Bandwidth if !highest.is_finite() || highest > 1e12 => {
             Err(format!(
