@@ -476,7 +476,11 @@ fn group(g: &Table, i: usize, before: &[PeerGroup]) -> PeerGroup {
         churn: churn::churn(g),
         downlink_mbps: g.optional_dist("downlink_mbps", Quantity::Bandwidth),
         uplink_mbps: g.optional_dist("uplink_mbps", Quantity::Bandwidth),
-        slowdown: g.dist("slowdown", 1.0, Quantity::Factor),
+        // Written into the resolved scenario only if given, as the
+        // scenario files of runs without it were.
+        slowdown: g
+            .optional_dist("slowdown", Quantity::Factor)
+            .unwrap_or(Dist::constant(1.0)),
     }
 }
 
