@@ -35,6 +35,14 @@ pub struct Attempt {
     pub reply_pending: bool,
     /// Its timeout is in the event queue (it was not beyond the horizon).
     pub armed: bool,
+    /// Copies: its task was decided without it (its result is not
+    /// wanted); the coordinator still counts it until it hears back, unless
+    /// it was cancelled.
+    pub moot: bool,
+    /// Copies: a cancel message reached its peer before it did.
+    pub cancel_arrived: bool,
+    /// Its success completed the task.
+    pub accepted: bool,
 }
 
 impl Attempt {

@@ -241,6 +241,7 @@ impl Simulation {
             return;
         }
         let n = self.peers.len();
+        self.may_have_left = true;
         self.churn = Some(Churning {
             peers: vec![None; n],
             heartbeat: SimTime::from_ms(self.cfg.coordinator.heartbeat_ms),

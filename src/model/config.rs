@@ -74,6 +74,29 @@ pub struct CoordinatorConfig {
     pub heartbeat_ms: f64,
     /// Heartbeats missed before a peer is declared gone.
     pub miss_limit: u32,
+    /// Attempts started at once for each new task, on distinct peers.
+    pub copies: u32,
+    /// One more copy when no reply came this long after the latest copy.
+    pub hedge_ms: Option<Dist>,
+    /// What the first success does to the task's other copies.
+    pub cancel: Cancel,
+}
+
+impl CoordinatorConfig {
+    /// Whether a task may have more than one attempt outstanding.
+    pub fn redundant(&self) -> bool {
+        self.copies > 1 || self.hedge_ms.is_some()
+    }
+}
+
+/// What the first success of a task does to its other copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancel {
+    /// Cancels them: the coordinator stops counting them at once, and a
+    /// cancel message stops them at their peers.
+    First,
+    /// Lets them run; their replies are ignored.
+    None,
 }
 
 /// How the coordinator picks a peer for a task.

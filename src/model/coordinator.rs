@@ -12,7 +12,7 @@ use slab::Slab;
 use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
 use super::frame::Task;
 use super::policy::{Selector, Standing};
-use super::{PeerId, TaskId};
+use super::{AttemptKey, PeerId, TaskId};
 use crate::engine::{SimTime, Stream};
 
 /// The outcome of looking for a peer for one task.
@@ -130,6 +130,10 @@ pub struct Coordinator {
     free_at: Vec<u32>,
     /// Sample size of power_of_d.
     d: usize,
+    /// Copies and hedging: a task may have several attempts out; then
+    /// `out` holds, by task slot, those it has not heard back from.
+    redundant: bool,
+    out: Vec<Vec<(AttemptKey, PeerId)>>,
 }
 
 impl Coordinator {
@@ -164,6 +168,8 @@ impl Coordinator {
             free: (0..standings_len).map(|i| PeerId(i as u32)).collect(),
             free_at: (0..standings_len as u32).collect(),
             d: cfg.d.max(1) as usize,
+            redundant: cfg.redundant(),
+            out: Vec::new(),
         }
     }
 
@@ -239,7 +245,41 @@ impl Coordinator {
     #[inline(always)]
     fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>) -> Pick {
         let t = &tasks[task.index()];
-        self.pick(&t.failed_peers, t.work)
+        if self.redundant && self.has_out(task) {
+            self.pick_copy(task, t)
+        } else {
+            self.pick(&t.failed_peers, t.work)
+        }
+    }
+
+    /// Chooses a peer for one more copy of `t`: as for a retry, and never
+    /// a peer that holds one of its copies.
+    #[inline(never)]
+    fn pick_copy(&mut self, task: TaskId, t: &Task) -> Pick {
+        let central = self.mode == QueueMode::Central;
+        if central && self.free_slots == 0 {
+            return Pick::NoSlot;
+        }
+        let out = std::mem::take(&mut self.out[task.index()]);
+        let holds = |p: PeerId| out.iter().any(|&(_, q)| q == p);
+        let pick = self.pick_by_scan_except(&t.failed_peers, holds, t.work, central);
+        self.out[task.index()] = out;
+        pick
+    }
+
+    /// Copies: whether `task` has an attempt out (sent, not heard back).
+    pub fn has_out(&self, task: TaskId) -> bool {
+        self.out.get(task.index()).is_some_and(|o| !o.is_empty())
+    }
+
+    /// Copies: the attempts of `task` that are out, and their peers, in
+    /// the order sent.
+    pub fn out_mut(&mut self, task: TaskId) -> &mut Vec<(AttemptKey, PeerId)> {
+        let i = task.index();
+        if i >= self.out.len() {
+            self.out.resize_with(i + 1, Vec::new);
+        }
+        &mut self.out[i]
     }
 
     /// Chooses a peer for a task that already failed on `failed`.
@@ -277,6 +317,18 @@ impl Coordinator {
 
     /// `pick` the long way: a pass over every peer, to list the candidates.
     fn pick_by_scan(&mut self, failed: &[PeerId], work: SimTime, central: bool) -> Pick {
+        self.pick_by_scan_except(failed, |_| false, work, central)
+    }
+
+    /// `pick_by_scan` among the peers that `held` does not rule out.
+    #[inline(always)]
+    fn pick_by_scan_except(
+        &mut self,
+        failed: &[PeerId],
+        held: impl Fn(PeerId) -> bool,
+        work: SimTime,
+        central: bool,
+    ) -> Pick {
         let all_excluded = if self.absent == 0 {
             self.excluded == self.standings.len()
         } else {
@@ -295,6 +347,11 @@ impl Coordinator {
                 continue;
             }
             let peer = PeerId(i as u32);
+            if held(peer) {
+                // Holds a copy: never a second one, whoever else is free.
+                free_but_failed |= !central || s.assigned < s.slots;
+                continue;
+            }
             let has_failed = failed.contains(&peer);
             untried_exists |= !has_failed;
             if central && s.assigned >= s.slots {
@@ -317,12 +374,18 @@ impl Coordinator {
             // Every eligible peer failed this task: any of them may retry it.
             for (i, s) in self.standings.iter().enumerate() {
                 let excluded = !all_excluded && s.reputation.value() < self.exclude_below;
-                if self.present[i] && !excluded && (!central || s.assigned < s.slots) {
+                let ok = !held(PeerId(i as u32));
+                if ok && self.present[i] && !excluded && (!central || s.assigned < s.slots) {
                     self.candidates.push(PeerId(i as u32));
                 }
             }
             if self.candidates.is_empty() {
-                return Pick::NoSlot;
+                // Only peers holding a copy are free (copies): others may go.
+                return if free_but_failed {
+                    Pick::Blocked
+                } else {
+                    Pick::NoSlot
+                };
             }
         }
         Pick::Peer(
@@ -384,6 +447,45 @@ impl Coordinator {
                 self.remove_free(peer);
             }
         }
+    }
+
+    /// Copies: an attempt of `work` on `peer` is no longer counted in its
+    /// load (cancelled, or answered after its task was decided), and what
+    /// it did tells nothing of the peer.
+    pub fn release_unheard(&mut self, peer: PeerId, work: SimTime) {
+        let s = &mut self.standings[peer.index()];
+        s.assigned -= 1;
+        s.backlog = s.backlog - work;
+        if self.absent == 0 || self.present[peer.index()] {
+            if s.assigned < s.slots {
+                self.free_slots += 1;
+            }
+            if s.assigned + 1 == s.slots {
+                self.add_free(peer);
+            }
+        }
+    }
+
+    /// Copies: how many copies of `task` wait at the coordinator, not yet
+    /// sent. (A scan: only when a copy fails, or a hedge is due.)
+    pub fn waiting_for(&self, task: TaskId) -> usize {
+        let queued = match &self.queue {
+            TaskQueue::Fifo(q) => q.iter().filter(|&&t| t == task).count(),
+            TaskQueue::Edf(h, _) => h.iter().filter(|Reverse((_, _, t))| *t == task).count(),
+        };
+        queued + self.parked.iter().filter(|&&t| t == task).count()
+    }
+
+    /// Copies: forgets every copy of `task` still waiting at the
+    /// coordinator (its task was decided); returns how many.
+    pub fn forget_waiting(&mut self, task: TaskId) -> usize {
+        let before = self.queue.len() + self.parked.len();
+        self.parked.retain(|&t| t != task);
+        match &mut self.queue {
+            TaskQueue::Fifo(q) => q.retain(|&t| t != task),
+            TaskQueue::Edf(h, _) => h.retain(|Reverse((_, _, t))| *t != task),
+        }
+        before - self.queue.len() - self.parked.len()
     }
 
     /// An attempt of `work` on `peer` ended, as the coordinator sees it:
@@ -510,6 +612,9 @@ mod tests {
             },
             heartbeat_ms: 1000.0,
             miss_limit: 3,
+            copies: 1,
+            hedge_ms: None,
+            cancel: super::super::config::Cancel::First,
         }
     }
 

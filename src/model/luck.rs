@@ -27,6 +27,10 @@ pub enum Purpose {
     OutputSize = 6,
     /// The slowdown of this attempt's processing.
     Slowdown = 7,
+    /// Hedging: the delay after this attempt before one more copy.
+    Hedge = 8,
+    /// Copies: the jitter of the message that cancels this attempt.
+    JitterCancel = 9,
 }
 
 // The identity is packed into the generator's 128-bit counter, below the

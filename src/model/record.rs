@@ -60,6 +60,8 @@ pub enum AttemptOutcome {
     /// Churn: its peer left before it was done, or was offline when it
     /// arrived.
     Lost,
+    /// Copies: stopped at its peer by a cancel message.
+    Cancelled,
 }
 
 impl AttemptOutcome {
@@ -70,6 +72,7 @@ impl AttemptOutcome {
             AttemptOutcome::Silent => "silent",
             AttemptOutcome::Unfinished => "unfinished",
             AttemptOutcome::Lost => "lost",
+            AttemptOutcome::Cancelled => "cancelled",
         }
     }
 }

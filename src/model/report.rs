@@ -49,6 +49,10 @@ pub fn summary_shape(cfg: &Config) -> Summary {
         peer_availability: churn.then_some(0.0),
         sessions: churn.then_some(0),
         link_wait_ms_mean: cfg.links().then_some(Some(0.0)),
+        copies: cfg.coordinator.redundant().then_some(0),
+        hedges: cfg.coordinator.redundant().then_some(0),
+        cancelled: cfg.coordinator.redundant().then_some(0),
+        wasted_ms: cfg.coordinator.redundant().then_some(0.0),
         ..Summary::default()
     }
 }
@@ -127,6 +131,10 @@ pub fn build(run: &Ending) -> Report {
         link_wait_ms_mean: run
             .links
             .map(|_| (c.link_messages > 0).then(|| c.link_wait.as_ms() / c.link_messages as f64)),
+        copies: cfg.coordinator.redundant().then_some(c.copies),
+        hedges: cfg.coordinator.redundant().then_some(c.hedges),
+        cancelled: cfg.coordinator.redundant().then_some(c.cancelled),
+        wasted_ms: cfg.coordinator.redundant().then(|| c.wasted.as_ms()),
     };
     let view = run.coordinator;
     let peers = run

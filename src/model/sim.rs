@@ -55,6 +55,10 @@ pub(super) enum Event {
     PeerNotice(PeerId, u32),
     /// Churn: the coordinator learns that a peer (in that session) is gone.
     PeerGone(PeerId, u32),
+    /// Hedging: no reply came this long after this copy.
+    Hedge(AttemptKey),
+    /// Copies: the message cancelling this attempt reaches its peer.
+    CancelReachesPeer(AttemptKey),
 }
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
@@ -137,6 +141,13 @@ pub struct Simulation {
     pub(super) churn: Option<Churning>,
     /// Peers' access links, if messages take time on them.
     pub(super) links: Option<Links>,
+    /// A task may have several attempts outstanding (copies, hedging).
+    pub(super) redundant: bool,
+    /// Hedging: the delay after a copy before one more.
+    pub(super) hedge: Option<Millis>,
+    /// An attempt may leave its peer before it is processed (churn, or
+    /// a cancel): `AttemptProcessed` may be stale.
+    pub(super) may_have_left: bool,
 }
 
 /// Dead timeouts are dropped from the queue once they outnumber the other
@@ -147,6 +158,8 @@ const DEAD_TIMEOUTS_SLACK: usize = 4096;
 impl Simulation {
     pub fn new(cfg: &Config) -> Simulation {
         let cfg = cfg.clone();
+        let redundant = cfg.coordinator.redundant();
+        let hedge = cfg.coordinator.hedge_ms.as_ref().map(Millis::new);
         let mut peers = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
             for _ in 0..group.count {
@@ -217,6 +230,9 @@ impl Simulation {
             dead_timeouts: 0,
             churn: None,
             links,
+            redundant,
+            hedge,
+            may_have_left: redundant,
         }
     }
 
@@ -296,6 +312,8 @@ impl Simulation {
             Event::PeerRegisters(peer, session) => self.peer_registers(peer, session, rec),
             Event::PeerNotice(peer, session) => self.peer_notice(peer, session, rec),
             Event::PeerGone(peer, session) => self.peer_gone(peer, session, rec),
+            Event::Hedge(key) => self.hedge(key),
+            Event::CancelReachesPeer(key) => self.cancel_reaches_peer(key, rec),
         }
     }
 
@@ -361,12 +379,15 @@ impl Simulation {
                 failed_peers: Vec::new(),
             }) as u32);
             self.submit(task);
+            if self.redundant {
+                self.start_copies(task);
+            }
         }
     }
 
     /// Hands a new or retried task to the coordinator, and dispatches it if
     /// the coordinator places it on a peer.
-    fn submit(&mut self, task: TaskId) {
+    pub(super) fn submit(&mut self, task: TaskId) {
         match self.coordinator.place(task, &self.tasks) {
             Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
@@ -439,6 +460,9 @@ impl Simulation {
             timed_out: false,
             reply_pending: false,
             armed,
+            moot: false,
+            cancel_arrived: false,
+            accepted: false,
         });
         let key = AttemptKey {
             slot: slot as u32,
@@ -452,6 +476,9 @@ impl Simulation {
         }
         let p = &self.peers[peer.index()];
         let mut delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
+        if self.redundant {
+            self.track_copy(task, key, peer);
+        }
         if self.links.is_some() {
             match self.input_on_link(key) {
                 Some(on_link) => delay += on_link,
@@ -467,7 +494,7 @@ impl Simulation {
     }
 
     /// The live attempt behind `key`, if the key is not stale.
-    fn attempt(&mut self, key: AttemptKey) -> Option<&mut Attempt> {
+    pub(super) fn attempt(&mut self, key: AttemptKey) -> Option<&mut Attempt> {
         self.attempts
             .get_mut(key.index())
             .filter(|a| a.serial == key.serial)
@@ -481,6 +508,11 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.reached = Some(now);
+        if a.cancel_arrived {
+            // Copies: its cancel overtook it.
+            self.stop_cancelled(key);
+            return false;
+        }
         let p = &mut self.peers[a.peer.index()];
         if !p.online {
             // Churn: it left (or has not come back) before the attempt came.
@@ -498,7 +530,7 @@ impl Simulation {
         true
     }
 
-    fn start(&mut self, key: AttemptKey) {
+    pub(super) fn start(&mut self, key: AttemptKey) {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         let p = &mut self.peers[a.peer.index()];
@@ -511,8 +543,8 @@ impl Simulation {
     /// attempt from its queue and replies (unless it fails silently).
     fn processed<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        if self.churn.is_some() && !self.still_at_peer(key) {
-            // Lost when its peer left, before it was done.
+        if self.may_have_left && !self.still_at_peer(key) {
+            // Lost when its peer left, or cancelled, before it was done.
             self.stale += 1;
             return;
         }
@@ -626,17 +658,28 @@ impl Simulation {
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
     pub(super) fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
+        if self.redundant && !self.resolve_copy(key) {
+            return;
+        }
         let a = &self.attempts[key.index()];
         let (task, peer) = (a.task, a.peer);
         self.coordinator.release(peer, a.work, success);
         self.levels.in_flight.down(self.now(), &self.series);
         if success {
+            if self.redundant {
+                self.settle_copies(key, task, rec);
+            }
             let group = self.peers[peer.index()].group;
             self.end_task(task, Some(group), rec);
         } else {
             let t = &mut self.tasks[task.index()];
             t.failed_peers.push(peer);
-            if t.attempts < self.cfg.coordinator.max_attempts {
+            if self.redundant
+                && (self.coordinator.has_out(task) || self.coordinator.waiting_for(task) > 0)
+            {
+                // Copies: another copy is still out, or waits to be sent;
+                // the task waits for it.
+            } else if t.attempts < self.cfg.coordinator.max_attempts {
                 // An event even without backoff: the slot this failure
                 // freed goes first to the tasks already waiting.
                 let luck = self.attempts[key.index()].luck(self.cfg.seed);
@@ -724,6 +767,10 @@ impl Simulation {
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
             let a = self.attempts.remove(key.index());
+            if self.redundant {
+                self.tally
+                    .count(a.counted, |c| c.wasted += super::copies::wasted(&a, None));
+            }
             if rec.keeps_attempts() {
                 self.record_attempt(key, &a, rec);
             }
@@ -747,6 +794,11 @@ impl Simulation {
         for (slot, a) in &self.attempts {
             if let (Some(started), None) = (a.started, a.left) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
+            }
+            if self.redundant {
+                self.tally.count(a.counted, |c| {
+                    c.wasted += super::copies::wasted(a, Some(end))
+                });
             }
             if rec.keeps_attempts() {
                 let key = AttemptKey {
@@ -784,6 +836,7 @@ impl Simulation {
 
 /// Peer `p` takes attempt `a` into a free slot at `now`; returns when it
 /// will have processed it.
+#[inline(always)]
 fn begin_processing(
     a: &mut Attempt,
     p: &mut Peer,

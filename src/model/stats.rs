@@ -248,6 +248,18 @@ pub struct Summary {
     /// link; empty with no message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_wait_ms_mean: Option<Option<f64>>,
+    /// Copies and hedging (only when a task may have several attempts
+    /// out): copies started with new tasks beyond the first, hedges,
+    /// attempts stopped at their peer by a cancel, and the busy time of
+    /// attempts whose result was not the one accepted (counted frames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedges: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasted_ms: Option<f64>,
 }
 
 /// One row of `peers.csv`.

@@ -26,6 +26,13 @@ pub struct Counters {
     /// Links: messages sent on a link, and the time they waited for it.
     pub link_messages: u64,
     pub link_wait: crate::engine::SimTime,
+    /// Copies: copies started with new tasks beyond the first, hedges,
+    /// attempts stopped at their peer by a cancel, and the busy time of
+    /// attempts whose result was not the one accepted.
+    pub copies: u64,
+    pub hedges: u64,
+    pub cancelled: u64,
+    pub wasted: crate::engine::SimTime,
 }
 
 impl Counters {

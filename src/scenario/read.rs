@@ -313,6 +313,32 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         )
     });
     let miss_limit = t.whole("miss_limit", 3, 1, 1_000_000) as u32;
+    // Copies and hedging: written into the resolved scenario only if
+    // given, as the scenarios of runs without them were.
+    let copies = match t.peek("copies") {
+        None => 1,
+        Some(_) => t.whole("copies", 1, 1, u64::from(MAX_ATTEMPTS)) as u32,
+    };
+    for (bound, what) in [
+        (u64::from(max_attempts), "`max_attempts`"),
+        (peer_count, "the number of peers"),
+    ] {
+        if u64::from(copies) > bound {
+            t.fail(t.error_at(
+                "copies",
+                format!("`copies` ({copies}) must not exceed {what} ({bound}): copies go to distinct peers and count as attempts"),
+            ));
+        }
+    }
+    let hedge_ms = t.optional_dist("hedge_ms", Quantity::PositiveTime);
+    let cancel = match t.peek("cancel") {
+        None => Cancel::First,
+        Some(_) => t.choice(
+            "cancel",
+            Cancel::First,
+            &[("first", Cancel::First), ("none", Cancel::None)],
+        ),
+    };
     let score = t.sub("score", |s| {
         let weight =
             |key, default| s.number(key, default, |x| range_msg(x >= 0.0, "a weight >= 0"));
@@ -333,6 +359,9 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         score,
         heartbeat_ms,
         miss_limit,
+        copies,
+        hedge_ms,
+        cancel,
     }
 }
 

@@ -377,6 +377,18 @@ const REFUSED: &[(&str, &[&str])] = &[
         "links_bandwidth_to_zero",
         &["check", "tests/golden/refused/links_bandwidth_to_zero.toml"],
     ),
+    (
+        "copies_beyond_attempts",
+        &["check", "tests/golden/refused/copies_beyond_attempts.toml"],
+    ),
+    (
+        "copies_beyond_peers",
+        &["check", "tests/golden/refused/copies_beyond_peers.toml"],
+    ),
+    (
+        "hedge_not_positive",
+        &["check", "tests/golden/refused/hedge_not_positive.toml"],
+    ),
 ];
 
 fn blessing() -> bool {

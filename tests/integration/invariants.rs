@@ -61,6 +61,9 @@ struct Params {
     /// Links: the largest input and output (kB), and the lowest downlink
     /// and uplink bandwidth (Mbps) of every group.
     links: Option<(f64, f64, f64, f64)>,
+    /// Copies per new task, whether the first success cancels the others,
+    /// and a hedge delay (ms).
+    copies: Option<(u32, bool, Option<f64>)>,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -112,8 +115,9 @@ fn params() -> impl Strategy<Value = Params> {
         )),
         prop::sample::select(vec![5.0, 50.0]),
         prop::option::of((0.0..50.0f64, 0.0..50.0f64, 5.0..100.0f64, 2.0..50.0f64)),
+        prop::option::of((1u32..4, any::<bool>(), prop::option::of(1.0..40.0f64))),
     )
-        .prop_map(|(a, b, c, churn, heartbeat_ms, links)| Params {
+        .prop_map(|(a, b, c, churn, heartbeat_ms, links, copies)| Params {
             seed: a.0,
             renters: a.1,
             fps: a.2,
@@ -132,6 +136,7 @@ fn params() -> impl Strategy<Value = Params> {
             churn,
             heartbeat_ms,
             links,
+            copies,
         })
 }
 
@@ -142,12 +147,19 @@ fn scenario_text(p: &Params) -> String {
              output_kb = {{ dist = \"uniform\", low = 0, high = {output} }}\n"
         )
     });
+    let peers: u32 = p.groups.iter().map(|g| g.0).sum();
+    let copies = p.copies.map_or(String::new(), |(k, first, hedge)| {
+        let k = k.min(p.max_attempts).min(peers);
+        let cancel = if first { "first" } else { "none" };
+        let hedge = hedge.map_or(String::new(), |h| format!("hedge_ms = {h}\n"));
+        format!("copies = {k}\ncancel = \"{cancel}\"\n{hedge}")
+    });
     let mut t = format!(
         "[simulation]\nseed = {}\nduration_s = 1.0\nwarmup_s = 0.2\ndrain_s = {}\nsample_ms = 10\n\
          [workload]\nrenters = {}\nfps = {}\narrival = \"{}\"\ntasks_per_frame = {}\n\
          work_ms = {{ dist = \"exponential\", mean = 8 }}\ndeadline_ms = 60\nreturn_ms = 2\n{sizes}\
          [coordinator]\npolicy = \"{}\"\nd = 1\nqueue = \"{}\"\ndiscipline = \"{}\"\n\
-         max_attempts = {}\ntimeout_ms = {}\nbackoff_ms = {}\n\
+         max_attempts = {}\ntimeout_ms = {}\nbackoff_ms = {}\n{copies}\
          [reputation]\nmodel = \"{}\"\nexclude_below = {}\n",
         p.seed % (1 << 62),
         p.drain_s,
@@ -437,6 +449,27 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
                 up,
                 busy.as_ms(),
                 reported
+            );
+        }
+    }
+
+    // Copies: a task never has two attempts out on one peer at once (out:
+    // from dispatch until the coordinator hears back).
+    type Spans = Vec<(SimTime, SimTime)>;
+    let mut out: BTreeMap<(u32, u64, u32, u32), Spans> = BTreeMap::new();
+    for a in &rec.attempts {
+        out.entry((a.renter, a.frame, a.task, a.peer.0))
+            .or_default()
+            .push((a.dispatched, a.resolved.unwrap_or(SimTime::MAX)));
+    }
+    for (key, mut spans) in out {
+        spans.sort();
+        for w in spans.windows(2) {
+            prop_assert!(
+                w[0].1 <= w[1].0,
+                "two copies of {:?} out on one peer: {:?}",
+                key,
+                w
             );
         }
     }

@@ -1,0 +1,190 @@
+//! Copies, hedging and cancellation (docs/model.md, "Copies and
+//! hedging"): a task may have several attempts out at once, on distinct
+//! peers; it completes at its first success, and its other copies are then
+//! cancelled (or left to run, their results ignored). The event loop calls
+//! in here only when `copies > 1` or `hedge_ms` is given, so a run without
+//! them pays one test per attempt.
+
+use super::attempt::Attempt;
+use super::config::Cancel;
+use super::luck::Purpose;
+use super::record::{AttemptOutcome, Recorder};
+use super::sim::{Event, Simulation};
+use super::{AttemptKey, PeerId, TaskId};
+use crate::engine::SimTime;
+
+impl Simulation {
+    /// A new task, its first copy placed: places the others.
+    pub(super) fn start_copies(&mut self, task: TaskId) {
+        let frame = self.tasks[task.index()].frame;
+        let counted = self.frames[frame.index()].counted;
+        for _ in 1..self.cfg.coordinator.copies {
+            self.tally.count(counted, |c| c.copies += 1);
+            self.submit(task);
+        }
+    }
+
+    /// An attempt of `task` was just sent to `peer`: it is out, and if
+    /// hedging, one more copy follows unless a reply comes first.
+    pub(super) fn track_copy(&mut self, task: TaskId, key: AttemptKey, peer: PeerId) {
+        self.coordinator.out_mut(task).push((key, peer));
+        let more = self.tasks[task.index()].attempts < self.cfg.coordinator.max_attempts;
+        if let (Some(hedge), true) = (&self.hedge, more) {
+            let luck = self.attempts[key.index()].luck(self.cfg.seed);
+            let after = hedge.sample_with(|| luck.draw(Purpose::Hedge));
+            self.schedule(self.now() + after, Event::Hedge(key));
+        }
+    }
+
+    /// No reply came `hedge_ms` after the copy `key`: if it is still the
+    /// task's latest copy and out, one more copy goes.
+    pub(super) fn hedge(&mut self, key: AttemptKey) {
+        let Some(a) = self.attempt(key) else {
+            self.stale += 1;
+            return;
+        };
+        let (task, waiting) = (a.task, a.resolved.is_none() && !a.moot);
+        let latest = waiting && self.coordinator.out_mut(task).last().map(|&(k, _)| k) == Some(key);
+        let t = latest.then(|| &self.tasks[task.index()]);
+        match t {
+            Some(t)
+                if t.attempts as usize + self.coordinator.waiting_for(task)
+                    < self.cfg.coordinator.max_attempts as usize =>
+            {
+                let counted = self.frames[t.frame.index()].counted;
+                self.tally.count(counted, |c| c.hedges += 1);
+                self.submit(task);
+            }
+            _ => self.stale += 1,
+        }
+    }
+
+    /// The coordinator hears back from `key` (reply or timeout), before
+    /// `resolve` does anything: an attempt whose task was decided without
+    /// it only frees its place in the peer's load (and says `false`);
+    /// another is no longer out.
+    pub(super) fn resolve_copy(&mut self, key: AttemptKey) -> bool {
+        let a = &self.attempts[key.index()];
+        if a.moot {
+            self.coordinator.release_unheard(a.peer, a.work);
+            self.levels.in_flight.down(self.now(), &self.series);
+            if self.coordinator.is_central() {
+                self.dispatch_queued();
+            }
+            return false;
+        }
+        let out = self.coordinator.out_mut(a.task);
+        if let Some(i) = out.iter().position(|&(k, _)| k == key) {
+            out.remove(i);
+        }
+        true
+    }
+
+    /// `winner`'s success decided `task`: its copies still out are
+    /// cancelled (or, with `cancel = "none"`, left to run unwanted), and
+    /// copies still waiting at the coordinator are forgotten.
+    pub(super) fn settle_copies<R: Recorder>(
+        &mut self,
+        winner: AttemptKey,
+        task: TaskId,
+        rec: &mut R,
+    ) {
+        self.attempts[winner.index()].accepted = true;
+        let waiting = self.coordinator.forget_waiting(task);
+        for _ in 0..waiting {
+            self.levels
+                .waiting_coordinator
+                .down(self.now(), &self.series);
+        }
+        let out = std::mem::take(self.coordinator.out_mut(task));
+        for (key, _) in out {
+            self.attempts[key.index()].moot = true;
+            if self.cfg.coordinator.cancel == Cancel::First {
+                self.cancel(key, rec);
+            }
+        }
+    }
+
+    /// Cancels `key`: the coordinator stops counting it at once, and a
+    /// cancel message travels to its peer (latency and jitter).
+    fn cancel<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+        let now = self.now();
+        self.answered(key);
+        let a = &mut self.attempts[key.index()];
+        a.resolved = Some(now);
+        let (peer, work) = (a.peer, a.work);
+        self.coordinator.release_unheard(peer, work);
+        self.levels.in_flight.down(now, &self.series);
+        let a = &self.attempts[key.index()];
+        if a.left.is_none() {
+            let p = &self.peers[peer.index()];
+            let seed = self.cfg.seed;
+            let delay = p.message_delay(
+                &self.draws.jitter[p.group],
+                || a.luck(seed),
+                Purpose::JitterCancel,
+            );
+            self.schedule(now + delay, Event::CancelReachesPeer(key));
+        } else {
+            // Done at its peer already: nothing to stop.
+            self.retire_if_settled(key, rec);
+        }
+    }
+
+    /// A cancel message reaches the peer of `key`: a queued attempt leaves
+    /// the queue, a running one stops and frees its slot (the time it ran
+    /// was busy, and wasted); one still on its way is dropped on arrival.
+    pub(super) fn cancel_reaches_peer<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+        let now = self.now();
+        let Some(a) = self.attempt(key).filter(|a| a.left.is_none()) else {
+            // Done, or lost, before the cancel came.
+            self.stale += 1;
+            return;
+        };
+        if a.reached.is_none() {
+            a.cancel_arrived = true;
+            return;
+        }
+        let (peer, started) = (a.peer, a.started);
+        let p = &mut self.peers[peer.index()];
+        match started {
+            None => {
+                p.waiting.retain(|&k| k != key);
+                self.levels.waiting_peers.down(now, &self.series);
+            }
+            Some(started) => {
+                p.add_busy(started, now, self.cfg.counted());
+                p.running -= 1;
+                self.levels.running.down(now, &self.series);
+                if let Some(next) = p.waiting.pop_front() {
+                    self.levels.waiting_peers.down(now, &self.series);
+                    self.start(next);
+                }
+            }
+        }
+        self.stop_cancelled(key);
+        self.retire_if_settled(key, rec);
+    }
+
+    /// `key` leaves its peer, cancelled.
+    pub(super) fn stop_cancelled(&mut self, key: AttemptKey) {
+        let now = self.now();
+        let a = &mut self.attempts[key.index()];
+        a.outcome = AttemptOutcome::Cancelled;
+        a.left = Some(now);
+        let counted = a.counted;
+        self.at_peers -= 1;
+        self.t_last = now;
+        self.tally.count(counted, |c| c.cancelled += 1);
+    }
+}
+
+/// The busy time of `a` that did not produce the accepted result: all of
+/// its time in a slot, unless it is the one accepted; `end` stands in for
+/// when it left if it is still running at the end of the run.
+pub fn wasted(a: &Attempt, end: Option<SimTime>) -> SimTime {
+    match (a.started, a.left.or(end)) {
+        (Some(started), Some(left)) if !a.accepted => left - started,
+        _ => SimTime::ZERO,
+    }
+}
