@@ -43,6 +43,8 @@ pub struct Attempt {
     pub cancel_arrived: bool,
     /// Its success completed the task.
     pub accepted: bool,
+    /// Its success returned a wrong result.
+    pub wrong: bool,
 }
 
 impl Attempt {
@@ -63,7 +65,7 @@ impl Attempt {
         self.resolved.is_some() && self.left.is_some() && !self.reply_pending
     }
 
-    pub fn record(&self, churn: bool, links: Option<Stays>) -> AttemptRecord {
+    pub fn record(&self, churn: bool, links: Option<Stays>, trust: bool) -> AttemptRecord {
         AttemptRecord {
             renter: self.renter.0,
             frame: self.frame_index,
@@ -77,6 +79,7 @@ impl Attempt {
             lost: self.left.filter(|_| self.outcome == AttemptOutcome::Lost),
             churn,
             links,
+            vote: trust.then(|| (self.outcome == AttemptOutcome::Success).then_some(!self.wrong)),
             resolved: self.resolved,
             outcome: self.outcome,
             timed_out: self.timed_out,

@@ -554,6 +554,7 @@ mod tests {
             downlink_mbps: None,
             uplink_mbps: None,
             slowdown: Dist::constant(1.0),
+            wrong: None,
         }
     }
 

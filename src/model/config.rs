@@ -80,12 +80,14 @@ pub struct CoordinatorConfig {
     pub hedge_ms: Option<Dist>,
     /// What the first success does to the task's other copies.
     pub cancel: Cancel,
+    /// Results that must agree before a task's result is accepted.
+    pub quorum: u32,
 }
 
 impl CoordinatorConfig {
     /// Whether a task may have more than one attempt outstanding.
     pub fn redundant(&self) -> bool {
-        self.copies > 1 || self.hedge_ms.is_some()
+        self.copies > 1 || self.hedge_ms.is_some() || self.quorum > 1
     }
 }
 
@@ -199,6 +201,9 @@ pub struct PeerGroup {
     pub uplink_mbps: Option<Dist>,
     /// Multiplies an attempt's processing time, drawn per attempt.
     pub slowdown: Dist,
+    /// Probability that a successful attempt returns a wrong result, drawn
+    /// per peer; none: never.
+    pub wrong: Option<Dist>,
 }
 
 /// Peers that come and go (docs/model.md, "Churn").
@@ -245,6 +250,13 @@ impl Config {
     /// Whether messages take time on links: some size or bandwidth is
     /// given (even as 0 or a number that makes no difference), so that the
     /// links' columns are there in every point of a sweep or in none.
+    /// Whether results may be wrong or are voted on (`wrong` given for some
+    /// group, or `quorum > 1`): frames.csv, attempts.csv and the summary
+    /// then say which results were wrong.
+    pub fn trust(&self) -> bool {
+        self.coordinator.quorum > 1 || self.peer_groups.iter().any(|g| g.wrong.is_some())
+    }
+
     pub fn links(&self) -> bool {
         self.workload.input_kb.is_some()
             || self.workload.output_kb.is_some()

@@ -134,6 +134,18 @@ pub struct Coordinator {
     /// `out` holds, by task slot, those it has not heard back from.
     redundant: bool,
     out: Vec<Vec<(AttemptKey, PeerId)>>,
+    /// Quorum: the votes each task has had, by task slot.
+    votes: Vec<Vec<Vote>>,
+}
+
+/// Quorum: a success heard, for the answer it gave.
+#[derive(Clone, Copy, Debug)]
+pub struct Vote {
+    pub peer: PeerId,
+    pub wrong: bool,
+    /// Its time in a slot, wasted if its answer is not accepted.
+    pub busy: SimTime,
+    pub counted: bool,
 }
 
 impl Coordinator {
@@ -170,6 +182,7 @@ impl Coordinator {
             d: cfg.d.max(1) as usize,
             redundant: cfg.redundant(),
             out: Vec::new(),
+            votes: Vec::new(),
         }
     }
 
@@ -466,6 +479,36 @@ impl Coordinator {
         }
     }
 
+    /// Quorum: the votes `task` has had.
+    pub fn votes_mut(&mut self, task: TaskId) -> &mut Vec<Vote> {
+        let i = task.index();
+        if i >= self.votes.len() {
+            self.votes.resize_with(i + 1, Vec::new);
+        }
+        &mut self.votes[i]
+    }
+
+    /// Quorum: what a vote, once the task is decided, tells of its peer:
+    /// a success if it agreed with the accepted answer, else a failure.
+    pub fn hear(&mut self, peer: PeerId, success: bool) {
+        let heard = &mut self.heard[peer.index()];
+        heard.attempts += 1;
+        if success {
+            heard.successes += 1;
+        } else {
+            heard.failures += 1;
+        }
+        let s = &mut self.standings[peer.index()];
+        let was_excluded = s.reputation.value() < self.exclude_below;
+        s.reputation.update(self.reputation, success);
+        let is_excluded = s.reputation.value() < self.exclude_below;
+        match (was_excluded, is_excluded) {
+            (false, true) => self.excluded += 1,
+            (true, false) => self.excluded -= 1,
+            _ => {}
+        }
+    }
+
     /// Copies: how many copies of `task` wait at the coordinator, not yet
     /// sent. (A scan: only when a copy fails, or a hedge is due.)
     pub fn waiting_for(&self, task: TaskId) -> usize {
@@ -615,6 +658,7 @@ mod tests {
             copies: 1,
             hedge_ms: None,
             cancel: super::super::config::Cancel::First,
+            quorum: 1,
         }
     }
 

@@ -7,6 +7,7 @@
 
 use super::attempt::Attempt;
 use super::config::Cancel;
+use super::coordinator::Vote;
 use super::luck::Purpose;
 use super::record::{AttemptOutcome, Recorder};
 use super::sim::{Event, Simulation};
@@ -18,7 +19,8 @@ impl Simulation {
     pub(super) fn start_copies(&mut self, task: TaskId) {
         let frame = self.tasks[task.index()].frame;
         let counted = self.frames[frame.index()].counted;
-        for _ in 1..self.cfg.coordinator.copies {
+        let copies = self.cfg.coordinator.copies.max(self.quorum);
+        for _ in 1..copies {
             self.tally.count(counted, |c| c.copies += 1);
             self.submit(task);
         }
@@ -164,6 +166,81 @@ impl Simulation {
         }
         self.stop_cancelled(key);
         self.retire_if_settled(key, rec);
+    }
+
+    /// A success of `key` under a quorum: a vote for its answer (right or
+    /// wrong). The coordinator frees its place in the peer's load; what it
+    /// tells of the peer waits for the decision. When one answer has
+    /// `quorum` votes it is accepted: the agreeing voters count as
+    /// successes, the others as failures, and the task completes (corrupt
+    /// if the answer is wrong). Else, one more copy if the quorum is out
+    /// of reach.
+    pub(super) fn vote<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+        let now = self.now();
+        let a = &self.attempts[key.index()];
+        let (task, peer, wrong, work, counted) = (a.task, a.peer, a.wrong, a.work, a.counted);
+        let busy = wasted(a, None);
+        // Its waste, if any, is counted once the task is decided.
+        self.attempts[key.index()].accepted = true;
+        self.coordinator.release_unheard(peer, work);
+        self.levels.in_flight.down(now, &self.series);
+        self.coordinator.votes_mut(task).push(Vote {
+            peer,
+            wrong,
+            busy,
+            counted,
+        });
+        let votes = self.coordinator.votes_mut(task);
+        let agreeing = votes.iter().filter(|v| v.wrong == wrong).count() as u32;
+        if agreeing >= self.quorum {
+            let votes = std::mem::take(votes);
+            for v in &votes {
+                let agrees = v.wrong == wrong;
+                self.coordinator.hear(v.peer, agrees);
+                if !agrees {
+                    self.tally.count(v.counted, |c| c.wasted += v.busy);
+                }
+            }
+            self.settle_copies(key, task, rec);
+            if wrong {
+                let frame = self.tasks[task.index()].frame;
+                self.frames[frame.index()].corrupt = true;
+            }
+            let group = self.peers[peer.index()].group;
+            self.end_task(task, Some(group), rec);
+        } else {
+            self.top_up(task, rec);
+        }
+        if self.coordinator.is_central() {
+            self.dispatch_queued();
+        }
+    }
+
+    /// Under a quorum: if the copies out or waiting can no longer bring
+    /// either answer to `quorum` votes, one more copy goes now (while
+    /// attempts remain); with none out and none left to send, the task
+    /// fails.
+    pub(super) fn top_up<R: Recorder>(&mut self, task: TaskId, rec: &mut R) {
+        let votes = self.coordinator.votes_mut(task);
+        let wrong = votes.iter().filter(|v| v.wrong).count() as u32;
+        let most = wrong.max(votes.len() as u32 - wrong);
+        let out = self.coordinator.out_mut(task).len() as u32;
+        let waiting = self.coordinator.waiting_for(task) as u32;
+        if most + out + waiting >= self.quorum {
+            return;
+        }
+        let t = &self.tasks[task.index()];
+        if t.attempts + waiting < self.cfg.coordinator.max_attempts {
+            let counted = self.frames[t.frame.index()].counted;
+            self.tally.count(counted, |c| c.copies += 1);
+            self.submit(task);
+        } else if out + waiting == 0 {
+            let votes = std::mem::take(self.coordinator.votes_mut(task));
+            for v in votes {
+                self.tally.count(v.counted, |c| c.wasted += v.busy);
+            }
+            self.end_task(task, None, rec);
+        }
     }
 
     /// `key` leaves its peer, cancelled.

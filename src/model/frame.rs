@@ -15,6 +15,8 @@ pub struct Frame {
     pub tasks_left: u32,
     /// Some task failed for good.
     pub failed: bool,
+    /// Some task's accepted result was wrong.
+    pub corrupt: bool,
     /// Created in `[warmup, duration)`, so part of the statistics.
     pub counted: bool,
 }

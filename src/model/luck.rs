@@ -31,6 +31,8 @@ pub enum Purpose {
     Hedge = 8,
     /// Copies: the jitter of the message that cancels this attempt.
     JitterCancel = 9,
+    /// Untrusted results: whether a success returned a wrong result.
+    Wrong = 10,
 }
 
 // The identity is packed into the generator's 128-bit counter, below the

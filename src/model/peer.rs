@@ -16,6 +16,8 @@ pub struct Peer {
     pub speed: f64,
     /// Processing takes exactly the work: speed 1 and never slowed down.
     pub takes_work: bool,
+    /// Probability that a success returns a wrong result.
+    pub wrong: f64,
     /// One-way base latency, before jitter.
     pub latency: SimTime,
     pub reliability: f64,
@@ -46,10 +48,16 @@ impl Peer {
         let speed = group.speed.sample(rng).max(1e-9);
         let latency = SimTime::from_ms(group.latency_ms.sample(rng));
         let reliability = group.reliability.sample(rng).clamp(0.0, 1.0);
+        // Last, and only if given: no other draw of the peer moves.
+        let wrong = group
+            .wrong
+            .as_ref()
+            .map_or(0.0, |d| d.sample(rng).clamp(0.0, 1.0));
         Peer {
             group: group_index,
             slots,
             speed,
+            wrong,
             takes_work: speed == 1.0 && matches!(group.slowdown, Dist::Constant(x) if x == 1.0),
             latency,
             reliability,
@@ -68,6 +76,13 @@ impl Peer {
     #[inline(always)]
     pub fn succeeds(&self, luck: impl FnOnce() -> Luck) -> bool {
         self.reliability >= 1.0 || self.success.sample(&mut luck().draw(Purpose::Outcome))
+    }
+
+    /// Whether a success of this peer returned a wrong result (drawn only
+    /// by a peer that can be wrong).
+    pub fn is_wrong(&self, luck: impl FnOnce() -> Luck) -> bool {
+        use rand::RngExt;
+        self.wrong > 0.0 && luck().draw(Purpose::Wrong).random::<f64>() < self.wrong
     }
 
     /// Latency plus a fresh jitter sample: one message, one direction.

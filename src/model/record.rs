@@ -34,6 +34,9 @@ pub struct FrameRecord {
     pub status: FrameStatus,
     /// Created in `[warmup, duration)`, so part of the statistics.
     pub counted: bool,
+    /// Untrusted results (only when results may be wrong or are voted
+    /// on): whether some task's accepted result was wrong.
+    pub corrupt: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +99,9 @@ pub struct AttemptRecord {
     /// Links: its messages' stays on the peer's links, if messages take
     /// time on links in this run.
     pub links: Option<Stays>,
+    /// Untrusted results (only when results may be wrong or are voted
+    /// on): for a success, whether its result was right; else none.
+    pub vote: Option<Option<bool>>,
     /// When the coordinator learnt the outcome: the reply or the timeout.
     pub resolved: Option<SimTime>,
     pub outcome: AttemptOutcome,

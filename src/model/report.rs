@@ -53,6 +53,8 @@ pub fn summary_shape(cfg: &Config) -> Summary {
         hedges: cfg.coordinator.redundant().then_some(0),
         cancelled: cfg.coordinator.redundant().then_some(0),
         wasted_ms: cfg.coordinator.redundant().then_some(0.0),
+        frames_corrupt: cfg.trust().then_some(0),
+        good_rate: cfg.trust().then_some(Some(0.0)),
         ..Summary::default()
     }
 }
@@ -135,6 +137,11 @@ pub fn build(run: &Ending) -> Report {
         hedges: cfg.coordinator.redundant().then_some(c.hedges),
         cancelled: cfg.coordinator.redundant().then_some(c.cancelled),
         wasted_ms: cfg.coordinator.redundant().then(|| c.wasted.as_ms()),
+        frames_corrupt: cfg.trust().then_some(c.frames_corrupt),
+        good_rate: cfg.trust().then(|| {
+            (c.frames > 0)
+                .then(|| (c.frames_on_time - c.frames_on_time_corrupt) as f64 / c.frames as f64)
+        }),
     };
     let view = run.coordinator;
     let peers = run

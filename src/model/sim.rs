@@ -145,6 +145,8 @@ pub struct Simulation {
     pub(super) redundant: bool,
     /// Hedging: the delay after a copy before one more.
     pub(super) hedge: Option<Millis>,
+    /// Results that must agree before one is accepted.
+    pub(super) quorum: u32,
     /// An attempt may leave its peer before it is processed (churn, or
     /// a cancel): `AttemptProcessed` may be stale.
     pub(super) may_have_left: bool,
@@ -159,6 +161,7 @@ impl Simulation {
     pub fn new(cfg: &Config) -> Simulation {
         let cfg = cfg.clone();
         let redundant = cfg.coordinator.redundant();
+        let quorum = cfg.coordinator.quorum;
         let hedge = cfg.coordinator.hedge_ms.as_ref().map(Millis::new);
         let mut peers = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
@@ -232,6 +235,7 @@ impl Simulation {
             links,
             redundant,
             hedge,
+            quorum,
             may_have_left: redundant,
         }
     }
@@ -361,6 +365,7 @@ impl Simulation {
             return_delay,
             tasks_left: tasks,
             failed: false,
+            corrupt: false,
             counted,
         }) as u32);
         self.tally.count(counted, |c| {
@@ -463,6 +468,7 @@ impl Simulation {
             moot: false,
             cancel_arrived: false,
             accepted: false,
+            wrong: false,
         });
         let key = AttemptKey {
             slot: slot as u32,
@@ -562,6 +568,7 @@ impl Simulation {
         );
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
+        a.wrong = success && p.is_wrong(|| a.luck(seed));
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
@@ -661,6 +668,10 @@ impl Simulation {
         if self.redundant && !self.resolve_copy(key) {
             return;
         }
+        if success && self.quorum > 1 {
+            self.vote(key, rec);
+            return;
+        }
         let a = &self.attempts[key.index()];
         let (task, peer) = (a.task, a.peer);
         self.coordinator.release(peer, a.work, success);
@@ -669,12 +680,19 @@ impl Simulation {
             if self.redundant {
                 self.settle_copies(key, task, rec);
             }
+            if self.attempts[key.index()].wrong {
+                let frame = self.tasks[task.index()].frame;
+                self.frames[frame.index()].corrupt = true;
+            }
             let group = self.peers[peer.index()].group;
             self.end_task(task, Some(group), rec);
         } else {
             let t = &mut self.tasks[task.index()];
             t.failed_peers.push(peer);
-            if self.redundant
+            if self.quorum > 1 {
+                // Votes: one more copy if the quorum is now out of reach.
+                self.top_up(task, rec);
+            } else if self.redundant
                 && (self.coordinator.has_out(task) || self.coordinator.waiting_for(task) > 0)
             {
                 // Copies: another copy is still out, or waits to be sent;
@@ -700,7 +718,12 @@ impl Simulation {
 
     /// A task ends: completed on a peer of group `completed_by`, or failed.
     #[inline(always)]
-    fn end_task<R: Recorder>(&mut self, task: TaskId, completed_by: Option<usize>, rec: &mut R) {
+    pub(super) fn end_task<R: Recorder>(
+        &mut self,
+        task: TaskId,
+        completed_by: Option<usize>,
+        rec: &mut R,
+    ) {
         let now = self.now();
         let t = self.tasks.remove(task.index());
         let f = &mut self.frames[t.frame.index()];
@@ -745,6 +768,13 @@ impl Simulation {
             FrameStatus::Late => c.frames_late += 1,
             FrameStatus::Failed => c.frames_failed += 1,
         });
+        if f.corrupt && delivered.is_some() {
+            let on_time = status == FrameStatus::OnTime;
+            self.tally.count(f.counted, |c| {
+                c.frames_corrupt += 1;
+                c.frames_on_time_corrupt += u64::from(on_time);
+            });
+        }
         if let (Some(at), true) = (delivered, f.counted) {
             self.latencies.frame.record(at - f.created);
         }
@@ -759,6 +789,7 @@ impl Simulation {
             deadline: f.deadline,
             status,
             counted: f.counted,
+            corrupt: self.cfg.trust().then_some(f.corrupt),
         });
     }
 
@@ -781,7 +812,7 @@ impl Simulation {
     #[inline(never)]
     fn record_attempt<R: Recorder>(&self, key: AttemptKey, a: &Attempt, rec: &mut R) {
         let links = self.links.as_ref().map(|l| l.stays(key));
-        rec.attempt(&a.record(self.churn.is_some(), links));
+        rec.attempt(&a.record(self.churn.is_some(), links, self.cfg.trust()));
     }
 
     /// Closes the books at `end`: whatever is unfinished has failed.

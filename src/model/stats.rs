@@ -260,6 +260,13 @@ pub struct Summary {
     pub cancelled: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wasted_ms: Option<f64>,
+    /// Untrusted results (only when results may be wrong or are voted
+    /// on): delivered frames with a wrong accepted result, and the share
+    /// of frames on time and not corrupt (empty with no frame).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames_corrupt: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub good_rate: Option<Option<f64>>,
 }
 
 /// One row of `peers.csv`.

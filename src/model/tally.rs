@@ -33,6 +33,10 @@ pub struct Counters {
     pub hedges: u64,
     pub cancelled: u64,
     pub wasted: crate::engine::SimTime,
+    /// Untrusted results: delivered frames with a wrong accepted result,
+    /// and of those, the ones on time.
+    pub frames_corrupt: u64,
+    pub frames_on_time_corrupt: u64,
 }
 
 impl Counters {

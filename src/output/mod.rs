@@ -380,6 +380,7 @@ mod tests {
             deadline: SimTime::from_ms(150.0),
             status,
             counted,
+            corrupt: None,
         }
     }
 
@@ -479,6 +480,7 @@ mod tests {
             lost: None,
             churn: false,
             links: None,
+            vote: None,
             resolved: Some(SimTime::from_ms(130.0)),
             outcome: AttemptOutcome::Silent,
             timed_out: true,

@@ -29,6 +29,9 @@ pub struct FrameRow {
     #[serde(deserialize_with = "nan_if_empty")]
     pub deadline_ms: f64,
     pub status: Cow<'static, str>,
+    /// Untrusted results only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrupt: Option<bool>,
 }
 
 impl From<&FrameRecord> for FrameRow {
@@ -41,6 +44,7 @@ impl From<&FrameRecord> for FrameRow {
             latency_ms: f.delivered.map(|d| (d - f.created).as_ms()),
             deadline_ms: f.deadline.as_ms(),
             status: f.status.as_str().into(),
+            corrupt: f.corrupt,
         }
     }
 }
@@ -65,6 +69,10 @@ pub struct AttemptRow {
     pub outcome: Cow<'static, str>,
     pub timed_out: bool,
     pub counted: bool,
+    /// Only with untrusted results: `right` or `wrong` for a success,
+    /// else empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<Option<Cow<'static, str>>>,
     /// Only with links: the input's size and when it began to be sent on
     /// the peer's downlink and had left it; the same for the reply on the
     /// uplink (empty without a reply).
@@ -100,6 +108,9 @@ impl From<&AttemptRecord> for AttemptRow {
             outcome: a.outcome.as_str().into(),
             timed_out: a.timed_out,
             counted: a.counted,
+            vote: a
+                .vote
+                .map(|v| v.map(|right| if right { "right" } else { "wrong" }.into())),
             input_kb: a.links.map(|l| l.input.map(|c| c.kb)),
             input_start_ms: a.links.map(|l| l.input.map(|c| ms(c.start))),
             input_end_ms: a.links.map(|l| l.input.map(|c| ms(c.end))),
@@ -233,6 +244,12 @@ mod tests {
             peer_availability: Some(0.0),
             sessions: Some(0),
             link_wait_ms_mean: Some(None),
+            copies: Some(0),
+            hedges: Some(0),
+            cancelled: Some(0),
+            wasted_ms: Some(0.0),
+            frames_corrupt: Some(0),
+            good_rate: Some(None),
             ..Summary::default()
         };
         assert_eq!(columns::<Summary>().join(","), header(&full));

@@ -331,6 +331,21 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         }
     }
     let hedge_ms = t.optional_dist("hedge_ms", Quantity::PositiveTime);
+    let quorum = match t.peek("quorum") {
+        None => 1,
+        Some(_) => t.whole("quorum", 1, 1, u64::from(MAX_ATTEMPTS)) as u32,
+    };
+    for (bound, what) in [
+        (u64::from(max_attempts), "`max_attempts`"),
+        (peer_count, "the number of peers"),
+    ] {
+        if u64::from(quorum) > bound {
+            t.fail(t.error_at(
+                "quorum",
+                format!("`quorum` ({quorum}) must not exceed {what} ({bound}): the votes come from distinct peers and count as attempts"),
+            ));
+        }
+    }
     let cancel = match t.peek("cancel") {
         None => Cancel::First,
         Some(_) => t.choice(
@@ -362,6 +377,7 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         copies,
         hedge_ms,
         cancel,
+        quorum,
     }
 }
 
@@ -510,6 +526,7 @@ fn group(g: &Table, i: usize, before: &[PeerGroup]) -> PeerGroup {
         slowdown: g
             .optional_dist("slowdown", Quantity::Factor)
             .unwrap_or(Dist::constant(1.0)),
+        wrong: g.optional_dist("wrong", Quantity::Probability),
     }
 }
 

@@ -142,3 +142,54 @@ fn one_hedge_after_delta_gives_its_closed_form() {
         assert_eq!(s.copies, Some(0));
     }
 }
+
+/// Untrusted results under a quorum of `m`: every peer returns a wrong
+/// result with probability `f` = 0.1 (wrong results agree with each
+/// other), the coordinator starts `m` copies and one more whenever those
+/// out can no longer reach `m` agreeing votes. The probability that the
+/// wrong result is accepted is `sum_{j<m} C(m-1+j, j) f^m (1-f)^j`
+/// (0.028 for m = 2, 0.00856 for m = 3) and the mean number of results
+/// per task is 2.18 for m = 2 (`2 + 2 f (1 - f)`). One task per frame, so
+/// the corrupt share of frames is the first; 20 replications of 20,000
+/// tasks each, whose 99.9% intervals must hold both.
+#[test]
+fn a_quorum_accepts_a_wrong_result_as_often_as_the_negative_binomial_says() {
+    let f = 0.1f64;
+    for m in [2u32, 3] {
+        let accepted_wrong: f64 = (0..m)
+            .map(|j| {
+                let c = (1..=j).fold(1.0, |c, i| c * f64::from(m - 1 + i) / f64::from(i));
+                c * f.powi(m as i32) * (1.0 - f).powi(j as i32)
+            })
+            .sum();
+        let mut corrupt = Vec::new();
+        let mut results = Vec::new();
+        for seed in 1..=20 {
+            let s = run(&config(&format!(
+                "[simulation]\nseed = {seed}\nduration_s = 40\nwarmup_s = 0\ndrain_s = 5\n\
+                 [workload]\nrenters = 1\nfps = 500\narrival = \"poisson\"\nwork_ms = 10\n\
+                 deadline_ms = 1e6\n\
+                 [coordinator]\npolicy = \"random\"\nqueue = \"per_peer\"\nmax_attempts = 10\n\
+                 quorum = {m}\ntimeout_ms = 1e9\n\
+                 [[peers]]\ncount = 50\nslots = 4\nwrong = {f}\n"
+            )))
+            .summary;
+            assert_eq!(s.tasks_completed, s.tasks);
+            corrupt.push(s.frames_corrupt.unwrap() as f64 / s.frames as f64);
+            results.push(s.attempts as f64 / s.tasks as f64);
+            assert_eq!(
+                s.good_rate.unwrap().unwrap(),
+                1.0 - s.frames_corrupt.unwrap() as f64 / s.frames as f64
+            );
+        }
+        let (mean, half) = interval(&corrupt);
+        eprintln!("quorum {m}: wrong accepted {mean:.5} +- {half:.5}, formula {accepted_wrong:.5}");
+        assert!((mean - accepted_wrong).abs() <= half, "{mean} +- {half}");
+        assert!(half < 0.1 * accepted_wrong, "interval {half} too wide");
+        if m == 2 {
+            let (mean, half) = interval(&results);
+            eprintln!("quorum 2: {mean:.4} +- {half:.4} results a task, formula 2.18");
+            assert!((mean - 2.18).abs() <= half, "{mean} +- {half}");
+        }
+    }
+}

@@ -389,6 +389,14 @@ const REFUSED: &[(&str, &[&str])] = &[
         "hedge_not_positive",
         &["check", "tests/golden/refused/hedge_not_positive.toml"],
     ),
+    (
+        "quorum_beyond_attempts",
+        &["check", "tests/golden/refused/quorum_beyond_attempts.toml"],
+    ),
+    (
+        "wrong_above_one",
+        &["check", "tests/golden/refused/wrong_above_one.toml"],
+    ),
 ];
 
 fn blessing() -> bool {
