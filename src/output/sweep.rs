@@ -1,19 +1,20 @@
-//! The files of a sweep: `runs.csv` (one row per run), `points.csv` (mean
-//! and 95% confidence half-width of every metric per point), `sweep.toml`
-//! (what the sweep was, for `--resume` and `merge`), and the journal that
-//! makes each finished run durable the moment it ends.
+//! The files of a sweep: `runs.csv` (one row per run), `points.csv` (per
+//! point, each metric's mean, 95% confidence interval and number of
+//! values) and `sweep.toml` (what the sweep was, for `--resume` and
+//! `merge`).
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::number::{Clean, Plain};
 use super::rows::columns;
 use super::FileError;
 use crate::model::Summary;
+
+pub mod stats;
 
 /// Columns of runs.csv before the keys (grid, then zip).
 const RUN_PREFIX: [&str; 3] = ["point", "replication", "seed"];
@@ -276,35 +277,95 @@ pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> io::Re
     fs::rename(partial, path)
 }
 
-/// The 0.975 quantile of Student's t with `df` degrees of freedom.
-pub fn t_975(df: u64) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64)
-        .expect("df >= 1")
-        .inverse_cdf(0.975)
+pub use stats::t_975;
+use stats::{estimate, Estimate, Kind};
+
+/// Columns the scenario fixes, the same in every replication of a point:
+/// points.csv writes their value once, under their own name.
+pub const CONSTANTS: [&str; 5] = [
+    "renters",
+    "peers",
+    "deadline_mean_ms",
+    "warmup_s",
+    "duration_s",
+];
+
+/// Whether `metric` is a share, in [0, 1].
+pub fn is_share(metric: &str) -> bool {
+    metric.ends_with("_rate") || matches!(metric, "utilization" | "peer_availability")
+}
+
+/// What values `metric` can take (every column of runs.csv is a share or
+/// a non-negative quantity).
+pub fn kind(metric: &str) -> Kind {
+    if is_share(metric) {
+        Kind::Share
+    } else {
+        Kind::NonNegative
+    }
+}
+
+/// The columns of an estimate of `metric`: `_mean`, `_ci95_low`,
+/// `_ci95_high` and `_n`.
+fn estimate_columns(metric: &str) -> [String; 4] {
+    ["_mean", "_ci95_low", "_ci95_high", "_n"].map(|suffix| format!("{metric}{suffix}"))
+}
+
+/// An estimate's fields, in the order of [`estimate_columns`].
+fn estimate_fields(e: &Estimate) -> [String; 4] {
+    let number = |x: Option<f64>| x.map_or(String::new(), |x| Plain(x).to_string());
+    [
+        number(e.mean),
+        number(e.low),
+        number(e.high),
+        e.n.to_string(),
+    ]
+}
+
+/// The values a column of `rows` holds (empty or unreadable fields are no
+/// value).
+fn values<'a>(rows: impl IntoIterator<Item = &'a Vec<String>>, column: usize) -> Vec<f64> {
+    rows.into_iter()
+        .filter_map(|r| r.get(column)?.parse::<f64>().ok())
+        .filter(|x| x.is_finite())
+        .collect()
+}
+
+/// The metrics of runs.csv's `header` (a mechanism's own only where it is
+/// on), each with its column, less the constants.
+fn metrics_in(header: &[String]) -> Vec<(String, usize)> {
+    metric_columns()
+        .into_iter()
+        .filter(|m| !CONSTANTS.contains(&m.as_str()))
+        .filter_map(|m| {
+            let at = header.iter().position(|h| *h == m)?;
+            Some((m, at))
+        })
+        .collect()
 }
 
 /// points.csv from sorted runs: per point, its values of the keys, the
-/// number of runs, then each metric's mean and 95% confidence half-width
-/// (Student t over the replications; empty with fewer than two values).
+/// number of runs, the constants (each once: empty if its runs disagree),
+/// then for each metric its mean over the replications that gave a value,
+/// the 95% confidence interval of that mean ([`stats`]: inside [0, 1] for a
+/// share, above 0 for a non-negative quantity; empty with fewer than two
+/// values) and the number of values.
 pub fn points_table(
     header: &[String],
     keys: usize,
     rows: &[Vec<String>],
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    // The metrics these runs have (a mechanism's own only where it is on).
-    let (metrics, columns): (Vec<String>, Vec<usize>) = metric_columns()
-        .into_iter()
-        .filter_map(|m| {
-            let at = header.iter().position(|h| *h == m)?;
-            Some((m, at))
-        })
-        .unzip();
+    let metrics = metrics_in(header);
+    let constants: Vec<(&str, usize)> = CONSTANTS
+        .iter()
+        .filter_map(|c| Some((*c, header.iter().position(|h| h == c)?)))
+        .collect();
     let mut out_header: Vec<String> = vec!["point".into()];
     out_header.extend(header[3..3 + keys].iter().cloned());
     out_header.push("runs".into());
-    for m in &metrics {
-        out_header.push(format!("{m}_mean"));
-        out_header.push(format!("{m}_ci95"));
+    out_header.extend(constants.iter().map(|(c, _)| c.to_string()));
+    for (m, _) in &metrics {
+        out_header.extend(estimate_columns(m));
     }
     let mut out = Vec::new();
     for group in rows.chunk_by(|a, b| a[0] == b[0]) {
@@ -312,61 +373,25 @@ pub fn points_table(
         let mut row = vec![first[0].clone()];
         row.extend(first[3..3 + keys].iter().cloned());
         row.push(group.len().to_string());
-        for &c in &columns {
-            let xs: Vec<f64> = group
-                .iter()
-                .filter_map(|r| r[c].parse::<f64>().ok())
-                .collect();
-            let (mean, half) = mean_ci95(&xs);
-            row.push(mean.map_or(String::new(), |m| Plain(m).to_string()));
-            row.push(half.map_or(String::new(), |h| Plain(h).to_string()));
+        for &(_, c) in &constants {
+            let same = group.iter().all(|r| r[c] == first[c]);
+            row.push(if same {
+                first[c].clone()
+            } else {
+                String::new()
+            });
+        }
+        for (m, c) in &metrics {
+            row.extend(estimate_fields(&estimate(&values(group, *c), kind(m))));
         }
         out.push(row);
     }
     (out_header, out)
 }
 
-fn mean_ci95(xs: &[f64]) -> (Option<f64>, Option<f64>) {
-    let n = xs.len();
-    if n == 0 {
-        return (None, None);
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (Some(mean), None);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    (
-        Some(mean),
-        Some(t_975(n as u64 - 1) * (var / n as f64).sqrt()),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn student_t_quantiles_match_the_tables() {
-        for (df, t) in [
-            (1, 12.706),
-            (2, 4.303),
-            (9, 2.262),
-            (29, 2.045),
-            (1000, 1.962),
-        ] {
-            assert!((t_975(df) - t).abs() < 1e-3, "df {df}: {}", t_975(df));
-        }
-    }
-
-    #[test]
-    fn confidence_interval_of_known_data() {
-        let (m, h) = mean_ci95(&[1.0, 2.0, 3.0, 4.0]);
-        // sd = 1.2910, se = 0.6455, t(3) = 3.1824
-        assert_eq!(m, Some(2.5));
-        assert!((h.unwrap() - 2.0542).abs() < 1e-3);
-        assert_eq!(mean_ci95(&[5.0]), (Some(5.0), None));
-    }
 
     #[test]
     fn runs_rows_have_the_header_width() {
@@ -436,9 +461,78 @@ mod tests {
         assert_eq!(points[0][mean], "");
         let rows = vec![run("-0"), run("-0.0")];
         let (_, points) = points_table(&header, 0, &rows);
-        assert_eq!((&*points[0][mean], &*points[0][mean + 1]), ("0", "0"));
+        assert_eq!(
+            &points[0][mean..mean + 4],
+            &["0", "0", "0", "2"].map(String::from)
+        );
         let bytes = write_table(Vec::new(), &h, &points).unwrap();
         assert!(!String::from_utf8(bytes).unwrap().contains("-0"));
+    }
+
+    /// A run with one key: its point, replication, value of the key, and
+    /// some of its columns' values.
+    type Run<'a> = (usize, u32, &'a str, Vec<(&'a str, &'a str)>);
+
+    /// Rows of runs.csv.
+    fn runs(rows: &[Run]) -> (Vec<String>, Vec<Vec<String>>) {
+        let header = runs_header(&["k".to_string()], &Summary::default());
+        let rows = rows
+            .iter()
+            .map(|(point, replication, key, fields)| {
+                let mut row = vec![String::new(); header.len()];
+                row[0] = point.to_string();
+                row[1] = replication.to_string();
+                row[2] = (1 + replication).to_string();
+                row[3] = key.to_string();
+                for (column, value) in fields.iter() {
+                    let at = header.iter().position(|h| h == column).unwrap();
+                    row[at] = value.to_string();
+                }
+                row
+            })
+            .collect();
+        (header, rows)
+    }
+
+    #[test]
+    fn points_count_the_values_and_write_constants_once() {
+        let run = |replication, p99| {
+            (
+                0,
+                replication,
+                "a",
+                vec![("renters", "4"), ("frame_latency_p99_ms", p99)],
+            )
+        };
+        let (header, rows) = runs(&[run(0, "120"), run(1, ""), run(2, "140")]);
+        let (h, points) = points_table(&header, 1, &rows);
+        let at = |c: &str| {
+            h.iter()
+                .position(|x| x == c)
+                .unwrap_or_else(|| panic!("{c}"))
+        };
+        assert_eq!(&h[..4], &["point", "k", "runs", "renters"]);
+        assert!(!h.iter().any(|c| c.starts_with("renters_")), "{h:?}");
+        assert_eq!(points[0][at("renters")], "4");
+        assert_eq!(points[0][at("runs")], "3");
+        // The p99 of the run that delivered nothing is no value.
+        assert_eq!(points[0][at("frame_latency_p99_ms_n")], "2");
+        assert_eq!(points[0][at("frame_latency_p99_ms_mean")], "130");
+        let low: f64 = points[0][at("frame_latency_p99_ms_ci95_low")]
+            .parse()
+            .unwrap();
+        assert!(low > 0.0, "{low}");
+        // Every metric has its four columns, in order.
+        let mean = at("utilization_mean");
+        assert_eq!(
+            &h[mean..mean + 4],
+            &[
+                "utilization_mean",
+                "utilization_ci95_low",
+                "utilization_ci95_high",
+                "utilization_n"
+            ]
+        );
     }
 
     #[test]
