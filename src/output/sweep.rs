@@ -1,7 +1,7 @@
 //! The files of a sweep: `runs.csv` (one row per run), `points.csv` (per
 //! point, each metric's mean, 95% confidence interval and number of
-//! values) and `sweep.toml` (what the sweep was, for `--resume` and
-//! `merge`).
+//! values), `differences.csv` (paired differences to a reference point)
+//! and `sweep.toml` (what the sweep was, for `--resume` and `merge`).
 
 use std::fs;
 use std::io::{self, Write};
@@ -61,6 +61,11 @@ pub struct SweepInfo {
     pub seeds: Vec<u64>,
     #[serde(default)]
     pub values: Vec<Vec<String>>,
+    /// The reference of differences.csv: each key it fixes and its value
+    /// there, as `values` writes it. Not part of the plan: it changes no
+    /// run. Absent when there is none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reference: std::collections::BTreeMap<String, String>,
 }
 
 /// A sweep's info file (`sweep.toml` in its output folder) that cannot be
@@ -389,6 +394,93 @@ pub fn points_table(
     (out_header, out)
 }
 
+/// For each point (by its values of the keys, in `rows`' order), the point
+/// it is compared with: the same values but for the keys `reference` fixes,
+/// which take the reference's values; `None` for a point that is its own
+/// reference (or, in an incomplete sweep, whose reference is missing).
+fn reference_points(
+    key_names: &[String],
+    points: &[&[Vec<String>]],
+    reference: &[(String, String)],
+) -> Vec<Option<usize>> {
+    let keys = key_names.len();
+    let values = |g: &[Vec<String>]| g[0][3..3 + keys].to_vec();
+    let at: std::collections::HashMap<Vec<String>, usize> = points
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, g)| (values(g), i))
+        .collect();
+    points
+        .iter()
+        .map(|g| {
+            let own = values(g);
+            let mut target = own.clone();
+            for (key, value) in reference {
+                if let Some(k) = key_names.iter().position(|n| n == key) {
+                    target[k] = value.clone();
+                }
+            }
+            (target != own).then(|| at.get(&target).copied()).flatten()
+        })
+        .collect()
+}
+
+/// differences.csv from sorted runs: for every point but the references,
+/// its values of the keys, the number of its reference point, then for
+/// each of `metrics` the mean of the paired differences (this point's
+/// replication `k` minus the reference's replication `k`: the same seed,
+/// so common random numbers), their 95% interval (Student's t over the
+/// pairs; for a share, the share interval of `(d + 1) / 2`, which keeps it
+/// inside [-1, 1]) and the number of pairs in which both had a value.
+pub fn differences_table(
+    header: &[String],
+    key_names: &[String],
+    rows: &[Vec<String>],
+    reference: &[(String, String)],
+    metrics: &[String],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let keys = key_names.len();
+    let metrics: Vec<(&String, usize)> = metrics
+        .iter()
+        .filter_map(|m| Some((m, header.iter().position(|h| h == m)?)))
+        .collect();
+    let mut out_header: Vec<String> = vec!["point".into()];
+    out_header.extend(header[3..3 + keys].iter().cloned());
+    out_header.push("reference".into());
+    for (m, _) in &metrics {
+        out_header.extend(estimate_columns(m));
+    }
+    let points: Vec<&[Vec<String>]> = rows.chunk_by(|a, b| a[0] == b[0]).collect();
+    let references = reference_points(key_names, &points, reference);
+    let mut out = Vec::new();
+    for (group, r) in points.iter().zip(&references) {
+        let Some(r) = *r else { continue };
+        let base = points[r];
+        let mut row = vec![group[0][0].clone()];
+        row.extend(group[0][3..3 + keys].iter().cloned());
+        row.push(base[0][0].clone());
+        for &(m, c) in &metrics {
+            let number =
+                |row: &Vec<String>| row.get(c)?.parse::<f64>().ok().filter(|x| x.is_finite());
+            let pairs: Vec<f64> = group
+                .iter()
+                .filter_map(|run| {
+                    let twin = base.iter().find(|b| b[1] == run[1])?;
+                    Some(number(run)? - number(twin)?)
+                })
+                .collect();
+            let kind = match kind(m) {
+                Kind::Share => Kind::ShareDifference,
+                _ => Kind::Signed,
+            };
+            row.extend(estimate_fields(&estimate(&pairs, kind)));
+        }
+        out.push(row);
+    }
+    (out_header, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,6 +625,43 @@ mod tests {
                 "utilization_n"
             ]
         );
+    }
+
+    #[test]
+    fn differences_pair_replications_and_skip_the_reference() {
+        let p99 = |x| vec![("frame_latency_p99_ms", x)];
+        let (header, rows) = runs(&[
+            (0, 0, "a", p99("100")),
+            (0, 1, "a", p99("200")),
+            (0, 2, "a", p99("150")),
+            (1, 0, "b", p99("101")),
+            (1, 1, "b", p99("")),
+            (1, 2, "b", p99("152")),
+        ]);
+        let keys = ["k".to_string()];
+        let reference = [("k".to_string(), "a".to_string())];
+        let metrics = ["frame_latency_p99_ms".to_string()];
+        let (h, d) = differences_table(&header, &keys, &rows, &reference, &metrics);
+        assert_eq!(
+            h,
+            [
+                "point",
+                "k",
+                "reference",
+                "frame_latency_p99_ms_mean",
+                "frame_latency_p99_ms_ci95_low",
+                "frame_latency_p99_ms_ci95_high",
+                "frame_latency_p99_ms_n"
+            ]
+        );
+        // One row: point 1 against point 0, over the two pairs with both.
+        assert_eq!(d.len(), 1);
+        assert_eq!(&d[0][..3], &["1", "b", "0"]);
+        assert_eq!(d[0][3], "1.5");
+        assert_eq!(d[0][6], "2");
+        let (lo, hi): (f64, f64) = (d[0][4].parse().unwrap(), d[0][5].parse().unwrap());
+        // t(1) = 12.706, sd of (1, 2) = 0.7071: half-width 6.353
+        assert!((hi - lo - 2.0 * 6.353).abs() < 1e-2, "{lo} {hi}");
     }
 
     #[test]

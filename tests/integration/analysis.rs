@@ -1,6 +1,6 @@
 //! What a sweep tells a researcher: points.csv's estimates (a mean, an
 //! interval that respects what the metric can be, and the number of
-//! replications behind it).
+//! replications behind it) and paired differences to a reference point.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -175,4 +175,222 @@ fn points_count_their_values_and_keep_intervals_where_the_metric_can_be() {
     assert_eq!(p99.iter().filter(|t| *t == "n=3").count(), 2, "{p99:?}");
     let rate = texts("deadline_hit_rate");
     assert!(!rate.iter().any(|t| t.starts_with("n=")), "{rate:?}");
+}
+
+/// The bundled policies sweep at 40 home peers: two load-aware policies,
+/// five seeds.
+const TWO_POLICIES: &str = "replications = 5\n\
+    [sweep.set]\n\
+    \"simulation.duration_s\" = 20.0\n\
+    \"simulation.warmup_s\" = 2.0\n\
+    \"peers.fiber_gpu.count\" = 0\n\
+    \"peers.home_gpu.count\" = 40\n\
+    [sweep.grid]\n\
+    \"coordinator.policy\" = [\"least_loaded\", \"power_of_d\"]\n";
+
+#[test]
+fn differences_are_paired_by_seed_and_narrower_than_unpaired_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = format!("reference = {{ \"coordinator.policy\" = \"power_of_d\" }}\n{TWO_POLICIES}");
+    let file = sweep_file(tmp.path(), "two", "scenarios/baseline.toml", &body);
+    let out = tmp.path().join("out");
+    ok(p2c2g_into("sweep", &file, &out, &["--no-charts"]));
+    let runs = rows(&out.join("runs.csv"));
+    let diffs = rows(&out.join("differences.csv"));
+    assert_eq!(diffs.len(), 1, "every point but the reference: {diffs:?}");
+    let d = &diffs[0];
+    assert_eq!(
+        (
+            d["point"].as_str(),
+            d["coordinator.policy"].as_str(),
+            d["reference"].as_str()
+        ),
+        ("0", "least_loaded", "1")
+    );
+    for m in [
+        "deadline_hit_rate",
+        "frame_latency_p99_ms",
+        "failovers_per_frame",
+        "utilization",
+    ] {
+        let (a, b) = (values(&runs, "0", m), values(&runs, "1", m));
+        assert_eq!((a.len(), b.len()), (5, 5));
+        // Replication by replication: the mean of the differences.
+        let pairs: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+        let (mean, _) = mean_var(&pairs);
+        assert!((number(d, &format!("{m}_mean")) - mean).abs() < 1e-9, "{m}");
+        assert_eq!(d[&format!("{m}_n")], "5");
+        let paired = number(d, &format!("{m}_ci95_high")) - number(d, &format!("{m}_ci95_low"));
+        assert!(number(d, &format!("{m}_ci95_low")) <= mean);
+        // The same comparison without pairing: two samples of five.
+        let ((_, va), (_, vb)) = (mean_var(&a), mean_var(&b));
+        let unpaired = 2.0 * t_975(8) * (va / 5.0 + vb / 5.0).sqrt();
+        assert!(
+            paired < 0.6 * unpaired,
+            "{m}: paired {paired}, unpaired {unpaired}"
+        );
+    }
+    // --reference says the same as the file's key.
+    let plain = sweep_file(tmp.path(), "two", "scenarios/baseline.toml", TWO_POLICIES);
+    let flagged = tmp.path().join("flagged");
+    ok(p2c2g_into(
+        "sweep",
+        &plain,
+        &flagged,
+        &[
+            "--no-charts",
+            "--reference",
+            "coordinator.policy=power_of_d",
+        ],
+    ));
+    assert_eq!(
+        fs::read(out.join("differences.csv")).unwrap(),
+        fs::read(flagged.join("differences.csv")).unwrap()
+    );
+    // Run again without a reference, the folder holds no differences that
+    // would describe something else.
+    ok(p2c2g_into("sweep", &plain, &flagged, &["--no-charts"]));
+    assert!(!flagged.join("differences.csv").exists());
+}
+
+/// Two policies crossed with a zip of peers and renters.
+const ZIPPED: &str = "replications = 2\n\
+    [sweep.set]\n\
+    \"simulation.duration_s\" = 0.5\n\
+    [sweep.grid]\n\
+    \"coordinator.policy\" = [\"score\", \"random\"]\n\
+    [sweep.zip]\n\
+    \"peers.0.count\" = [3, 4, 6]\n\
+    \"workload.renters\" = [1, 2, 3]\n";
+
+#[test]
+fn a_reference_compares_each_point_with_its_own_values_of_the_other_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "zip", "scenarios/poc.toml", ZIPPED);
+    let reference_of = |reference: &str| -> Vec<(String, String)> {
+        let out = tmp.path().join(format!("out-{}", reference.len()));
+        let (listed, _) = ok(p2c2g(&[
+            "sweep",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--reference",
+            reference,
+        ]));
+        assert!(
+            listed.contains("reference of differences.csv: "),
+            "{listed}"
+        );
+        ok(p2c2g_into(
+            "sweep",
+            &file,
+            &out,
+            &["--no-charts", "--reference", reference],
+        ));
+        rows(&out.join("differences.csv"))
+            .iter()
+            .map(|r| (r["point"].clone(), r["reference"].clone()))
+            .collect()
+    };
+    let pairs = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    // Points 0-2: score with the zip's three points, 3-5: random.
+    assert_eq!(
+        reference_of("coordinator.policy=score"),
+        pairs(&[("3", "0"), ("4", "1"), ("5", "2")])
+    );
+    // Naming one key of a zip fixes them all; TOML values, 4.0 is 4.
+    assert_eq!(
+        reference_of("peers.0.count=4.0"),
+        pairs(&[("0", "1"), ("2", "1"), ("3", "4"), ("5", "4")])
+    );
+    assert_eq!(
+        reference_of("workload.renters=2,coordinator.policy=\"random\""),
+        pairs(&[("0", "4"), ("1", "4"), ("2", "4"), ("3", "4"), ("5", "4")])
+    );
+}
+
+#[test]
+fn a_reference_that_names_no_point_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let refused = |file: &Path, extra: &[&str]| -> String {
+        let o = p2c2g_into("sweep", file, &out, extra);
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(!out.exists(), "nothing written");
+        assert!(
+            stderr.contains(file.to_str().unwrap()),
+            "names the file: {stderr}"
+        );
+        stderr
+    };
+    let with = |reference: &str| {
+        sweep_file(
+            tmp.path(),
+            "zip",
+            "scenarios/poc.toml",
+            &format!("reference = {reference}\n{ZIPPED}"),
+        )
+    };
+    let e = refused(&with("{ \"coordinator.policy\" = \"fastest\" }"), &[]);
+    assert!(
+        e.contains(":4:38: `sweep.reference.coordinator.policy`: the reference names no point: \"fastest\" is not one of the values of `coordinator.policy` (score, random)"),
+        "{e}"
+    );
+    let e = refused(&with("{ \"coordinator.polcy\" = \"score\" }"), &[]);
+    assert!(
+        e.contains("`sweep.reference.coordinator.polcy`: the reference names no point: `coordinator.polcy` is not a key of [sweep.grid] or [sweep.zip]; did you mean `coordinator.policy`?"),
+        "{e}"
+    );
+    let e = refused(
+        &with("{ \"peers.0.count\" = 3, \"workload.renters\" = 2 }"),
+        &[],
+    );
+    assert!(
+        e.contains("`sweep.reference.workload.renters`: the reference names no point: no point of [sweep.zip] has both this value and the one it names for `peers.0.count`"),
+        "{e}"
+    );
+    let e = refused(&with("\"score\""), &[]);
+    assert!(e.contains("`sweep.reference`: expected a table"), "{e}");
+    let e = refused(&with("{}"), &[]);
+    assert!(e.contains("found an empty table"), "{e}");
+    // On the command line: the flag is named, and the key.
+    let file = sweep_file(tmp.path(), "zip", "scenarios/poc.toml", ZIPPED);
+    let e = refused(&file, &["--reference", "coordinator.policy=fastest"]);
+    assert!(
+        e.contains("(from --reference coordinator.policy=fastest): `coordinator.policy`: the reference names no point"),
+        "{e}"
+    );
+    let e = refused(&file, &["--reference", "coordinator.policy"]);
+    assert!(e.contains("expected KEY=VALUE[,KEY=VALUE...]"), "{e}");
+    // `check` finds it too.
+    let o = p2c2g(&["check", with("{ \"x\" = 1 }").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn shards_merge_into_the_same_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = format!("reference = {{ \"coordinator.policy\" = \"random\" }}\n{ZIPPED}");
+    let file = sweep_file(tmp.path(), "zip", "scenarios/poc.toml", &body);
+    let whole = tmp.path().join("whole");
+    ok(p2c2g_into("sweep", &file, &whole, &["--no-charts"]));
+    let mut shards = Vec::new();
+    for k in 1..=2 {
+        let shard = tmp.path().join(format!("shard{k}"));
+        let which = format!("{k}/2");
+        ok(p2c2g_into("sweep", &file, &shard, &["--shard", &which]));
+        assert!(!shard.join("differences.csv").exists());
+        shards.push(shard.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge", "--no-charts", "--out", merged.to_str().unwrap()];
+    args.extend(shards.iter().map(String::as_str));
+    ok(p2c2g(&args));
+    let read = |d: &Path| fs::read(d.join("differences.csv")).unwrap();
+    assert_eq!(read(&whole), read(&merged));
+    assert_eq!(rows(&merged.join("differences.csv")).len(), 3);
 }

@@ -16,7 +16,18 @@ p2c2g sweep scenarios/sweeps/policies.toml --jobs 2\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --resume      finish an interrupted sweep\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --dry-run     check every point, list them, run nothing\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --set simulation.duration_s=5 --replications 2 --seed 9\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --reference coordinator.policy=random\n      \
+also writes differences.csv: every point minus the random one with as many peers, paired by seed\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run one eighth of the runs (then: p2c2g merge shards/* --out results/policies)";
+
+/// A reference as `--reference` takes it.
+fn reference_text(reference: &[(String, String)]) -> String {
+    reference
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// Most threads a sweep may be given.
 const MAX_JOBS: usize = 1024;
@@ -49,6 +60,11 @@ pub struct Args {
     /// Replications instead of the sweep file's, e.g. --replications 20.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     replications: Option<u32>,
+    /// Write differences.csv: each point minus the point with these values (and the
+    /// point's own values of the other keys), replication by replication (same seeds),
+    /// instead of the sweep file's `reference`, e.g. --reference coordinator.policy=random.
+    #[arg(long, value_name = "KEY=VALUE[,KEY=VALUE]")]
+    reference: Option<String>,
     /// Check every point and list the points and runs; run nothing.
     #[arg(long)]
     dry_run: bool,
@@ -72,6 +88,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         sets: args.sets.clone(),
         seed: args.seed,
         replications: args.replications,
+        reference: args.reference.clone(),
     };
     let sweep = SweepFile::load_overridden(
         &args.file,
@@ -140,6 +157,13 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|s| format!(" in shard {s}"))
                 .unwrap_or_default()
         )?;
+        if args.shard.is_none() && !sweep.reference.is_empty() {
+            say!(
+                o,
+                "  differences to the points with {} (paired by seed) in differences.csv",
+                reference_text(&sweep.reference)
+            )?;
+        }
         say!(o, "  results in {}/", out.display())?;
     }
     Ok(ExitCode::SUCCESS)
@@ -163,6 +187,13 @@ fn dry_run(sweep: &SweepFile, shard: Option<Shard>) -> anyhow::Result<ExitCode> 
             o,
             "  zipped (vary together, crossed with the grid): {}",
             sweep.zip.join(", ")
+        )?;
+    }
+    if !sweep.reference.is_empty() {
+        say!(
+            o,
+            "  reference of differences.csv: {}",
+            reference_text(&sweep.reference)
         )?;
     }
     say!(o, "point,seed,{}", sweep.keys.join(","))?;
