@@ -1,7 +1,8 @@
 //! The files of a sweep: `runs.csv` (one row per run), `points.csv` (per
 //! point, each metric's mean, 95% confidence interval and number of
-//! values), `differences.csv` (paired differences to a reference point)
-//! and `sweep.toml` (what the sweep was, for `--resume` and `merge`).
+//! values), `differences.csv` (paired differences to a reference point),
+//! `sweep.toml` (what the sweep was, for `--resume` and `merge`), and the
+//! table a sweep ends with on the terminal.
 
 use std::fs;
 use std::io::{self, Write};
@@ -295,6 +296,9 @@ pub const CONSTANTS: [&str; 5] = [
     "duration_s",
 ];
 
+/// The headline metrics of the table a sweep ends with.
+pub const TABLE_METRICS: [&str; 2] = ["deadline_hit_rate", "frame_latency_p99_ms"];
+
 /// Whether `metric` is a share, in [0, 1].
 pub fn is_share(metric: &str) -> bool {
     metric.ends_with("_rate") || matches!(metric, "utilization" | "peer_availability")
@@ -481,6 +485,81 @@ pub fn differences_table(
     (out_header, out)
 }
 
+/// The table a sweep ends with, one line per point (at most `limit`):
+/// the point, its values of the keys, and for each of [`TABLE_METRICS`]
+/// the mean and its 95% interval, with the number of replications that
+/// gave a value when it is fewer than the point's runs; read from
+/// points.csv's `header` and `rows`.
+pub fn points_summary(
+    header: &[String],
+    rows: &[Vec<String>],
+    keys: usize,
+    limit: usize,
+) -> Vec<String> {
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let runs = column("runs");
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut first: Vec<String> = header[..1 + keys].to_vec();
+    let metrics: Vec<(&str, [Option<usize>; 4])> = TABLE_METRICS
+        .iter()
+        .filter(|m| column(&format!("{m}_mean")).is_some())
+        .map(|m| (*m, estimate_columns(m).map(|c| column(&c))))
+        .collect();
+    first.extend(metrics.iter().map(|(m, _)| format!("{m} (95% CI)")));
+    table.push(first);
+    for r in rows.iter().take(limit) {
+        let mut line: Vec<String> = r[..(1 + keys).min(r.len())].to_vec();
+        let field = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", String::as_str);
+        for (m, [mean, low, high, n]) in &metrics {
+            let decimals = if is_share(m) { 4 } else { 1 };
+            let shown = |text: &str| {
+                text.parse::<f64>()
+                    .map_or("-".to_string(), |x| format!("{x:.decimals$}"))
+            };
+            let mut cell = shown(field(*mean));
+            if !field(*low).is_empty() {
+                cell += &format!(" [{}, {}]", shown(field(*low)), shown(field(*high)));
+            }
+            if field(*n) != field(runs) {
+                cell += &format!(" n={}", field(*n));
+            }
+            line.push(cell);
+        }
+        table.push(line);
+    }
+    let columns = table.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            table
+                .iter()
+                .filter_map(|l| l.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut lines: Vec<String> = table
+        .iter()
+        .map(|l| {
+            l.iter()
+                .zip(&widths)
+                .map(|(s, w)| format!("{s:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    if rows.len() > limit {
+        let more = rows.len() - limit;
+        lines.push(format!(
+            "... and {more} more point{} in points.csv",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -662,6 +741,55 @@ mod tests {
         let (lo, hi): (f64, f64) = (d[0][4].parse().unwrap(), d[0][5].parse().unwrap());
         // t(1) = 12.706, sd of (1, 2) = 0.7071: half-width 6.353
         assert!((hi - lo - 2.0 * 6.353).abs() < 1e-2, "{lo} {hi}");
+    }
+
+    #[test]
+    fn the_terminal_table_lines_up_and_says_n_when_a_value_is_missing() {
+        let header: Vec<String> = [
+            "point",
+            "k",
+            "runs",
+            "deadline_hit_rate_mean",
+            "deadline_hit_rate_ci95_low",
+            "deadline_hit_rate_ci95_high",
+            "deadline_hit_rate_n",
+            "frame_latency_p99_ms_mean",
+            "frame_latency_p99_ms_ci95_low",
+            "frame_latency_p99_ms_ci95_high",
+            "frame_latency_p99_ms_n",
+        ]
+        .map(String::from)
+        .to_vec();
+        let row = |fields: &[&str]| fields.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let rows = vec![
+            row(&[
+                "0", "random", "3", "0.5", "0.4", "0.6", "3", "120", "100", "144", "3",
+            ]),
+            row(&[
+                "1",
+                "least_loaded",
+                "3",
+                "0.25",
+                "",
+                "",
+                "1",
+                "",
+                "",
+                "",
+                "0",
+            ]),
+            row(&["2", "x", "3", "1", "1", "1", "3", "1", "1", "1", "3"]),
+        ];
+        let lines = points_summary(&header, &rows, 1, 2);
+        assert_eq!(
+            lines,
+            [
+                "point  k             deadline_hit_rate (95% CI)  frame_latency_p99_ms (95% CI)",
+                "0      random        0.5000 [0.4000, 0.6000]     120.0 [100.0, 144.0]",
+                "1      least_loaded  0.2500 n=1                  - n=0",
+                "... and 1 more point in points.csv",
+            ]
+        );
     }
 
     #[test]

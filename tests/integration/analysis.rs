@@ -1,6 +1,7 @@
 //! What a sweep tells a researcher: points.csv's estimates (a mean, an
 //! interval that respects what the metric can be, and the number of
-//! replications behind it) and paired differences to a reference point.
+//! replications behind it), paired differences to a reference point, and
+//! the table a sweep ends with.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -393,4 +394,60 @@ fn shards_merge_into_the_same_differences() {
     let read = |d: &Path| fs::read(d.join("differences.csv")).unwrap();
     assert_eq!(read(&whole), read(&merged));
     assert_eq!(rows(&merged.join("differences.csv")).len(), 3);
+}
+
+#[test]
+fn a_sweep_ends_with_a_table_of_its_points_unless_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), "few", "scenarios/poc.toml", FEW_FRAMES);
+    let out = tmp.path().join("out");
+    let (stdout, _) = ok(p2c2g(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0], "few: 2 points x 4 replications = 8 runs",
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        [
+            "point",
+            "coordinator.policy",
+            "deadline_hit_rate",
+            "(95%",
+            "CI)",
+            "frame_latency_p99_ms",
+            "(95%",
+            "CI)"
+        ],
+        "{stdout}"
+    );
+    // The numbers of points.csv, rounded; the p99 from three runs of four.
+    let p = &rows(&out.join("points.csv"))[0];
+    let row = format!(
+        "0      score               {:.4} [{:.4}, {:.4}]     {:.1} [{:.1}, {:.1}] n=3",
+        number(p, "deadline_hit_rate_mean"),
+        number(p, "deadline_hit_rate_ci95_low"),
+        number(p, "deadline_hit_rate_ci95_high"),
+        number(p, "frame_latency_p99_ms_mean"),
+        number(p, "frame_latency_p99_ms_ci95_low"),
+        number(p, "frame_latency_p99_ms_ci95_high"),
+    );
+    assert_eq!(lines[2].trim(), row, "{stdout}");
+    assert!(lines[3].trim().starts_with("1      random"), "{stdout}");
+    // The columns line up.
+    assert_eq!(
+        lines[1].find("deadline_hit_rate"),
+        lines[2].find(&format!("{:.4} [", number(p, "deadline_hit_rate_mean"))),
+        "{stdout}"
+    );
+    assert_eq!(lines[4], format!("  results in {}/", out.display()));
+    // --quiet: nothing.
+    let (quiet, _) = ok(p2c2g_into("sweep", &file, &out, &["--no-charts"]));
+    assert_eq!(quiet, "");
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use p2c2g::output::charts::{self, Format};
-use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
+use p2c2g::output::sweep::{metric_columns, points_summary, read_rows, HEADLINE_METRICS};
+use p2c2g::output::FileError;
 use p2c2g::scenario::{SweepFile, SweepOverrides};
 use p2c2g::sweep::{self, Shard, SweepOptions};
 
@@ -19,6 +20,9 @@ p2c2g sweep scenarios/sweeps/policies.toml --set simulation.duration_s=5 --repli
 p2c2g sweep scenarios/sweeps/policies.toml --reference coordinator.policy=random\n      \
 also writes differences.csv: every point minus the random one with as many peers, paired by seed\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run one eighth of the runs (then: p2c2g merge shards/* --out results/policies)";
+
+/// Most points the table at the end of a sweep shows.
+const TABLE_ROWS: usize = 40;
 
 /// A reference as `--reference` takes it.
 fn reference_text(reference: &[(String, String)]) -> String {
@@ -78,7 +82,7 @@ pub struct Args {
     /// Chart format, e.g. --format png.
     #[arg(long, value_enum, default_value = "svg")]
     format: Format,
-    /// No progress bar, no timing line and no summary: only errors.
+    /// No progress bar, no timing line, no summary and no table of the points: only errors.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -157,12 +161,20 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|s| format!(" in shard {s}"))
                 .unwrap_or_default()
         )?;
-        if args.shard.is_none() && !sweep.reference.is_empty() {
-            say!(
-                o,
-                "  differences to the points with {} (paired by seed) in differences.csv",
-                reference_text(&sweep.reference)
-            )?;
+        if args.shard.is_none() {
+            let file = out.join("points.csv");
+            let (header, rows) =
+                read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
+            for line in points_summary(&header, &rows, sweep.keys.len(), TABLE_ROWS) {
+                say!(o, "  {line}")?;
+            }
+            if !sweep.reference.is_empty() {
+                say!(
+                    o,
+                    "  differences to the points with {} (paired by seed) in differences.csv",
+                    reference_text(&sweep.reference)
+                )?;
+            }
         }
         say!(o, "  results in {}/", out.display())?;
     }
