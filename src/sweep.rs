@@ -31,6 +31,8 @@ use crate::run::stop_requested;
 use crate::scenario::SweepFile;
 
 const JOURNAL: &str = "runs.journal.csv";
+/// The tables a sweep writes.
+const RESULTS: [&str; 3] = ["runs.csv", "points.csv", "differences.csv"];
 
 /// `K/N`: this machine runs the runs whose index is `K - 1` modulo `N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,6 +201,7 @@ pub fn plan_info(sweep: &SweepFile, shard: Option<Shard>) -> Result<SweepInfo, S
         inputs,
         seeds,
         values,
+        reference: sweep.reference.iter().cloned().collect(),
     })
 }
 
@@ -259,7 +262,7 @@ fn journal_plan(info: &SweepInfo) -> journal::Plan {
 pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError> {
     let started = Instant::now();
     let out = &opts.out;
-    folder::claim_sweep(out, &["runs.csv", "points.csv"], opts.force)?;
+    folder::claim_sweep(out, &RESULTS, opts.force)?;
     std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
     let _lock = journal::lock(out)?;
     let info = plan_info(sweep, opts.shard)?;
@@ -437,7 +440,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         });
     }
     files::sort_runs(&mut rows);
-    write_results(out, &header, &rows, sweep.keys.len(), opts.shard.is_none())?;
+    write_results(out, &header, &rows, &info, opts.shard.is_none())?;
     // The description last: a folder never describes results it lacks.
     info.write(out)?;
     std::fs::remove_file(&journal_path).map_err(io_at(&journal_path, "remove the journal"))?;
@@ -491,20 +494,36 @@ fn check_row(
     Ok((point, replication))
 }
 
-/// runs.csv, and for a whole sweep points.csv.
+/// runs.csv, and for a whole sweep points.csv and, with a reference,
+/// differences.csv (without one, an earlier sweep's is removed: it would
+/// describe other results).
 fn write_results(
     out: &Path,
     header: &[String],
     rows: &[Vec<String>],
-    keys: usize,
+    info: &SweepInfo,
     whole: bool,
 ) -> Result<(), SweepError> {
     let runs = out.join("runs.csv");
     files::write_csv(&runs, header, rows).map_err(io_at(&runs, "write the file"))?;
     if whole {
-        let (h, points) = files::points_table(header, keys, rows);
+        let (h, points) = files::points_table(header, info.keys.len(), rows);
         let path = out.join("points.csv");
         files::write_csv(&path, &h, &points).map_err(io_at(&path, "write the file"))?;
+        let path = out.join("differences.csv");
+        if info.reference.is_empty() {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(io_at(&path, "remove the file")(e))
+                }
+                _ => {}
+            }
+        } else {
+            let reference: Vec<(String, String)> = info.reference.clone().into_iter().collect();
+            let (h, d) =
+                files::differences_table(header, &info.keys, rows, &reference, &info.metrics);
+            files::write_csv(&path, &h, &d).map_err(io_at(&path, "write the file"))?;
+        }
     }
     Ok(())
 }
@@ -534,6 +553,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
     for dir in dirs {
         let mut this = SweepInfo::read(dir)?;
         this.shard = None;
+        // Shards of one plan may name different references (none is part
+        // of the plan): the first folder's is taken.
+        if let Some(first) = &info {
+            this.reference = first.reference.clone();
+        }
         match &info {
             None => info = Some(this),
             Some(first) if *first != this => {
@@ -596,7 +620,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             rows.len()
         )));
     }
-    folder::claim_sweep(out, &["runs.csv", "points.csv"], false)?;
+    folder::claim_sweep(out, &RESULTS, false)?;
     std::fs::create_dir_all(out).map_err(io_at(out, "create the output folder"))?;
     let _lock = journal::lock(out)?;
     if let Ok(was) = SweepInfo::read(out) {
@@ -609,7 +633,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, SweepError> {
             )));
         }
     }
-    write_results(out, &header, &rows, info.keys.len(), true)?;
+    write_results(out, &header, &rows, &info, true)?;
     info.write(out)?;
     Ok(rows.len())
 }

@@ -1,19 +1,21 @@
-//! The files of a sweep: `runs.csv` (one row per run), `points.csv` (mean
-//! and 95% confidence half-width of every metric per point), `sweep.toml`
-//! (what the sweep was, for `--resume` and `merge`), and the journal that
-//! makes each finished run durable the moment it ends.
+//! The files of a sweep: `runs.csv` (one row per run), `points.csv` (per
+//! point, each metric's mean, 95% confidence interval and number of
+//! values), `differences.csv` (paired differences to a reference point),
+//! `sweep.toml` (what the sweep was, for `--resume` and `merge`), and the
+//! table a sweep ends with on the terminal.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize, Serializer};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::number::{Clean, Plain};
 use super::rows::columns;
 use super::FileError;
 use crate::model::Summary;
+
+pub mod stats;
 
 /// Columns of runs.csv before the keys (grid, then zip).
 const RUN_PREFIX: [&str; 3] = ["point", "replication", "seed"];
@@ -60,6 +62,11 @@ pub struct SweepInfo {
     pub seeds: Vec<u64>,
     #[serde(default)]
     pub values: Vec<Vec<String>>,
+    /// The reference of differences.csv: each key it fixes and its value
+    /// there, as `values` writes it. Not part of the plan: it changes no
+    /// run. Absent when there is none.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reference: std::collections::BTreeMap<String, String>,
 }
 
 /// A sweep's info file (`sweep.toml` in its output folder) that cannot be
@@ -276,35 +283,98 @@ pub fn write_csv(path: &Path, header: &[String], rows: &[Vec<String>]) -> io::Re
     fs::rename(partial, path)
 }
 
-/// The 0.975 quantile of Student's t with `df` degrees of freedom.
-pub fn t_975(df: u64) -> f64 {
-    StudentsT::new(0.0, 1.0, df as f64)
-        .expect("df >= 1")
-        .inverse_cdf(0.975)
+pub use stats::t_975;
+use stats::{estimate, Estimate, Kind};
+
+/// Columns the scenario fixes, the same in every replication of a point:
+/// points.csv writes their value once, under their own name.
+pub const CONSTANTS: [&str; 5] = [
+    "renters",
+    "peers",
+    "deadline_mean_ms",
+    "warmup_s",
+    "duration_s",
+];
+
+/// The headline metrics of the table a sweep ends with.
+pub const TABLE_METRICS: [&str; 2] = ["deadline_hit_rate", "frame_latency_p99_ms"];
+
+/// Whether `metric` is a share, in [0, 1].
+pub fn is_share(metric: &str) -> bool {
+    metric.ends_with("_rate") || matches!(metric, "utilization" | "peer_availability")
+}
+
+/// What values `metric` can take (every column of runs.csv is a share or
+/// a non-negative quantity).
+pub fn kind(metric: &str) -> Kind {
+    if is_share(metric) {
+        Kind::Share
+    } else {
+        Kind::NonNegative
+    }
+}
+
+/// The columns of an estimate of `metric`: `_mean`, `_ci95_low`,
+/// `_ci95_high` and `_n`.
+fn estimate_columns(metric: &str) -> [String; 4] {
+    ["_mean", "_ci95_low", "_ci95_high", "_n"].map(|suffix| format!("{metric}{suffix}"))
+}
+
+/// An estimate's fields, in the order of [`estimate_columns`].
+fn estimate_fields(e: &Estimate) -> [String; 4] {
+    let number = |x: Option<f64>| x.map_or(String::new(), |x| Plain(x).to_string());
+    [
+        number(e.mean),
+        number(e.low),
+        number(e.high),
+        e.n.to_string(),
+    ]
+}
+
+/// The values a column of `rows` holds (empty or unreadable fields are no
+/// value).
+fn values<'a>(rows: impl IntoIterator<Item = &'a Vec<String>>, column: usize) -> Vec<f64> {
+    rows.into_iter()
+        .filter_map(|r| r.get(column)?.parse::<f64>().ok())
+        .filter(|x| x.is_finite())
+        .collect()
+}
+
+/// The metrics of runs.csv's `header` (a mechanism's own only where it is
+/// on), each with its column, less the constants.
+fn metrics_in(header: &[String]) -> Vec<(String, usize)> {
+    metric_columns()
+        .into_iter()
+        .filter(|m| !CONSTANTS.contains(&m.as_str()))
+        .filter_map(|m| {
+            let at = header.iter().position(|h| *h == m)?;
+            Some((m, at))
+        })
+        .collect()
 }
 
 /// points.csv from sorted runs: per point, its values of the keys, the
-/// number of runs, then each metric's mean and 95% confidence half-width
-/// (Student t over the replications; empty with fewer than two values).
+/// number of runs, the constants (each once: empty if its runs disagree),
+/// then for each metric its mean over the replications that gave a value,
+/// the 95% confidence interval of that mean ([`stats`]: inside [0, 1] for a
+/// share, above 0 for a non-negative quantity; empty with fewer than two
+/// values) and the number of values.
 pub fn points_table(
     header: &[String],
     keys: usize,
     rows: &[Vec<String>],
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    // The metrics these runs have (a mechanism's own only where it is on).
-    let (metrics, columns): (Vec<String>, Vec<usize>) = metric_columns()
-        .into_iter()
-        .filter_map(|m| {
-            let at = header.iter().position(|h| *h == m)?;
-            Some((m, at))
-        })
-        .unzip();
+    let metrics = metrics_in(header);
+    let constants: Vec<(&str, usize)> = CONSTANTS
+        .iter()
+        .filter_map(|c| Some((*c, header.iter().position(|h| h == c)?)))
+        .collect();
     let mut out_header: Vec<String> = vec!["point".into()];
     out_header.extend(header[3..3 + keys].iter().cloned());
     out_header.push("runs".into());
-    for m in &metrics {
-        out_header.push(format!("{m}_mean"));
-        out_header.push(format!("{m}_ci95"));
+    out_header.extend(constants.iter().map(|(c, _)| c.to_string()));
+    for (m, _) in &metrics {
+        out_header.extend(estimate_columns(m));
     }
     let mut out = Vec::new();
     for group in rows.chunk_by(|a, b| a[0] == b[0]) {
@@ -312,61 +382,187 @@ pub fn points_table(
         let mut row = vec![first[0].clone()];
         row.extend(first[3..3 + keys].iter().cloned());
         row.push(group.len().to_string());
-        for &c in &columns {
-            let xs: Vec<f64> = group
-                .iter()
-                .filter_map(|r| r[c].parse::<f64>().ok())
-                .collect();
-            let (mean, half) = mean_ci95(&xs);
-            row.push(mean.map_or(String::new(), |m| Plain(m).to_string()));
-            row.push(half.map_or(String::new(), |h| Plain(h).to_string()));
+        for &(_, c) in &constants {
+            let same = group.iter().all(|r| r[c] == first[c]);
+            row.push(if same {
+                first[c].clone()
+            } else {
+                String::new()
+            });
+        }
+        for (m, c) in &metrics {
+            row.extend(estimate_fields(&estimate(&values(group, *c), kind(m))));
         }
         out.push(row);
     }
     (out_header, out)
 }
 
-fn mean_ci95(xs: &[f64]) -> (Option<f64>, Option<f64>) {
-    let n = xs.len();
-    if n == 0 {
-        return (None, None);
+/// For each point (by its values of the keys, in `rows`' order), the point
+/// it is compared with: the same values but for the keys `reference` fixes,
+/// which take the reference's values; `None` for a point that is its own
+/// reference (or, in an incomplete sweep, whose reference is missing).
+fn reference_points(
+    key_names: &[String],
+    points: &[&[Vec<String>]],
+    reference: &[(String, String)],
+) -> Vec<Option<usize>> {
+    let keys = key_names.len();
+    let values = |g: &[Vec<String>]| g[0][3..3 + keys].to_vec();
+    let at: std::collections::HashMap<Vec<String>, usize> = points
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, g)| (values(g), i))
+        .collect();
+    points
+        .iter()
+        .map(|g| {
+            let own = values(g);
+            let mut target = own.clone();
+            for (key, value) in reference {
+                if let Some(k) = key_names.iter().position(|n| n == key) {
+                    target[k] = value.clone();
+                }
+            }
+            (target != own).then(|| at.get(&target).copied()).flatten()
+        })
+        .collect()
+}
+
+/// differences.csv from sorted runs: for every point but the references,
+/// its values of the keys, the number of its reference point, then for
+/// each of `metrics` the mean of the paired differences (this point's
+/// replication `k` minus the reference's replication `k`: the same seed,
+/// so common random numbers), their 95% interval (Student's t over the
+/// pairs; for a share, the share interval of `(d + 1) / 2`, which keeps it
+/// inside [-1, 1]) and the number of pairs in which both had a value.
+pub fn differences_table(
+    header: &[String],
+    key_names: &[String],
+    rows: &[Vec<String>],
+    reference: &[(String, String)],
+    metrics: &[String],
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let keys = key_names.len();
+    let metrics: Vec<(&String, usize)> = metrics
+        .iter()
+        .filter_map(|m| Some((m, header.iter().position(|h| h == m)?)))
+        .collect();
+    let mut out_header: Vec<String> = vec!["point".into()];
+    out_header.extend(header[3..3 + keys].iter().cloned());
+    out_header.push("reference".into());
+    for (m, _) in &metrics {
+        out_header.extend(estimate_columns(m));
     }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return (Some(mean), None);
+    let points: Vec<&[Vec<String>]> = rows.chunk_by(|a, b| a[0] == b[0]).collect();
+    let references = reference_points(key_names, &points, reference);
+    let mut out = Vec::new();
+    for (group, r) in points.iter().zip(&references) {
+        let Some(r) = *r else { continue };
+        let base = points[r];
+        let mut row = vec![group[0][0].clone()];
+        row.extend(group[0][3..3 + keys].iter().cloned());
+        row.push(base[0][0].clone());
+        for &(m, c) in &metrics {
+            let number =
+                |row: &Vec<String>| row.get(c)?.parse::<f64>().ok().filter(|x| x.is_finite());
+            let pairs: Vec<f64> = group
+                .iter()
+                .filter_map(|run| {
+                    let twin = base.iter().find(|b| b[1] == run[1])?;
+                    Some(number(run)? - number(twin)?)
+                })
+                .collect();
+            let kind = match kind(m) {
+                Kind::Share => Kind::ShareDifference,
+                _ => Kind::Signed,
+            };
+            row.extend(estimate_fields(&estimate(&pairs, kind)));
+        }
+        out.push(row);
     }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    (
-        Some(mean),
-        Some(t_975(n as u64 - 1) * (var / n as f64).sqrt()),
-    )
+    (out_header, out)
+}
+
+/// The table a sweep ends with, one line per point (at most `limit`):
+/// the point, its values of the keys, and for each of [`TABLE_METRICS`]
+/// the mean and its 95% interval, with the number of replications that
+/// gave a value when it is fewer than the point's runs; read from
+/// points.csv's `header` and `rows`.
+pub fn points_summary(
+    header: &[String],
+    rows: &[Vec<String>],
+    keys: usize,
+    limit: usize,
+) -> Vec<String> {
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let runs = column("runs");
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut first: Vec<String> = header[..1 + keys].to_vec();
+    let metrics: Vec<(&str, [Option<usize>; 4])> = TABLE_METRICS
+        .iter()
+        .filter(|m| column(&format!("{m}_mean")).is_some())
+        .map(|m| (*m, estimate_columns(m).map(|c| column(&c))))
+        .collect();
+    first.extend(metrics.iter().map(|(m, _)| format!("{m} (95% CI)")));
+    table.push(first);
+    for r in rows.iter().take(limit) {
+        let mut line: Vec<String> = r[..(1 + keys).min(r.len())].to_vec();
+        let field = |c: Option<usize>| c.and_then(|c| r.get(c)).map_or("", String::as_str);
+        for (m, [mean, low, high, n]) in &metrics {
+            let decimals = if is_share(m) { 4 } else { 1 };
+            let shown = |text: &str| {
+                text.parse::<f64>()
+                    .map_or("-".to_string(), |x| format!("{x:.decimals$}"))
+            };
+            let mut cell = shown(field(*mean));
+            if !field(*low).is_empty() {
+                cell += &format!(" [{}, {}]", shown(field(*low)), shown(field(*high)));
+            }
+            if field(*n) != field(runs) {
+                cell += &format!(" n={}", field(*n));
+            }
+            line.push(cell);
+        }
+        table.push(line);
+    }
+    let columns = table.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            table
+                .iter()
+                .filter_map(|l| l.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut lines: Vec<String> = table
+        .iter()
+        .map(|l| {
+            l.iter()
+                .zip(&widths)
+                .map(|(s, w)| format!("{s:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    if rows.len() > limit {
+        let more = rows.len() - limit;
+        lines.push(format!(
+            "... and {more} more point{} in points.csv",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn student_t_quantiles_match_the_tables() {
-        for (df, t) in [
-            (1, 12.706),
-            (2, 4.303),
-            (9, 2.262),
-            (29, 2.045),
-            (1000, 1.962),
-        ] {
-            assert!((t_975(df) - t).abs() < 1e-3, "df {df}: {}", t_975(df));
-        }
-    }
-
-    #[test]
-    fn confidence_interval_of_known_data() {
-        let (m, h) = mean_ci95(&[1.0, 2.0, 3.0, 4.0]);
-        // sd = 1.2910, se = 0.6455, t(3) = 3.1824
-        assert_eq!(m, Some(2.5));
-        assert!((h.unwrap() - 2.0542).abs() < 1e-3);
-        assert_eq!(mean_ci95(&[5.0]), (Some(5.0), None));
-    }
 
     #[test]
     fn runs_rows_have_the_header_width() {
@@ -436,9 +632,164 @@ mod tests {
         assert_eq!(points[0][mean], "");
         let rows = vec![run("-0"), run("-0.0")];
         let (_, points) = points_table(&header, 0, &rows);
-        assert_eq!((&*points[0][mean], &*points[0][mean + 1]), ("0", "0"));
+        assert_eq!(
+            &points[0][mean..mean + 4],
+            &["0", "0", "0", "2"].map(String::from)
+        );
         let bytes = write_table(Vec::new(), &h, &points).unwrap();
         assert!(!String::from_utf8(bytes).unwrap().contains("-0"));
+    }
+
+    /// A run with one key: its point, replication, value of the key, and
+    /// some of its columns' values.
+    type Run<'a> = (usize, u32, &'a str, Vec<(&'a str, &'a str)>);
+
+    /// Rows of runs.csv.
+    fn runs(rows: &[Run]) -> (Vec<String>, Vec<Vec<String>>) {
+        let header = runs_header(&["k".to_string()], &Summary::default());
+        let rows = rows
+            .iter()
+            .map(|(point, replication, key, fields)| {
+                let mut row = vec![String::new(); header.len()];
+                row[0] = point.to_string();
+                row[1] = replication.to_string();
+                row[2] = (1 + replication).to_string();
+                row[3] = key.to_string();
+                for (column, value) in fields.iter() {
+                    let at = header.iter().position(|h| h == column).unwrap();
+                    row[at] = value.to_string();
+                }
+                row
+            })
+            .collect();
+        (header, rows)
+    }
+
+    #[test]
+    fn points_count_the_values_and_write_constants_once() {
+        let run = |replication, p99| {
+            (
+                0,
+                replication,
+                "a",
+                vec![("renters", "4"), ("frame_latency_p99_ms", p99)],
+            )
+        };
+        let (header, rows) = runs(&[run(0, "120"), run(1, ""), run(2, "140")]);
+        let (h, points) = points_table(&header, 1, &rows);
+        let at = |c: &str| {
+            h.iter()
+                .position(|x| x == c)
+                .unwrap_or_else(|| panic!("{c}"))
+        };
+        assert_eq!(&h[..4], &["point", "k", "runs", "renters"]);
+        assert!(!h.iter().any(|c| c.starts_with("renters_")), "{h:?}");
+        assert_eq!(points[0][at("renters")], "4");
+        assert_eq!(points[0][at("runs")], "3");
+        // The p99 of the run that delivered nothing is no value.
+        assert_eq!(points[0][at("frame_latency_p99_ms_n")], "2");
+        assert_eq!(points[0][at("frame_latency_p99_ms_mean")], "130");
+        let low: f64 = points[0][at("frame_latency_p99_ms_ci95_low")]
+            .parse()
+            .unwrap();
+        assert!(low > 0.0, "{low}");
+        // Every metric has its four columns, in order.
+        let mean = at("utilization_mean");
+        assert_eq!(
+            &h[mean..mean + 4],
+            &[
+                "utilization_mean",
+                "utilization_ci95_low",
+                "utilization_ci95_high",
+                "utilization_n"
+            ]
+        );
+    }
+
+    #[test]
+    fn differences_pair_replications_and_skip_the_reference() {
+        let p99 = |x| vec![("frame_latency_p99_ms", x)];
+        let (header, rows) = runs(&[
+            (0, 0, "a", p99("100")),
+            (0, 1, "a", p99("200")),
+            (0, 2, "a", p99("150")),
+            (1, 0, "b", p99("101")),
+            (1, 1, "b", p99("")),
+            (1, 2, "b", p99("152")),
+        ]);
+        let keys = ["k".to_string()];
+        let reference = [("k".to_string(), "a".to_string())];
+        let metrics = ["frame_latency_p99_ms".to_string()];
+        let (h, d) = differences_table(&header, &keys, &rows, &reference, &metrics);
+        assert_eq!(
+            h,
+            [
+                "point",
+                "k",
+                "reference",
+                "frame_latency_p99_ms_mean",
+                "frame_latency_p99_ms_ci95_low",
+                "frame_latency_p99_ms_ci95_high",
+                "frame_latency_p99_ms_n"
+            ]
+        );
+        // One row: point 1 against point 0, over the two pairs with both.
+        assert_eq!(d.len(), 1);
+        assert_eq!(&d[0][..3], &["1", "b", "0"]);
+        assert_eq!(d[0][3], "1.5");
+        assert_eq!(d[0][6], "2");
+        let (lo, hi): (f64, f64) = (d[0][4].parse().unwrap(), d[0][5].parse().unwrap());
+        // t(1) = 12.706, sd of (1, 2) = 0.7071: half-width 6.353
+        assert!((hi - lo - 2.0 * 6.353).abs() < 1e-2, "{lo} {hi}");
+    }
+
+    #[test]
+    fn the_terminal_table_lines_up_and_says_n_when_a_value_is_missing() {
+        let header: Vec<String> = [
+            "point",
+            "k",
+            "runs",
+            "deadline_hit_rate_mean",
+            "deadline_hit_rate_ci95_low",
+            "deadline_hit_rate_ci95_high",
+            "deadline_hit_rate_n",
+            "frame_latency_p99_ms_mean",
+            "frame_latency_p99_ms_ci95_low",
+            "frame_latency_p99_ms_ci95_high",
+            "frame_latency_p99_ms_n",
+        ]
+        .map(String::from)
+        .to_vec();
+        let row = |fields: &[&str]| fields.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        let rows = vec![
+            row(&[
+                "0", "random", "3", "0.5", "0.4", "0.6", "3", "120", "100", "144", "3",
+            ]),
+            row(&[
+                "1",
+                "least_loaded",
+                "3",
+                "0.25",
+                "",
+                "",
+                "1",
+                "",
+                "",
+                "",
+                "0",
+            ]),
+            row(&["2", "x", "3", "1", "1", "1", "3", "1", "1", "1", "3"]),
+        ];
+        let lines = points_summary(&header, &rows, 1, 2);
+        assert_eq!(
+            lines,
+            [
+                "point  k             deadline_hit_rate (95% CI)  frame_latency_p99_ms (95% CI)",
+                "0      random        0.5000 [0.4000, 0.6000]     120.0 [100.0, 144.0]",
+                "1      least_loaded  0.2500 n=1                  - n=0",
+                "... and 1 more point in points.csv",
+            ]
+        );
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub struct SweepFile {
     pub points: Points,
     /// Metrics to chart, by their column in runs.csv.
     pub metrics: Vec<String>,
+    /// The reference of paired differences (`reference` in `[sweep]`, or
+    /// `--reference`): each key it fixes and the value it fixes it to, as
+    /// runs.csv writes it, in the order of `keys`. Naming one key of a zip
+    /// fixes all of them. Empty: no reference.
+    pub reference: Vec<(String, String)>,
 }
 
 /// One point of a sweep, built.
@@ -195,6 +200,8 @@ pub struct SweepOverrides {
     pub sets: Vec<String>,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// `--reference KEY=VALUE[,KEY=VALUE...]`, instead of the file's.
+    pub reference: Option<String>,
 }
 
 impl SweepFile {
@@ -281,6 +288,7 @@ impl SweepFile {
         let grid_node = sweep.get("grid");
         let zip_node = sweep.get("zip");
         let metrics_node = sweep.get("metrics");
+        let reference_node = sweep.get("reference");
         sweep.finish();
         root.finish();
         reader.result().map_err(invalid)?;
@@ -376,6 +384,11 @@ impl SweepFile {
         if !zipped.is_empty() {
             axes.push(Axis { keys: zipped });
         }
+        let reference = match (&overrides.reference, reference_node) {
+            (Some(text), _) => reference_from_command_line(src, &axes, text)?,
+            (None, Some(node)) => reference_from_file(src, &axes, node)?,
+            (None, None) => Vec::new(),
+        };
         let keys: Vec<String> = axes
             .iter()
             .flat_map(|a| &a.keys)
@@ -458,8 +471,217 @@ impl SweepFile {
             zip,
             points,
             metrics: chosen,
+            reference,
         })
     }
+}
+
+/// One key-value pair of a reference, where it came from (for a message),
+/// and the Diagnostic of a problem with it.
+struct Named {
+    key: String,
+    value: Node,
+    /// Locates a message about this pair.
+    at: Diagnostic,
+}
+
+/// `reference = { KEY = VALUE, ... }` of `[sweep]`.
+fn reference_from_file(
+    src: &Source,
+    axes: &[Axis],
+    node: &Node,
+) -> Result<Vec<(String, String)>, ScenarioError> {
+    let example = "e.g. reference = { \"coordinator.policy\" = \"random\" }";
+    let entries = match &node.value {
+        Value::Table(entries) if !entries.is_empty() => entries,
+        other => {
+            let found = match other {
+                Value::Table(_) => "an empty table".into(),
+                other => other.describe(),
+            };
+            return Err(invalid(located(
+                src,
+                &node.origin,
+                "sweep.reference".into(),
+                format!(
+                    "expected a table of keys of [sweep.grid] or [sweep.zip] and one value \
+                     of each, {example}; found {found}"
+                ),
+            )));
+        }
+    };
+    let named = entries
+        .iter()
+        .map(|e| Named {
+            key: e.key.clone(),
+            value: e.node.clone(),
+            at: located(
+                src,
+                &e.node.origin,
+                format!("sweep.reference.{}", e.key),
+                String::new(),
+            ),
+        })
+        .collect();
+    resolve_reference(axes, named)
+}
+
+/// `--reference KEY=VALUE[,KEY=VALUE...]`: the values are TOML, a bare word
+/// a string, as in `--set`; commas inside brackets, braces or quotes do not
+/// separate pairs.
+fn reference_from_command_line(
+    src: &Source,
+    axes: &[Axis],
+    text: &str,
+) -> Result<Vec<(String, String)>, ScenarioError> {
+    let from = format!("--reference {}", super::error::cut(text));
+    let at = |key: Option<String>, message: String| Diagnostic {
+        file: src.path.clone(),
+        line_col: None,
+        set: Some(from.clone()),
+        key,
+        message,
+    };
+    let mut named = Vec::new();
+    for pair in split_top_level(text) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(invalid(at(
+                None,
+                "expected KEY=VALUE[,KEY=VALUE...], e.g. --reference coordinator.policy=random"
+                    .into(),
+            )));
+        };
+        let key = key.trim().to_string();
+        let value = doc::parse_set_value(value.trim(), Origin::Set(from.clone())).map_err(|e| {
+            invalid(at(
+                Some(key.clone()),
+                format!("the value is not valid TOML: {e}"),
+            ))
+        })?;
+        named.push(Named {
+            at: at(Some(key.clone()), String::new()),
+            key,
+            value,
+        });
+    }
+    resolve_reference(axes, named)
+}
+
+/// `text` cut at the commas outside brackets, braces and quotes.
+fn split_top_level(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quote, mut start) = (Vec::new(), 0i32, None, 0);
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// Whether two values are the same: as text, or as numbers (`40` is
+/// `40.0`).
+fn same_value(a: &Node, b: &Node) -> bool {
+    let number = |n: &Node| match n.value {
+        Value::Int(i) => Some(i as f64),
+        Value::Float(x) => Some(x),
+        _ => None,
+    };
+    match (number(a), number(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => doc::value_text(a) == doc::value_text(b),
+    }
+}
+
+/// The point values a reference fixes: for each axis one of its keys
+/// names, the index of the value named, every key of the axis (a zip's
+/// keys move together) taking its value there.
+fn resolve_reference(
+    axes: &[Axis],
+    named: Vec<Named>,
+) -> Result<Vec<(String, String)>, ScenarioError> {
+    let fail = |n: &Named, message: String| {
+        invalid(Diagnostic {
+            message,
+            ..n.at.clone()
+        })
+    };
+    let keys: Vec<&str> = axes
+        .iter()
+        .flat_map(|a| &a.keys)
+        .map(|k| k.key.as_str())
+        .collect();
+    let mut chosen: Vec<Option<(usize, String)>> = vec![None; axes.len()];
+    for n in &named {
+        let found = axes.iter().enumerate().find_map(|(a, axis)| {
+            let key = axis.keys.iter().find(|k| k.key == n.key)?;
+            Some((a, key))
+        });
+        let Some((a, key)) = found else {
+            let hint = match nearest(&n.key, keys.iter().copied()) {
+                Some(k) => format!("; did you mean `{k}`?"),
+                None if keys.is_empty() => String::new(),
+                None => format!("; the keys are: {}", keys.join(", ")),
+            };
+            return Err(fail(
+                n,
+                format!(
+                    "the reference names no point: {} is not a key of [sweep.grid] or \
+                     [sweep.zip]{hint}",
+                    shown(&n.key, '`', '`')
+                ),
+            ));
+        };
+        let Some(j) = key.values.iter().position(|(v, _)| same_value(v, &n.value)) else {
+            let values: Vec<&str> = key.values.iter().map(|(_, t)| t.as_str()).collect();
+            return Err(fail(
+                n,
+                format!(
+                    "the reference names no point: {} is not one of the values of {} ({})",
+                    shown(&doc::value_text(&n.value), '"', '"'),
+                    shown(&n.key, '`', '`'),
+                    shown(&values.join(", "), '\0', '\0')
+                ),
+            ));
+        };
+        match &chosen[a] {
+            Some((other, by)) if *other != j => {
+                return Err(fail(
+                    n,
+                    format!(
+                        "the reference names no point: no point of [sweep.zip] has both this \
+                         value and the one it names for {}",
+                        shown(by, '`', '`')
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => chosen[a] = Some((j, n.key.clone())),
+        }
+    }
+    Ok(axes
+        .iter()
+        .zip(&chosen)
+        .filter_map(|(axis, c)| Some((axis, c.as_ref()?.0)))
+        .flat_map(|(axis, j)| {
+            axis.keys
+                .iter()
+                .map(move |k| (k.key.clone(), k.values[j].1.clone()))
+        })
+        .collect())
 }
 
 /// The entries of a sub-table whose keys are key paths: each key, where

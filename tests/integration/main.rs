@@ -1,6 +1,7 @@
 //! The whole program, as a user meets it: scenario files in, numbers and
 //! CSV files out. One test binary; one module per theme.
 
+mod analysis;
 mod charts;
 mod churn;
 mod cli;

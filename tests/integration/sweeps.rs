@@ -86,7 +86,8 @@ fn a_sweep_writes_runs_points_and_charts() {
         / 3.0;
     let listed: f64 = points[1]["deadline_hit_rate_mean"].parse().unwrap();
     assert!((mean - listed).abs() < 1e-12);
-    assert!(!points[1]["deadline_hit_rate_ci95"].is_empty());
+    assert!(!points[1]["deadline_hit_rate_ci95_low"].is_empty());
+    assert_eq!(points[1]["deadline_hit_rate_n"], "3");
     for m in [
         "deadline_hit_rate",
         "frame_latency_p99_ms",

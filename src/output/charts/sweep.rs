@@ -1,6 +1,8 @@
 //! A sweep's charts: one metric against a key, one line per value of the
 //! other keys, with 95% confidence intervals. Keys zipped with the x key
-//! move with it, so they make no lines of their own.
+//! move with it, so they make no lines of their own. A point whose mean
+//! comes from fewer replications than it ran (a p99 where some runs
+//! delivered no frame) says so beside it: `n=2`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use super::style::{
     Drawable, Format, FONT, PALETTE,
 };
 use super::ChartError;
-use crate::output::sweep::{read_rows, SweepInfo, SweepInfoError};
+use crate::output::sweep::{is_share, read_rows, SweepInfo, SweepInfoError, CONSTANTS};
 use crate::output::FileError;
 
 /// One metric of a sweep against its first numeric key.
@@ -28,8 +30,20 @@ struct MetricChart<'a> {
     lines: Vec<MetricLine>,
 }
 
-/// A line of a sweep chart: its label and its points `(x, mean, half-width)`.
-type MetricLine = (String, Vec<(f64, f64, f64)>);
+/// A point of a sweep chart.
+#[derive(Clone, Debug)]
+struct Point {
+    x: f64,
+    mean: f64,
+    /// The 95% interval; the mean itself when there is none.
+    low: f64,
+    high: f64,
+    /// The replications that gave a value, when fewer than the point ran.
+    fewer: Option<String>,
+}
+
+/// A line of a sweep chart: its label and its points.
+type MetricLine = (String, Vec<Point>);
 
 impl Drawable for MetricChart<'_> {
     fn file_stem(&self) -> String {
@@ -49,13 +63,12 @@ impl Drawable for MetricChart<'_> {
             f64::INFINITY,
             f64::NEG_INFINITY,
         );
-        for &(x, m, h) in all {
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            // Bounds from finite numbers only: m +- h may overflow.
-            let (low, high) = (m - h, m + h);
-            y0 = y0.min(if low.is_finite() { low } else { m });
-            y1 = y1.max(if high.is_finite() { high } else { m });
+        for p in all {
+            x0 = x0.min(p.x);
+            x1 = x1.max(p.x);
+            // Bounds from finite numbers only.
+            y0 = y0.min(if p.low.is_finite() { p.low } else { p.mean });
+            y1 = y1.max(if p.high.is_finite() { p.high } else { p.mean });
         }
         if !x0.is_finite() {
             (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
@@ -78,7 +91,7 @@ impl Drawable for MetricChart<'_> {
             .lines
             .iter()
             .filter_map(|(_, p)| p.last())
-            .map(|&(_, m, _)| m)
+            .map(|p| p.mean)
             .sum::<f64>()
             / self.lines.len().max(1) as f64
             > (y_lo + y_hi) / 2.0;
@@ -110,7 +123,7 @@ impl Drawable for MetricChart<'_> {
                 .draw_series(LineSeries::new(
                     points
                         .iter()
-                        .filter_map(|&(x, m, _)| at(&x_range, &y_range, (x, m))),
+                        .filter_map(|p| at(&x_range, &y_range, (p.x, p.mean))),
                     colour.stroke_width(2),
                 ))?
                 .label(label.as_str())
@@ -118,11 +131,55 @@ impl Drawable for MetricChart<'_> {
                     PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
                 });
             let style = colour.filled().stroke_width(2);
-            chart.draw_series(points.iter().filter_map(|&(x, m, h)| {
+            chart.draw_series(points.iter().filter_map(|p| {
                 let y = |v| on(&y_range, v);
-                let (x, low, mid, high) = (on(&x_range, x)?, y(m - h)?, y(m)?, y(m + h)?);
+                let (x, low, mid, high) = (on(&x_range, p.x)?, y(p.low)?, y(p.mean)?, y(p.high)?);
                 Some(ErrorBar::new_vertical(x, low, mid, high, style, 10))
             }))?;
+        }
+        // The number of values, right of each point that has fewer than
+        // its runs, in its line's colour; labels at one x are moved apart
+        // so that none hides another.
+        let mut notes: Vec<Note> = Vec::new();
+        for (line, (_, points)) in self.lines.iter().enumerate() {
+            for p in points {
+                let (Some(text), Some(x), Some(y)) =
+                    (p.fewer.as_deref(), on(&x_range, p.x), on(&y_range, p.mean))
+                else {
+                    continue;
+                };
+                let pixel = chart.backend_coord(&(x, y));
+                notes.push(Note {
+                    at: (x, y),
+                    pixel,
+                    text,
+                    line,
+                });
+            }
+        }
+        notes.sort_by_key(|n| n.pixel);
+        let mut last: Option<(i32, i32)> = None;
+        for note in &notes {
+            let (px, py) = note.pixel;
+            let mut y = py - 7;
+            if let Some((last_x, last_y)) = last {
+                if last_x == px && y < last_y + LABEL_HEIGHT {
+                    y = last_y + LABEL_HEIGHT;
+                }
+            }
+            last = Some((px, y));
+            let colour = PALETTE[note.line % PALETTE.len()];
+            let style = TextStyle::from((FONT, 14).into_font()).color(&colour);
+            // On a white label, so that no line crosses the text.
+            let (dx, dy) = (10, y - py);
+            let width = 8 * note.text.chars().count() as i32;
+            let corners = [(dx - 2, dy - 1), (dx + width, dy + LABEL_HEIGHT - 1)];
+            chart.plotting_area().draw(
+                &(EmptyElement::at(note.at)
+                    + Rectangle::new(corners, WHITE.mix(0.9).filled())
+                    + Rectangle::new(corners, colour.stroke_width(1))
+                    + Text::new(note.text.to_string(), (dx, dy), style)),
+            )?;
         }
         if self.lines.len() > 1 {
             let corner = if ends_high {
@@ -136,11 +193,6 @@ impl Drawable for MetricChart<'_> {
     }
 }
 
-/// Metrics that are shares, in [0, 1].
-fn is_share(metric: &str) -> bool {
-    metric.ends_with("rate") || metric.starts_with("utilization")
-}
-
 fn metric_label(metric: &str) -> String {
     if let Some(base) = metric.strip_suffix("_ms") {
         format!("{base} (ms)")
@@ -149,6 +201,30 @@ fn metric_label(metric: &str) -> String {
     } else {
         metric.to_string()
     }
+}
+
+/// The height of a label `n=K`, in pixels.
+const LABEL_HEIGHT: i32 = 15;
+
+/// A label `n=K` beside a point.
+struct Note<'a> {
+    /// The point, in the chart's coordinates and in pixels.
+    at: (f64, f64),
+    pixel: (i32, i32),
+    text: &'a str,
+    /// The line's index, for its colour.
+    line: usize,
+}
+
+/// Where a metric's interval is in points.csv.
+#[derive(Clone, Copy)]
+enum Interval {
+    /// Its bounds' columns.
+    Bounds(usize, usize),
+    /// A half-width's column.
+    HalfWidth(usize),
+    /// None: a constant.
+    None,
 }
 
 /// Whether `metric` can name a chart file in `charts/`: letters, digits,
@@ -240,17 +316,25 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
                 .iter()
                 .position(|h| *h == format!("{metric}{suffix}"))
         };
-        let (Some(mean_col), Some(ci_col)) = (col("_mean"), col("_ci95")) else {
-            let column = format!(
-                "{metric}{}",
-                if col("_mean").is_none() {
-                    "_mean"
-                } else {
-                    "_ci95"
-                }
-            );
+        // The interval as points.csv writes it, or as a half-width (the
+        // files of earlier versions); a constant is its own column.
+        let interval = match (col("_ci95_low"), col("_ci95_high"), col("_ci95")) {
+            (Some(low), Some(high), _) => Interval::Bounds(low, high),
+            (_, _, Some(half)) => Interval::HalfWidth(half),
+            _ => Interval::None,
+        };
+        let Some(mean_col) =
+            col("_mean").or_else(|| col("").filter(|_| CONSTANTS.contains(&metric.as_str())))
+        else {
+            let column = format!("{metric}_mean");
             return Err(ChartError::MissingColumn { file, column });
         };
+        if mean_col != col("").unwrap_or(usize::MAX) && matches!(interval, Interval::None) {
+            let column = format!("{metric}_ci95_low");
+            return Err(ChartError::MissingColumn { file, column });
+        }
+        let n_col = col("_n");
+        let runs_col = header.iter().position(|h| h == "runs");
         let mut lines: Vec<MetricLine> = Vec::new();
         let mut line: HashMap<String, usize> = HashMap::new();
         for r in &rows {
@@ -258,7 +342,24 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
             let (Some(x), Some(mean)) = (x_of(r), number(&r[mean_col])) else {
                 continue;
             };
-            let half = number(&r[ci_col]).unwrap_or(0.0);
+            let (low, high) = match interval {
+                Interval::Bounds(l, h) => (
+                    number(&r[l]).unwrap_or(mean).min(mean),
+                    number(&r[h]).unwrap_or(mean).max(mean),
+                ),
+                Interval::HalfWidth(c) => {
+                    let half = number(&r[c]).unwrap_or(0.0);
+                    (mean - half, mean + half)
+                }
+                Interval::None => (mean, mean),
+            };
+            let runs = runs_col
+                .and_then(|c| r[c].parse::<u64>().ok())
+                .unwrap_or(u64::from(info.replications));
+            let fewer = n_col
+                .and_then(|c| r[c].parse::<u64>().ok())
+                .filter(|n| *n < runs)
+                .map(|n| format!("n={n}"));
             let label = (0..keys)
                 .filter(|&k| !tied(k))
                 .map(|k| format!("{}={}", info.keys[k], r[1 + k]))
@@ -273,10 +374,16 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
                 lines.push((label.clone(), Vec::new()));
                 lines.len() - 1
             });
-            lines[i].1.push((x, mean, half));
+            lines[i].1.push(Point {
+                x,
+                mean,
+                low,
+                high,
+                fewer,
+            });
         }
         for (_, points) in &mut lines {
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
         }
         charts.push(MetricChart {
             name: &info.name,

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use p2c2g::output::charts::{self, Format};
-use p2c2g::output::sweep::{metric_columns, HEADLINE_METRICS};
+use p2c2g::output::sweep::{metric_columns, points_summary, read_rows, HEADLINE_METRICS};
+use p2c2g::output::FileError;
 use p2c2g::scenario::{SweepFile, SweepOverrides};
 use p2c2g::sweep::{self, Shard, SweepOptions};
 
@@ -16,7 +17,21 @@ p2c2g sweep scenarios/sweeps/policies.toml --jobs 2\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --resume      finish an interrupted sweep\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --dry-run     check every point, list them, run nothing\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --set simulation.duration_s=5 --replications 2 --seed 9\n  \
+p2c2g sweep scenarios/sweeps/policies.toml --reference coordinator.policy=random\n      \
+also writes differences.csv: every point minus the random one with as many peers, paired by seed\n  \
 p2c2g sweep scenarios/sweeps/policies.toml --shard 3/8 --out shards/3\n      run one eighth of the runs (then: p2c2g merge shards/* --out results/policies)";
+
+/// Most points the table at the end of a sweep shows.
+const TABLE_ROWS: usize = 40;
+
+/// A reference as `--reference` takes it.
+fn reference_text(reference: &[(String, String)]) -> String {
+    reference
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// Most threads a sweep may be given.
 const MAX_JOBS: usize = 1024;
@@ -49,6 +64,11 @@ pub struct Args {
     /// Replications instead of the sweep file's, e.g. --replications 20.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     replications: Option<u32>,
+    /// Write differences.csv: each point minus the point with these values (and the
+    /// point's own values of the other keys), replication by replication (same seeds),
+    /// instead of the sweep file's `reference`, e.g. --reference coordinator.policy=random.
+    #[arg(long, value_name = "KEY=VALUE[,KEY=VALUE]")]
+    reference: Option<String>,
     /// Check every point and list the points and runs; run nothing.
     #[arg(long)]
     dry_run: bool,
@@ -62,7 +82,7 @@ pub struct Args {
     /// Chart format, e.g. --format png.
     #[arg(long, value_enum, default_value = "svg")]
     format: Format,
-    /// No progress bar, no timing line and no summary: only errors.
+    /// No progress bar, no timing line, no summary and no table of the points: only errors.
     #[arg(long, short)]
     quiet: bool,
 }
@@ -72,6 +92,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         sets: args.sets.clone(),
         seed: args.seed,
         replications: args.replications,
+        reference: args.reference.clone(),
     };
     let sweep = SweepFile::load_overridden(
         &args.file,
@@ -140,6 +161,21 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|s| format!(" in shard {s}"))
                 .unwrap_or_default()
         )?;
+        if args.shard.is_none() {
+            let file = out.join("points.csv");
+            let (header, rows) =
+                read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
+            for line in points_summary(&header, &rows, sweep.keys.len(), TABLE_ROWS) {
+                say!(o, "  {line}")?;
+            }
+            if !sweep.reference.is_empty() {
+                say!(
+                    o,
+                    "  differences to the points with {} (paired by seed) in differences.csv",
+                    reference_text(&sweep.reference)
+                )?;
+            }
+        }
         say!(o, "  results in {}/", out.display())?;
     }
     Ok(ExitCode::SUCCESS)
@@ -163,6 +199,13 @@ fn dry_run(sweep: &SweepFile, shard: Option<Shard>) -> anyhow::Result<ExitCode> 
             o,
             "  zipped (vary together, crossed with the grid): {}",
             sweep.zip.join(", ")
+        )?;
+    }
+    if !sweep.reference.is_empty() {
+        say!(
+            o,
+            "  reference of differences.csv: {}",
+            reference_text(&sweep.reference)
         )?;
     }
     say!(o, "point,seed,{}", sweep.keys.join(","))?;
