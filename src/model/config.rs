@@ -82,12 +82,23 @@ pub struct CoordinatorConfig {
     pub cancel: Cancel,
     /// Results that must agree before a task's result is accepted.
     pub quorum: u32,
+    /// A timed-out attempt is cancelled at its peer (else it runs on).
+    pub cancel_on_timeout: bool,
+    /// At a frame's deadline, its unfinished tasks are cancelled and it
+    /// fails.
+    pub drop_late: bool,
 }
 
 impl CoordinatorConfig {
     /// Whether a task may have more than one attempt outstanding.
     pub fn redundant(&self) -> bool {
-        self.copies > 1 || self.hedge_ms.is_some() || self.quorum > 1
+        self.copies > 1 || self.hedge_ms.is_some() || self.quorum > 1 || self.drop_late
+    }
+
+    /// Whether attempts may be cancelled: the summary then says how many
+    /// were, and how much work was wasted.
+    pub fn cancels(&self) -> bool {
+        self.redundant() || self.cancel_on_timeout
     }
 }
 

@@ -659,6 +659,8 @@ mod tests {
             hedge_ms: None,
             cancel: super::super::config::Cancel::First,
             quorum: 1,
+            cancel_on_timeout: false,
+            drop_late: false,
         }
     }
 

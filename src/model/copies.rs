@@ -11,7 +11,7 @@ use super::coordinator::Vote;
 use super::luck::Purpose;
 use super::record::{AttemptOutcome, Recorder};
 use super::sim::{Event, Simulation};
-use super::{AttemptKey, PeerId, TaskId};
+use super::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
 use crate::engine::SimTime;
 
 impl Simulation {
@@ -117,19 +117,76 @@ impl Simulation {
         let (peer, work) = (a.peer, a.work);
         self.coordinator.release_unheard(peer, work);
         self.levels.in_flight.down(now, &self.series);
-        let a = &self.attempts[key.index()];
-        if a.left.is_none() {
-            let p = &self.peers[peer.index()];
-            let seed = self.cfg.seed;
-            let delay = p.message_delay(
-                &self.draws.jitter[p.group],
-                || a.luck(seed),
-                Purpose::JitterCancel,
-            );
-            self.schedule(now + delay, Event::CancelReachesPeer(key));
+        if self.attempts[key.index()].left.is_none() {
+            self.cancel_at_peer(key);
         } else {
             // Done at its peer already: nothing to stop.
             self.retire_if_settled(key, rec);
+        }
+    }
+
+    /// Sends the message that cancels `key` to its peer (base latency and
+    /// jitter), if it is still there or on its way.
+    pub(super) fn cancel_at_peer(&mut self, key: AttemptKey) {
+        let a = &self.attempts[key.index()];
+        if a.left.is_some() {
+            return;
+        }
+        let p = &self.peers[a.peer.index()];
+        let seed = self.cfg.seed;
+        let delay = p.message_delay(
+            &self.draws.jitter[p.group],
+            || a.luck(seed),
+            Purpose::JitterCancel,
+        );
+        self.schedule(self.now() + delay, Event::CancelReachesPeer(key));
+    }
+
+    /// `drop_late`: the deadline of `renter`'s frame in slot `frame` has
+    /// come. If that frame still has tasks unfinished, it fails: copies
+    /// waiting to be sent are forgotten, attempts out are cancelled, and
+    /// each task ends failed (one waiting out a backoff, when it ends).
+    pub(super) fn frame_deadline<R: Recorder>(
+        &mut self,
+        frame: FrameId,
+        renter: RenterId,
+        rec: &mut R,
+    ) {
+        let now = self.now();
+        let same = self.frames.get(frame.index()).is_some_and(|f| {
+            f.renter == renter && f.created + f.deadline == now && f.tasks_left > 0
+        });
+        if !same {
+            self.stale += 1;
+            return;
+        }
+        let f = &mut self.frames[frame.index()];
+        f.failed = true;
+        let counted = f.counted;
+        self.tally.count(counted, |c| c.frames_dropped += 1);
+        let tasks: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.frame == frame)
+            .map(|(i, _)| TaskId(i as u32))
+            .collect();
+        for task in tasks {
+            let waiting = self.coordinator.forget_waiting(task);
+            for _ in 0..waiting {
+                self.levels.waiting_coordinator.down(now, &self.series);
+            }
+            self.coordinator.votes_mut(task).clear();
+            let out = std::mem::take(self.coordinator.out_mut(task));
+            if out.is_empty() && waiting == 0 {
+                // Waiting out a backoff: it ends when that does.
+                self.tasks[task.index()].dropped = true;
+                continue;
+            }
+            for (key, _) in out {
+                self.attempts[key.index()].moot = true;
+                self.cancel(key, rec);
+            }
+            self.end_task(task, None, rec);
         }
     }
 

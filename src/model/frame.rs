@@ -32,6 +32,9 @@ pub struct Task {
     pub due: SimTime,
     /// Attempts dispatched so far.
     pub attempts: u32,
+    /// `drop_late`: its frame was dropped while it waited out a backoff;
+    /// it fails when the backoff ends.
+    pub dropped: bool,
     /// Peers whose attempt at it failed, in order.
     pub failed_peers: Vec<PeerId>,
 }

@@ -49,10 +49,11 @@ pub fn summary_shape(cfg: &Config) -> Summary {
         peer_availability: churn.then_some(0.0),
         sessions: churn.then_some(0),
         link_wait_ms_mean: cfg.links().then_some(Some(0.0)),
-        copies: cfg.coordinator.redundant().then_some(0),
-        hedges: cfg.coordinator.redundant().then_some(0),
-        cancelled: cfg.coordinator.redundant().then_some(0),
-        wasted_ms: cfg.coordinator.redundant().then_some(0.0),
+        copies: cfg.coordinator.cancels().then_some(0),
+        hedges: cfg.coordinator.cancels().then_some(0),
+        cancelled: cfg.coordinator.cancels().then_some(0),
+        wasted_ms: cfg.coordinator.cancels().then_some(0.0),
+        frames_dropped: cfg.coordinator.drop_late.then_some(0),
         frames_corrupt: cfg.trust().then_some(0),
         good_rate: cfg.trust().then_some(Some(0.0)),
         ..Summary::default()
@@ -133,10 +134,11 @@ pub fn build(run: &Ending) -> Report {
         link_wait_ms_mean: run
             .links
             .map(|_| (c.link_messages > 0).then(|| c.link_wait.as_ms() / c.link_messages as f64)),
-        copies: cfg.coordinator.redundant().then_some(c.copies),
-        hedges: cfg.coordinator.redundant().then_some(c.hedges),
-        cancelled: cfg.coordinator.redundant().then_some(c.cancelled),
-        wasted_ms: cfg.coordinator.redundant().then(|| c.wasted.as_ms()),
+        copies: cfg.coordinator.cancels().then_some(c.copies),
+        hedges: cfg.coordinator.cancels().then_some(c.hedges),
+        cancelled: cfg.coordinator.cancels().then_some(c.cancelled),
+        wasted_ms: cfg.coordinator.cancels().then(|| c.wasted.as_ms()),
+        frames_dropped: cfg.coordinator.drop_late.then_some(c.frames_dropped),
         frames_corrupt: cfg.trust().then_some(c.frames_corrupt),
         good_rate: cfg.trust().then(|| {
             (c.frames > 0)

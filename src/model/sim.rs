@@ -59,6 +59,8 @@ pub(super) enum Event {
     Hedge(AttemptKey),
     /// Copies: the message cancelling this attempt reaches its peer.
     CancelReachesPeer(AttemptKey),
+    /// `drop_late`: the deadline of this renter's frame.
+    FrameDeadline(FrameId, RenterId),
 }
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
@@ -147,6 +149,8 @@ pub struct Simulation {
     pub(super) hedge: Option<Millis>,
     /// Results that must agree before one is accepted.
     pub(super) quorum: u32,
+    /// Attempts may be cancelled: the work wasted is counted.
+    pub(super) counts_waste: bool,
     /// An attempt may leave its peer before it is processed (churn, or
     /// a cancel): `AttemptProcessed` may be stale.
     pub(super) may_have_left: bool,
@@ -162,6 +166,7 @@ impl Simulation {
         let cfg = cfg.clone();
         let redundant = cfg.coordinator.redundant();
         let quorum = cfg.coordinator.quorum;
+        let cancels = cfg.coordinator.cancels();
         let hedge = cfg.coordinator.hedge_ms.as_ref().map(Millis::new);
         let mut peers = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
@@ -236,7 +241,8 @@ impl Simulation {
             redundant,
             hedge,
             quorum,
-            may_have_left: redundant,
+            may_have_left: cancels,
+            counts_waste: cancels,
         }
     }
 
@@ -286,7 +292,11 @@ impl Simulation {
             Event::FrameDue(renter) => self.make_frame(renter),
             Event::TaskReady(task) => {
                 self.levels.backoff.down(self.now(), &self.series);
-                self.submit(task);
+                if self.tasks[task.index()].dropped {
+                    self.end_task(task, None, rec);
+                } else {
+                    self.submit(task);
+                }
             }
             Event::AttemptReachesPeer(key) => {
                 if self.churn.is_some() && !self.still_at_peer(key) {
@@ -318,6 +328,7 @@ impl Simulation {
             Event::PeerGone(peer, session) => self.peer_gone(peer, session, rec),
             Event::Hedge(key) => self.hedge(key),
             Event::CancelReachesPeer(key) => self.cancel_reaches_peer(key, rec),
+            Event::FrameDeadline(frame, renter) => self.frame_deadline(frame, renter, rec),
         }
     }
 
@@ -372,6 +383,9 @@ impl Simulation {
             c.frames += 1;
             c.tasks += u64::from(tasks);
         });
+        if self.cfg.coordinator.drop_late {
+            self.schedule(now + deadline, Event::FrameDeadline(frame, r));
+        }
         for index in 0..tasks {
             let work = self.draws.work.sample(&mut self.renters[r.index()].rng);
             let task = TaskId(self.tasks.insert(Task {
@@ -381,6 +395,7 @@ impl Simulation {
                 created: now,
                 due: now + deadline,
                 attempts: 0,
+                dropped: false,
                 failed_peers: Vec::new(),
             }) as u32);
             self.submit(task);
@@ -658,6 +673,9 @@ impl Simulation {
         a.timed_out = true;
         let counted = a.counted;
         self.tally.count(counted, |c| c.timeouts += 1);
+        if self.cfg.coordinator.cancel_on_timeout {
+            self.cancel_at_peer(key);
+        }
         self.resolve(key, false, rec);
         self.retire_if_settled(key, rec);
     }
@@ -677,6 +695,9 @@ impl Simulation {
         self.coordinator.release(peer, a.work, success);
         self.levels.in_flight.down(self.now(), &self.series);
         if success {
+            if self.counts_waste {
+                self.attempts[key.index()].accepted = true;
+            }
             if self.redundant {
                 self.settle_copies(key, task, rec);
             }
@@ -798,7 +819,7 @@ impl Simulation {
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
             let a = self.attempts.remove(key.index());
-            if self.redundant {
+            if self.counts_waste {
                 self.tally
                     .count(a.counted, |c| c.wasted += super::copies::wasted(&a, None));
             }
@@ -826,7 +847,7 @@ impl Simulation {
             if let (Some(started), None) = (a.started, a.left) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
-            if self.redundant {
+            if self.counts_waste {
                 self.tally.count(a.counted, |c| {
                     c.wasted += super::copies::wasted(a, Some(end))
                 });

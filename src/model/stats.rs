@@ -260,6 +260,9 @@ pub struct Summary {
     pub cancelled: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wasted_ms: Option<f64>,
+    /// `drop_late` only: frames failed at their deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames_dropped: Option<u64>,
     /// Untrusted results (only when results may be wrong or are voted
     /// on): delivered frames with a wrong accepted result, and the share
     /// of frames on time and not corrupt (empty with no frame).

@@ -36,6 +36,8 @@ pub struct Counters {
     /// Untrusted results: delivered frames with a wrong accepted result,
     /// and of those, the ones on time.
     pub frames_corrupt: u64,
+    /// `drop_late`: frames failed at their deadline.
+    pub frames_dropped: u64,
     pub frames_on_time_corrupt: u64,
 }
 

@@ -248,6 +248,7 @@ mod tests {
             hedges: Some(0),
             cancelled: Some(0),
             wasted_ms: Some(0.0),
+            frames_dropped: Some(0),
             frames_corrupt: Some(0),
             good_rate: Some(None),
             ..Summary::default()

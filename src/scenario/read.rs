@@ -346,6 +346,9 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
             ));
         }
     }
+    let cancel_on_timeout =
+        t.peek("cancel_on_timeout").is_some() && t.boolean("cancel_on_timeout", false);
+    let drop_late = t.peek("drop_late").is_some() && t.boolean("drop_late", false);
     let cancel = match t.peek("cancel") {
         None => Cancel::First,
         Some(_) => t.choice(
@@ -378,6 +381,8 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         hedge_ms,
         cancel,
         quorum,
+        cancel_on_timeout,
+        drop_late,
     }
 }
 
@@ -886,7 +891,7 @@ impl<'a> Table<'a> {
         n
     }
 
-    fn boolean(&self, key: &str, default: bool) -> bool {
+    pub(super) fn boolean(&self, key: &str, default: bool) -> bool {
         let b = match self.get(key) {
             None => default,
             Some(Node {

@@ -64,6 +64,9 @@ struct Params {
     /// Copies per new task, whether the first success cancels the others,
     /// a hedge delay (ms), a quorum, and whether results may be wrong.
     copies: Option<(u32, bool, Option<f64>, u32, bool)>,
+    /// Whether a timed-out attempt is cancelled, and late frames dropped.
+    cancel_on_timeout: bool,
+    drop_late: bool,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -122,28 +125,33 @@ fn params() -> impl Strategy<Value = Params> {
             1u32..4,
             any::<bool>(),
         )),
+        (any::<bool>(), any::<bool>()),
     )
-        .prop_map(|(a, b, c, churn, heartbeat_ms, links, copies)| Params {
-            seed: a.0,
-            renters: a.1,
-            fps: a.2,
-            poisson: a.3,
-            tasks_per_frame: a.4,
-            policy: a.5,
-            central: b.0,
-            edf: b.1,
-            max_attempts: b.2,
-            timeout_ms: b.3,
-            backoff_ms: b.4,
-            reputation: c.0,
-            exclude_below: c.1,
-            groups: c.2,
-            drain_s: c.3,
-            churn,
-            heartbeat_ms,
-            links,
-            copies,
-        })
+        .prop_map(
+            |(a, b, c, churn, heartbeat_ms, links, copies, late)| Params {
+                seed: a.0,
+                renters: a.1,
+                fps: a.2,
+                poisson: a.3,
+                tasks_per_frame: a.4,
+                policy: a.5,
+                central: b.0,
+                edf: b.1,
+                max_attempts: b.2,
+                timeout_ms: b.3,
+                backoff_ms: b.4,
+                reputation: c.0,
+                exclude_below: c.1,
+                groups: c.2,
+                drain_s: c.3,
+                churn,
+                heartbeat_ms,
+                links,
+                copies,
+                cancel_on_timeout: late.0,
+                drop_late: late.1,
+            },
+        )
 }
 
 fn scenario_text(p: &Params) -> String {
@@ -162,7 +170,11 @@ fn scenario_text(p: &Params) -> String {
             let cancel = if first { "first" } else { "none" };
             let hedge = hedge.map_or(String::new(), |h| format!("hedge_ms = {h}\n"));
             format!("copies = {k}\ncancel = \"{cancel}\"\nquorum = {quorum}\n{hedge}")
-        });
+        })
+        + &format!(
+            "cancel_on_timeout = {}\ndrop_late = {}\n",
+            p.cancel_on_timeout, p.drop_late
+        );
     let wrong = match p.copies {
         Some((.., true)) => "wrong = 0.2\n",
         _ => "",
@@ -249,15 +261,24 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
     prop_assert_eq!(counted, s.frames);
 
     // Every task ends exactly once: completed or failed.
+    // A task fails when its attempts are spent, at the end of the run, or
+    // (drop_late) when its frame is dropped at its deadline.
+    let deadline_of: BTreeMap<(u32, u64), SimTime> = rec
+        .frames
+        .iter()
+        .map(|f| ((f.renter, f.frame), f.created + f.deadline))
+        .collect();
     let mut ends: BTreeMap<(u32, u64, u32), u32> = BTreeMap::new();
     for t in &rec.tasks {
         *ends.entry((t.renter, t.frame, t.task)).or_default() += 1;
         prop_assert!(t.ended >= t.created);
         prop_assert!(t.attempts <= cfg.coordinator.max_attempts);
+        let dropped = p.drop_late && t.ended >= deadline_of[&(t.renter, t.frame)];
         prop_assert!(
             t.completed
                 || t.attempts == cfg.coordinator.max_attempts
                 || t.ended == SimTime::from_nanos((s.sim_time_s * 1e9).round() as u64)
+                || dropped
         );
     }
     prop_assert!(ends.values().all(|&n| n == 1), "a task ended twice");
@@ -500,6 +521,20 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
                 key,
                 w
             );
+        }
+    }
+
+    // drop_late: no frame is delivered whose tasks ended after its
+    // deadline (the return, 2 ms, may still make it late).
+    if p.drop_late {
+        for f in &rec.frames {
+            if let Some(at) = f.delivered {
+                prop_assert!(
+                    at <= f.created + f.deadline + SimTime::from_ms(2.0),
+                    "a frame assembled after its deadline was delivered: {:?}",
+                    f
+                );
+            }
         }
     }
 
