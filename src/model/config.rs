@@ -87,6 +87,11 @@ pub struct CoordinatorConfig {
     /// At a frame's deadline, its unfinished tasks are cancelled and it
     /// fails.
     pub drop_late: bool,
+    /// Some key of copies, hedging, cancelling or quorum was given (even
+    /// at its default), and whether `quorum` was: their columns are then
+    /// written, so that every point of a sweep has the same columns.
+    pub tail_keys: bool,
+    pub quorum_given: bool,
 }
 
 impl CoordinatorConfig {
@@ -98,7 +103,7 @@ impl CoordinatorConfig {
     /// Whether attempts may be cancelled: the summary then says how many
     /// were, and how much work was wasted.
     pub fn cancels(&self) -> bool {
-        self.redundant() || self.cancel_on_timeout
+        self.redundant() || self.cancel_on_timeout || self.tail_keys
     }
 }
 
@@ -265,7 +270,9 @@ impl Config {
     /// group, or `quorum > 1`): frames.csv, attempts.csv and the summary
     /// then say which results were wrong.
     pub fn trust(&self) -> bool {
-        self.coordinator.quorum > 1 || self.peer_groups.iter().any(|g| g.wrong.is_some())
+        self.coordinator.quorum > 1
+            || self.coordinator.quorum_given
+            || self.peer_groups.iter().any(|g| g.wrong.is_some())
     }
 
     pub fn links(&self) -> bool {

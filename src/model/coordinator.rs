@@ -661,6 +661,8 @@ mod tests {
             quorum: 1,
             cancel_on_timeout: false,
             drop_late: false,
+            tail_keys: false,
+            quorum_given: false,
         }
     }
 

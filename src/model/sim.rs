@@ -443,7 +443,8 @@ impl Simulation {
         let now = self.now();
         let t = &mut self.tasks[task.index()];
         t.attempts += 1;
-        let retry = t.attempts > 1;
+        // A copy sent while another is out (copies, hedges) is no retry.
+        let retry = t.attempts > 1 && !(self.redundant && self.coordinator.has_out(task));
         let f = &self.frames[t.frame.index()];
         self.tally.count(f.counted, |c| {
             c.attempts += 1;

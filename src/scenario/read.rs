@@ -383,6 +383,17 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         quorum,
         cancel_on_timeout,
         drop_late,
+        tail_keys: [
+            "copies",
+            "hedge_ms",
+            "cancel",
+            "quorum",
+            "cancel_on_timeout",
+            "drop_late",
+        ]
+        .iter()
+        .any(|k| t.peek(k).is_some()),
+        quorum_given: t.peek("quorum").is_some(),
     }
 }
 

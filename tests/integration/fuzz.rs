@@ -28,6 +28,8 @@ const SEEDS: &[&str] = &[
     "scenarios/poc.toml",
     "scenarios/churn.toml",
     "scenarios/links.toml",
+    "scenarios/tail.toml",
+    "scenarios/trust.toml",
     "scenarios/textbook/mm1.toml",
     "scenarios/textbook/mmc.toml",
     "scenarios/textbook/md1.toml",
@@ -41,6 +43,8 @@ const SEEDS: &[&str] = &[
     "scenarios/sweeps/paired.toml",
     "scenarios/sweeps/churn.toml",
     "scenarios/sweeps/tiles.toml",
+    "scenarios/sweeps/hedging.toml",
+    "scenarios/sweeps/quorum.toml",
     "scenarios/bench/sweep_overhead.toml",
     "tests/golden/sweep.toml",
 ];
