@@ -35,6 +35,8 @@ pub struct Attempt {
     pub reply_pending: bool,
     /// Its timeout is in the event queue (it was not beyond the horizon).
     pub armed: bool,
+    /// Its success completed the task.
+    pub accepted: bool,
 }
 
 impl Attempt {

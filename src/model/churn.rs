@@ -553,6 +553,8 @@ mod tests {
             downlink_mbps: None,
             uplink_mbps: None,
             slowdown: Dist::constant(1.0),
+            price_per_hour: None,
+            power_w: None,
         }
     }
 

@@ -8,6 +8,7 @@ mod attempt;
 mod churn;
 pub mod config;
 mod coordinator;
+pub mod cost;
 mod dist;
 mod frame;
 mod ids;

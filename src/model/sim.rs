@@ -10,6 +10,7 @@ use super::attempt::Attempt;
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
 use super::coordinator::{Coordinator, Placement};
+use super::cost::Costs;
 use super::frame::{Frame, Task};
 use super::link::Links;
 use super::luck::{Luck, Purpose};
@@ -137,6 +138,8 @@ pub struct Simulation {
     pub(super) churn: Option<Churning>,
     /// Peers' access links, if messages take time on them.
     pub(super) links: Option<Links>,
+    /// Peers' prices and powers, if cost is reported.
+    pub(super) cost: Option<Costs>,
 }
 
 /// Dead timeouts are dropped from the queue once they outnumber the other
@@ -183,6 +186,7 @@ impl Simulation {
             levels.online_peers.up(SimTime::ZERO, &series);
         }
         let links = Links::new(&cfg, peers.iter().map(|p| p.group));
+        let cost = Costs::new(&cfg, peers.iter().map(|p| p.group));
         let mut renters_active = 0;
         let renters = (0..cfg.workload.renters)
             .map(|r| {
@@ -217,6 +221,7 @@ impl Simulation {
             dead_timeouts: 0,
             churn: None,
             links,
+            cost,
         }
     }
 
@@ -439,6 +444,7 @@ impl Simulation {
             timed_out: false,
             reply_pending: false,
             armed,
+            accepted: false,
         });
         let key = AttemptKey {
             slot: slot as u32,
@@ -626,7 +632,9 @@ impl Simulation {
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
     pub(super) fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
-        let a = &self.attempts[key.index()];
+        let a = &mut self.attempts[key.index()];
+        // A success completes its task: its result is the accepted one.
+        a.accepted = success;
         let (task, peer) = (a.task, a.peer);
         self.coordinator.release(peer, a.work, success);
         self.levels.in_flight.down(self.now(), &self.series);
@@ -724,9 +732,21 @@ impl Simulation {
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
             let a = self.attempts.remove(key.index());
-            if rec.keeps_attempts() {
-                self.record_attempt(key, &a, rec);
+            if rec.keeps_attempts() || self.cost.is_some() {
+                self.retired(key, &a, rec);
             }
+        }
+    }
+
+    /// Attempt `a` (behind `key`) is retired: its cost is counted, and the
+    /// recorder gets its record, if they want it.
+    #[inline(never)]
+    fn retired<R: Recorder>(&mut self, key: AttemptKey, a: &Attempt, rec: &mut R) {
+        if let Some(cost) = self.cost.as_mut() {
+            cost.retired(a, None);
+        }
+        if rec.keeps_attempts() {
+            self.record_attempt(key, a, rec);
         }
     }
 
@@ -747,6 +767,9 @@ impl Simulation {
         for (slot, a) in &self.attempts {
             if let (Some(started), None) = (a.started, a.left) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
+            }
+            if let Some(cost) = self.cost.as_mut() {
+                cost.retired(a, Some(end));
             }
             if rec.keeps_attempts() {
                 let key = AttemptKey {
@@ -778,6 +801,8 @@ impl Simulation {
             latencies: &self.latencies,
             churn: self.churn.as_ref(),
             links: self.links.as_ref(),
+            cost: self.cost.as_ref(),
+            on_time: self.tally.all.frames_on_time,
         })
     }
 }

@@ -248,6 +248,35 @@ pub struct Summary {
     /// link; empty with no message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_wait_ms_mean: Option<Option<f64>>,
+    /// Cost (only when a price, a power or a revenue is given), over the
+    /// whole run: what the peers were paid and their electricity; per
+    /// frame delivered on time (empty with none); the part spent on busy
+    /// time that produced no accepted result, and that split by cause;
+    /// the energy drawn; what the renters paid; revenue minus cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_total: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_frame_on_time: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_timeouts: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_lost: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_cancelled: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_failed: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_wrong: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_unfinished: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_kwh: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
 }
 
 /// One row of `peers.csv`.
@@ -289,6 +318,13 @@ pub struct PeerReport {
     pub uplink_busy_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub downlink_busy_ms: Option<f64>,
+    /// Cost (only when a price, a power or a revenue is given), over the
+    /// whole run: what the peer was paid plus its electricity, and the
+    /// energy it drew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_kwh: Option<f64>,
 }
 
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.

@@ -233,7 +233,7 @@ mod tests {
             peer_availability: Some(0.0),
             sessions: Some(0),
             link_wait_ms_mean: Some(None),
-            ..Summary::default()
+            ..crate::model::cost::shape(Summary::default())
         };
         assert_eq!(columns::<Summary>().join(","), header(&full));
         let sample = crate::model::Sample {
