@@ -5,6 +5,7 @@ mod charts;
 mod churn;
 mod cli;
 mod common;
+mod cost;
 mod fuzz;
 mod golden;
 mod invariants;
