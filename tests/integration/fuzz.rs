@@ -41,6 +41,7 @@ const SEEDS: &[&str] = &[
     "scenarios/sweeps/paired.toml",
     "scenarios/sweeps/churn.toml",
     "scenarios/sweeps/tiles.toml",
+    "scenarios/sweeps/cost.toml",
     "scenarios/bench/sweep_overhead.toml",
     "tests/golden/sweep.toml",
 ];
