@@ -190,6 +190,13 @@ pub fn nan_if_empty<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
+/// Reads an optional column whose value may be empty: present, it is
+/// `Some`, empty or not (an empty field is `Some(None)`); absent, the
+/// field's default, `None`.
+pub fn some_if_present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
+    Ok(Some(Option::<f64>::deserialize(d)?))
+}
+
 /// One row of `summary.csv`; field order is column order. Written by the
 /// output layer and read back by the charts.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -255,7 +262,11 @@ pub struct Summary {
     /// the energy drawn; what the renters paid; revenue minus cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_total: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_if_present"
+    )]
     pub cost_per_frame_on_time: Option<Option<f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_wasted: Option<f64>,
