@@ -555,6 +555,8 @@ mod tests {
             uplink_mbps: None,
             slowdown: Dist::constant(1.0),
             wrong: None,
+            price_per_hour: None,
+            power_w: None,
         }
     }
 

@@ -33,6 +33,44 @@ pub struct Config {
     pub coordinator: CoordinatorConfig,
     pub reputation: ReputationConfig,
     pub peer_groups: Vec<PeerGroup>,
+    /// `[cost]`: how peers are paid, what power costs, what renters pay.
+    pub cost: CostConfig,
+}
+
+/// `[cost]` (docs/model.md, "Cost and energy").
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostConfig {
+    pub billing: Billing,
+    /// Money per kWh the peers draw; 0 by default.
+    pub electricity_per_kwh: f64,
+    /// Money a renter pays per hour of play; none: not given.
+    pub revenue_per_hour: Option<f64>,
+}
+
+impl Default for CostConfig {
+    fn default() -> Self {
+        CostConfig {
+            billing: Billing::Busy,
+            electricity_per_kwh: 0.0,
+            revenue_per_hour: None,
+        }
+    }
+}
+
+/// What a peer's price per hour is paid for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Billing {
+    /// Busy slot-time: the slots' time processing attempts.
+    Busy,
+    /// Online time x slots: every slot, busy or idle, while online.
+    Online,
+}
+
+/// A peer's electrical power, in watts per slot, idle and busy.
+#[derive(Clone, Debug)]
+pub struct Power {
+    pub idle: Dist,
+    pub busy: Dist,
 }
 
 #[derive(Clone, Debug)]
@@ -220,6 +258,11 @@ pub struct PeerGroup {
     /// Probability that a successful attempt returns a wrong result, drawn
     /// per peer; none: never.
     pub wrong: Option<Dist>,
+    /// Cost: money per hour paid to each peer (per slot-hour of what the
+    /// billing counts), drawn per peer; none: not given (0).
+    pub price_per_hour: Option<Dist>,
+    /// Cost: each peer's power per slot, drawn per peer; none: not given (0).
+    pub power_w: Option<Power>,
 }
 
 /// Peers that come and go (docs/model.md, "Churn").
@@ -282,6 +325,17 @@ impl Config {
                 .peer_groups
                 .iter()
                 .any(|g| g.downlink_mbps.is_some() || g.uplink_mbps.is_some())
+    }
+
+    /// Whether cost and energy are reported: some price, power or revenue
+    /// is given (even as 0), so that their columns are there in every
+    /// point of a sweep or in none.
+    pub fn costs(&self) -> bool {
+        self.cost.revenue_per_hour.is_some()
+            || self
+                .peer_groups
+                .iter()
+                .any(|g| g.price_per_hour.is_some() || g.power_w.is_some())
     }
 
     /// When the run stops at the latest.

@@ -9,6 +9,7 @@ mod churn;
 pub mod config;
 mod coordinator;
 mod copies;
+pub mod cost;
 mod dist;
 mod frame;
 mod ids;

@@ -4,6 +4,7 @@
 use super::churn::Churning;
 use super::config::Config;
 use super::coordinator::Coordinator;
+use super::cost::{self, Costs};
 use super::link::Links;
 use super::peer::Peer;
 use super::stats::{LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
@@ -38,13 +39,16 @@ pub struct Ending<'a> {
     pub latencies: &'a Latencies,
     pub churn: Option<&'a Churning>,
     pub links: Option<&'a Links>,
+    pub cost: Option<&'a Costs>,
+    /// Frames of the whole run delivered on time.
+    pub on_time: u64,
 }
 
 /// A summary with the columns a run of `cfg` writes (a mechanism's own
 /// only where it is on), every number zero: the shape of a sweep's rows.
 pub fn summary_shape(cfg: &Config) -> Summary {
     let churn = cfg.peer_groups.iter().any(|g| g.churn.is_some());
-    Summary {
+    let summary = Summary {
         attempts_lost: churn.then_some(0),
         peer_availability: churn.then_some(0.0),
         sessions: churn.then_some(0),
@@ -57,6 +61,11 @@ pub fn summary_shape(cfg: &Config) -> Summary {
         frames_corrupt: cfg.trust().then_some(0),
         good_rate: cfg.trust().then_some(Some(0.0)),
         ..Summary::default()
+    };
+    if cfg.costs() {
+        cost::shape(summary)
+    } else {
+        summary
     }
 }
 
@@ -89,7 +98,7 @@ pub fn build(run: &Ending) -> Report {
     }
     let tl = tl.stats();
     let fl = run.latencies.frame.stats();
-    let summary = Summary {
+    let mut summary = Summary {
         scenario: cfg.name.clone(),
         seed: cfg.seed,
         frames: c.frames,
@@ -144,9 +153,10 @@ pub fn build(run: &Ending) -> Report {
             (c.frames > 0)
                 .then(|| (c.frames_on_time - c.frames_on_time_corrupt) as f64 / c.frames as f64)
         }),
+        ..Summary::default()
     };
     let view = run.coordinator;
-    let peers = run
+    let mut peers: Vec<PeerReport> = run
         .peers
         .iter()
         .zip(view.standings.iter().zip(&view.heard))
@@ -175,8 +185,20 @@ pub fn build(run: &Ending) -> Report {
                 .map(|l| Some(l.up[i].mbps).filter(|x| x.is_finite())),
             uplink_busy_ms: run.links.map(|l| l.up[i].busy.as_ms()),
             downlink_busy_ms: run.links.map(|l| l.down[i].busy.as_ms()),
+            cost: None,
+            energy_kwh: None,
         })
         .collect();
+    if let Some(costs) = run.cost {
+        costs.report(
+            cfg,
+            &mut summary,
+            &mut peers,
+            |i| run.peers[i].busy,
+            |i| online(i).0,
+            run.on_time,
+        );
+    }
     let bucket = |series: &'static str, group: &str, (lower_ms, upper_ms, count)| LatencyBucket {
         series: series.into(),
         group: group.to_string(),

@@ -10,6 +10,7 @@ use super::attempt::Attempt;
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
 use super::coordinator::{Coordinator, Placement};
+use super::cost::Costs;
 use super::frame::{Frame, Task};
 use super::link::Links;
 use super::luck::{Luck, Purpose};
@@ -154,6 +155,8 @@ pub struct Simulation {
     /// An attempt may leave its peer before it is processed (churn, or
     /// a cancel): `AttemptProcessed` may be stale.
     pub(super) may_have_left: bool,
+    /// Peers' prices and powers, if cost is reported.
+    pub(super) cost: Option<Costs>,
 }
 
 /// Dead timeouts are dropped from the queue once they outnumber the other
@@ -204,6 +207,7 @@ impl Simulation {
             levels.online_peers.up(SimTime::ZERO, &series);
         }
         let links = Links::new(&cfg, peers.iter().map(|p| p.group));
+        let cost = Costs::new(&cfg, peers.iter().map(|p| p.group));
         let mut renters_active = 0;
         let renters = (0..cfg.workload.renters)
             .map(|r| {
@@ -243,6 +247,7 @@ impl Simulation {
             quorum,
             may_have_left: cancels,
             counts_waste: cancels,
+            cost,
         }
     }
 
@@ -696,7 +701,7 @@ impl Simulation {
         self.coordinator.release(peer, a.work, success);
         self.levels.in_flight.down(self.now(), &self.series);
         if success {
-            if self.counts_waste {
+            if self.counts_waste || self.cost.is_some() {
                 self.attempts[key.index()].accepted = true;
             }
             if self.redundant {
@@ -824,9 +829,21 @@ impl Simulation {
                 self.tally
                     .count(a.counted, |c| c.wasted += super::copies::wasted(&a, None));
             }
-            if rec.keeps_attempts() {
-                self.record_attempt(key, &a, rec);
+            if rec.keeps_attempts() || self.cost.is_some() {
+                self.retired(key, &a, rec);
             }
+        }
+    }
+
+    /// Attempt `a` (behind `key`) is retired: its cost is counted, and the
+    /// recorder gets its record, if they want it.
+    #[inline(never)]
+    fn retired<R: Recorder>(&mut self, key: AttemptKey, a: &Attempt, rec: &mut R) {
+        if let Some(cost) = self.cost.as_mut() {
+            cost.retired(a, None);
+        }
+        if rec.keeps_attempts() {
+            self.record_attempt(key, a, rec);
         }
     }
 
@@ -852,6 +869,9 @@ impl Simulation {
                 self.tally.count(a.counted, |c| {
                     c.wasted += super::copies::wasted(a, Some(end))
                 });
+            }
+            if let Some(cost) = self.cost.as_mut() {
+                cost.retired(a, Some(end));
             }
             if rec.keeps_attempts() {
                 let key = AttemptKey {
@@ -883,6 +903,8 @@ impl Simulation {
             latencies: &self.latencies,
             churn: self.churn.as_ref(),
             links: self.links.as_ref(),
+            cost: self.cost.as_ref(),
+            on_time: self.tally.all.frames_on_time,
         })
     }
 }

@@ -190,6 +190,13 @@ pub fn nan_if_empty<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
+/// Reads an optional column whose value may be empty: present, it is
+/// `Some`, empty or not (an empty field is `Some(None)`); absent, the
+/// field's default, `None`.
+pub fn some_if_present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
+    Ok(Some(Option::<f64>::deserialize(d)?))
+}
+
 /// One row of `summary.csv`; field order is column order. Written by the
 /// output layer and read back by the charts.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -270,6 +277,39 @@ pub struct Summary {
     pub frames_corrupt: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub good_rate: Option<Option<f64>>,
+    /// Cost (only when a price, a power or a revenue is given), over the
+    /// whole run: what the peers were paid and their electricity; per
+    /// frame delivered on time (empty with none); the part spent on busy
+    /// time that produced no accepted result, and that split by cause;
+    /// the energy drawn; what the renters paid; revenue minus cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_total: Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_if_present"
+    )]
+    pub cost_per_frame_on_time: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_timeouts: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_lost: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_cancelled: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_failed: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_wrong: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_wasted_unfinished: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_kwh: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
 }
 
 /// One row of `peers.csv`.
@@ -311,6 +351,13 @@ pub struct PeerReport {
     pub uplink_busy_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub downlink_busy_ms: Option<f64>,
+    /// Cost (only when a price, a power or a revenue is given), over the
+    /// whole run: what the peer was paid plus its electricity, and the
+    /// energy it drew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_kwh: Option<f64>,
 }
 
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.

@@ -538,7 +538,14 @@ mod tests {
             duration_s: 60.0,
             ..Summary::default()
         };
+        let priced = Summary {
+            cost_total: Some(1.25),
+            cost_per_frame_on_time: Some(None),
+            margin: Some(-0.5),
+            ..crate::model::cost::shape(summary.clone())
+        };
         assert_eq!(round_trip(std::slice::from_ref(&summary)).1, vec![summary]);
+        assert_eq!(round_trip(std::slice::from_ref(&priced)).1, vec![priced]);
         let peer = PeerReport {
             peer: 3,
             group: "home, with a comma".into(),
@@ -559,6 +566,8 @@ mod tests {
             uplink_mbps: Some(Some(20.0)),
             uplink_busy_ms: Some(3.5),
             downlink_busy_ms: Some(0.0),
+            cost: Some(0.125),
+            energy_kwh: Some(2.5),
         };
         assert_eq!(round_trip(std::slice::from_ref(&peer)).1, vec![peer]);
         let bucket = LatencyBucket {

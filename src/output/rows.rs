@@ -251,7 +251,7 @@ mod tests {
             frames_dropped: Some(0),
             frames_corrupt: Some(0),
             good_rate: Some(None),
-            ..Summary::default()
+            ..crate::model::cost::shape(Summary::default())
         };
         assert_eq!(columns::<Summary>().join(","), header(&full));
         let sample = crate::model::Sample {

@@ -14,6 +14,7 @@
 //! cause of what follows).
 
 mod churn;
+mod cost;
 mod links;
 
 use std::cell::{Cell, RefCell};
@@ -68,6 +69,10 @@ enum Quantity {
     /// Whole when constant; a distribution is rounded, at least 1, and may
     /// not draw more than [`MAX_SLOTS`].
     Slots,
+    /// Money per hour, not negative: a price.
+    Price,
+    /// Watts, not negative: a power.
+    Power,
 }
 
 /// The state shared by the tables of one document: the first error, and
@@ -145,17 +150,19 @@ pub fn scenario(src: &Source, limits: &Limits) -> Result<Scenario> {
         links::messages_fit_the_clock(&root, i, g, &workload);
     }
     let reputation = root.sub("reputation", reputation);
+    let cost = cost::cost(&root);
     let output = root.sub("output", output);
     let mut resolved = root.finish();
     reader.result()?;
     // Written in the README's order, whatever order reading needed.
     if let Value::Table(tables) = &mut resolved.value {
-        const ORDER: [&str; 6] = [
+        const ORDER: [&str; 7] = [
             "simulation",
             "workload",
             "coordinator",
             "reputation",
             "peers",
+            "cost",
             "output",
         ];
         tables.sort_by_key(|e| ORDER.iter().position(|k| *k == e.key));
@@ -174,6 +181,7 @@ pub fn scenario(src: &Source, limits: &Limits) -> Result<Scenario> {
             coordinator,
             reputation,
             peer_groups,
+            cost,
         },
         output,
         resolved,
@@ -543,6 +551,8 @@ fn group(g: &Table, i: usize, before: &[PeerGroup]) -> PeerGroup {
             .optional_dist("slowdown", Quantity::Factor)
             .unwrap_or(Dist::constant(1.0)),
         wrong: g.optional_dist("wrong", Quantity::Probability),
+        price_per_hour: g.optional_dist("price_per_hour", Quantity::Price),
+        power_w: cost::power(g),
     }
 }
 
@@ -1299,6 +1309,18 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
                 num(low)
             ))
         }
+        Quantity::Price | Quantity::Power if is_normal || low < 0.0 => {
+            let what = if q == Quantity::Price {
+                "a price per hour"
+            } else {
+                "a power in watts"
+            };
+            return Err(format!(
+                "expected {what}, not negative (a number, or a distribution that cannot \
+                 draw below 0: not a normal); this can be {}",
+                num(if is_normal { f64::NEG_INFINITY } else { low })
+            ));
+        }
         Quantity::Bandwidth if is_normal || low <= 0.0 => {
             return Err(format!(
                 "expected a bandwidth in Mbps that cannot come near 0 (a number, a uniform \
@@ -1367,7 +1389,9 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
             "expected a speed that is a finite number; {}",
             can(highest)
         )),
-        Quantity::Factor | Quantity::Bandwidth if !highest.is_finite() || highest > 1e12 => {
+        Quantity::Factor | Quantity::Bandwidth | Quantity::Price | Quantity::Power
+            if !highest.is_finite() || highest > 1e12 =>
+        {
             Err(format!(
                 "expected a finite number of at most 1e12; {}",
                 can(highest)

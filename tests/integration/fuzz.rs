@@ -45,6 +45,7 @@ const SEEDS: &[&str] = &[
     "scenarios/sweeps/tiles.toml",
     "scenarios/sweeps/hedging.toml",
     "scenarios/sweeps/quorum.toml",
+    "scenarios/sweeps/cost.toml",
     "scenarios/bench/sweep_overhead.toml",
     "tests/golden/sweep.toml",
 ];

@@ -397,6 +397,30 @@ const REFUSED: &[(&str, &[&str])] = &[
         "wrong_above_one",
         &["check", "tests/golden/refused/wrong_above_one.toml"],
     ),
+    (
+        "cost_negative_price",
+        &["check", "tests/golden/refused/cost_negative_price.toml"],
+    ),
+    (
+        "cost_normal_price",
+        &["check", "tests/golden/refused/cost_normal_price.toml"],
+    ),
+    (
+        "cost_negative_power",
+        &["check", "tests/golden/refused/cost_negative_power.toml"],
+    ),
+    (
+        "cost_power_not_a_table",
+        &["check", "tests/golden/refused/cost_power_not_a_table.toml"],
+    ),
+    (
+        "cost_unknown_billing",
+        &["check", "tests/golden/refused/cost_unknown_billing.toml"],
+    ),
+    (
+        "cost_negative_revenue",
+        &["check", "tests/golden/refused/cost_negative_revenue.toml"],
+    ),
 ];
 
 fn blessing() -> bool {

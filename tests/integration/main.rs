@@ -7,6 +7,7 @@ mod churn;
 mod cli;
 mod common;
 mod copies;
+mod cost;
 mod fuzz;
 mod golden;
 mod invariants;

@@ -346,6 +346,8 @@ mod tests {
                 uplink_mbps: None,
                 uplink_busy_ms: None,
                 downlink_busy_ms: None,
+                cost: None,
+                energy_kwh: None,
             };
             peers.push(i, count, p);
         }

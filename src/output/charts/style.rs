@@ -275,6 +275,10 @@ pub fn number_labels(span: f64) -> impl Fn(&f64) -> String {
         1
     } else if span >= 0.2 {
         2
+    } else if span > 0.0 {
+        // Ticks about a tenth of the span apart must read apart: a cost
+        // per frame spans thousandths of a cent.
+        ((-span.log10()).ceil() as usize + 1).clamp(3, 15)
     } else {
         3
     };

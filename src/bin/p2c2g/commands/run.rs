@@ -148,6 +148,21 @@ fn print_summary(s: &Summary, out: &Path) -> anyhow::Result<()> {
     if let Some(wait) = s.link_wait_ms_mean {
         say!(o, "  messages waited for a link {} on average", ms2(wait))?;
     }
+    if let (Some(cost), Some(wasted)) = (s.cost_total, s.cost_wasted) {
+        let wasted = if cost > 0.0 {
+            format!("{:.1}%", 100.0 * wasted / cost)
+        } else {
+            "-".into()
+        };
+        say!(
+            o,
+            "  cost {:.4} ({wasted} wasted)   energy {:.3} kWh   revenue {:.4}   margin {:.4}",
+            cost,
+            s.energy_kwh.unwrap_or(0.0),
+            s.revenue.unwrap_or(0.0),
+            s.margin.unwrap_or(0.0)
+        )?;
+    }
     say!(o, "  results in {}/", out.display())?;
     Ok(())
 }
