@@ -522,3 +522,37 @@ fn a_sweep_reports_and_plots_cost() {
         assert!(out.join(format!("charts/{m}.svg")).exists(), "{m} charted");
     }
 }
+
+/// `copies = d` without cancellation costs `d` times the single copy's
+/// work on a deterministic scenario (constant work, every attempt
+/// succeeds, no jitter, far more slots than work): each copy runs whole,
+/// and all but the first to reply are wasted, as `cancelled` (not wanted
+/// once the task was decided).
+#[test]
+fn copies_without_cancelling_cost_d_times_one_copy() {
+    let run = |coordinator: &str| {
+        report(&config(&format!(
+            "[simulation]\nduration_s = 2\nwarmup_s = 0\n\
+             [workload]\nrenters = 4\nfps = 30\ntasks_per_frame = 2\nwork_ms = 8\n\
+             [coordinator]\nqueue = \"per_peer\"\nmax_attempts = 3\ntimeout_ms = 1e9\n{coordinator}\n\
+             [[peers]]\ncount = 6\nslots = 16\nlatency_ms = 5\nprice_per_hour = 1.0\n"
+        )))
+        .summary
+    };
+    let one = run("copies = 1");
+    assert_eq!(one.cost_wasted, Some(0.0));
+    for d in [2u32, 3] {
+        let s = run(&format!("copies = {d}\ncancel = \"none\""));
+        close(
+            s.cost_total.unwrap(),
+            f64::from(d) * one.cost_total.unwrap(),
+            &format!("copies = {d}"),
+        );
+        close(
+            s.cost_wasted_cancelled.unwrap(),
+            f64::from(d - 1) * one.cost_total.unwrap(),
+            "the copies not wanted",
+        );
+        assert_eq!(s.frames_on_time, one.frames_on_time);
+    }
+}
