@@ -40,6 +40,7 @@ impl Simulation {
 
     /// No reply came `hedge_ms` after the copy `key`: if it is still the
     /// task's latest copy and out, one more copy goes.
+    #[inline(never)]
     pub(super) fn hedge(&mut self, key: AttemptKey) {
         let Some(a) = self.attempt(key) else {
             self.stale += 1;
@@ -146,6 +147,7 @@ impl Simulation {
     /// come. If that frame still has tasks unfinished, it fails: copies
     /// waiting to be sent are forgotten, attempts out are cancelled, and
     /// each task ends failed (one waiting out a backoff, when it ends).
+    #[inline(never)]
     pub(super) fn frame_deadline<R: Recorder>(
         &mut self,
         frame: FrameId,
@@ -193,6 +195,7 @@ impl Simulation {
     /// A cancel message reaches the peer of `key`: a queued attempt leaves
     /// the queue, a running one stops and frees its slot (the time it ran
     /// was busy, and wasted); one still on its way is dropped on arrival.
+    #[inline(never)]
     pub(super) fn cancel_reaches_peer<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
         let Some(a) = self.attempt(key).filter(|a| a.left.is_none()) else {

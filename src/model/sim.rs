@@ -152,6 +152,9 @@ pub struct Simulation {
     pub(super) quorum: u32,
     /// Attempts may be cancelled: the work wasted is counted.
     pub(super) counts_waste: bool,
+    /// Copies, votes, cancels, wrong results or cost are on: `resolve`
+    /// takes its longer way.
+    pub(super) tail: bool,
     /// An attempt may leave its peer before it is processed (churn, or
     /// a cancel): `AttemptProcessed` may be stale.
     pub(super) may_have_left: bool,
@@ -170,6 +173,7 @@ impl Simulation {
         let redundant = cfg.coordinator.redundant();
         let quorum = cfg.coordinator.quorum;
         let cancels = cfg.coordinator.cancels();
+        let tail = cancels || cfg.trust() || cfg.costs();
         let hedge = cfg.coordinator.hedge_ms.as_ref().map(Millis::new);
         let mut peers = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
@@ -247,6 +251,7 @@ impl Simulation {
             quorum,
             may_have_left: cancels,
             counts_waste: cancels,
+            tail,
             cost,
         }
     }
@@ -292,6 +297,7 @@ impl Simulation {
         self.finish(end, recorder)
     }
 
+    #[inline(always)]
     fn handle<R: Recorder>(&mut self, event: Event, rec: &mut R) {
         match event {
             Event::FrameDue(renter) => self.make_frame(renter),
@@ -589,7 +595,7 @@ impl Simulation {
         );
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
-        a.wrong = success && p.is_wrong(|| a.luck(seed));
+        a.wrong = self.tail && success && p.is_wrong(|| a.luck(seed));
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
@@ -689,11 +695,7 @@ impl Simulation {
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
     pub(super) fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
-        if self.redundant && !self.resolve_copy(key) {
-            return;
-        }
-        if success && self.quorum > 1 {
-            self.vote(key, rec);
+        if self.tail && self.resolve_aside(key, success, rec) {
             return;
         }
         let a = &self.attempts[key.index()];
@@ -701,15 +703,8 @@ impl Simulation {
         self.coordinator.release(peer, a.work, success);
         self.levels.in_flight.down(self.now(), &self.series);
         if success {
-            if self.counts_waste || self.cost.is_some() {
-                self.attempts[key.index()].accepted = true;
-            }
-            if self.redundant {
-                self.settle_copies(key, task, rec);
-            }
-            if self.attempts[key.index()].wrong {
-                let frame = self.tasks[task.index()].frame;
-                self.frames[frame.index()].corrupt = true;
+            if self.tail {
+                self.accept(key, task, rec);
             }
             let group = self.peers[peer.index()].group;
             self.end_task(task, Some(group), rec);
@@ -740,6 +735,36 @@ impl Simulation {
         }
         if self.coordinator.is_central() {
             self.dispatch_queued();
+        }
+    }
+
+    /// `resolve` when copies, votes, cancels, wrong results or cost are
+    /// on: an attempt whose task was decided without it, or a vote, is
+    /// dealt with here (and this says `true`).
+    #[inline(never)]
+    fn resolve_aside<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) -> bool {
+        if self.redundant && !self.resolve_copy(key) {
+            return true;
+        }
+        if success && self.quorum > 1 {
+            self.vote(key, rec);
+            return true;
+        }
+        false
+    }
+
+    /// `key`'s success completes `task` (copies, votes, cancels, wrong
+    /// results or cost on): it is the accepted result; the other copies
+    /// are not wanted; a wrong result makes its frame corrupt.
+    #[inline(never)]
+    fn accept<R: Recorder>(&mut self, key: AttemptKey, task: TaskId, rec: &mut R) {
+        self.attempts[key.index()].accepted = true;
+        if self.redundant {
+            self.settle_copies(key, task, rec);
+        }
+        if self.attempts[key.index()].wrong {
+            let frame = self.tasks[task.index()].frame;
+            self.frames[frame.index()].corrupt = true;
         }
     }
 
