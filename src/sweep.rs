@@ -1,24 +1,23 @@
 //! Sweeps: every point (of a grid, a zip or both) times every replication,
-//! run in parallel across runs (never inside one), each finished run
-//! journalled to disk at once, and the results written in run order, so the
-//! files are the same whatever the number of threads, the interruptions or
-//! the sharding.
+//! run in parallel across runs (never inside one), the longest expected
+//! first, each finished run journalled to disk at once, and the results
+//! written in run order, so the files are the same whatever the number of
+//! threads, the order the runs ran in, the interruptions or the sharding.
 //!
 //! Replication `k` of every point uses the seed `simulation.seed + k`: the
 //! points see the same frames and work (common random numbers), so their
 //! differences are not noise from different workloads.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map::Entry, BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 
 use sha2::{Digest, Sha256};
 
@@ -131,6 +130,23 @@ fn plan(sweep: &SweepFile) -> Vec<RunSpec> {
             })
         })
         .collect()
+}
+
+/// Orders `runs` (of `sweep`) longest expected first: by the events the
+/// cost estimate of each run's point counts, in plan order where those are
+/// equal. Each thread takes the next run as soon as it is free, so the runs
+/// that start last are the short ones and the threads finish together. Only
+/// the order the runs start in changes: the files are written in run order.
+fn longest_first(sweep: &SweepFile, runs: &mut [RunSpec]) -> Result<(), SweepError> {
+    let mut events: BTreeMap<usize, f64> = BTreeMap::new();
+    for r in runs.iter() {
+        if let Entry::Vacant(e) = events.entry(r.point) {
+            e.insert(sweep.points.scenario(r.point)?.cost().events);
+        }
+    }
+    // A stable sort: runs expected to cost the same keep their plan order.
+    runs.sort_by(|a, b| events[&b.point].total_cmp(&events[&a.point]));
+    Ok(())
 }
 
 pub struct SweepOptions {
@@ -355,11 +371,12 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         .collect();
     let journal = Journal::start(&journal_path, &journal_plan(&info), &header, &done_rows)?;
 
-    let todo: Vec<RunSpec> = mine
+    let mut todo: Vec<RunSpec> = mine
         .iter()
         .map(|(_, r)| *r)
         .filter(|r| !done.contains(&(r.point, r.replication)))
         .collect();
+    longest_first(sweep, &mut todo)?;
     let progress = if opts.progress {
         crate::progress::bar(todo.len() as u64, "runs")
     } else {
@@ -375,8 +392,10 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
     let simulating_ns = AtomicU64::new(0);
     let first_error: Mutex<Option<FileError>> = Mutex::new(None);
     let failed = AtomicBool::new(false);
-    pool.install(|| {
-        todo.par_iter().for_each(|r| {
+    // Each thread takes the next run in `todo` as soon as it is free.
+    let next = AtomicUsize::new(0);
+    pool.broadcast(|_| {
+        while let Some(r) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
             if stop_requested() || failed.load(Ordering::Relaxed) {
                 return;
             }
@@ -417,7 +436,7 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
                 }
             }
             progress.inc(1);
-        })
+        }
     });
     progress.finish_and_clear();
     let (journal, mut rows) = journal.into_inner().expect("threads done");
