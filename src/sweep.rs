@@ -1,24 +1,24 @@
 //! Sweeps: every point (of a grid, a zip or both) times every replication,
-//! run in parallel across runs (never inside one), each finished run
-//! journalled to disk at once, and the results written in run order, so the
-//! files are the same whatever the number of threads, the interruptions or
-//! the sharding.
+//! run in parallel across runs (never inside one), the longest expected
+//! first, each finished run journalled to disk before it counts as done
+//! (the runs that finish together share one fsync), and the results
+//! written in run order, so the files are the same whatever the number of
+//! threads, the order the runs ran in, the interruptions or the sharding.
 //!
 //! Replication `k` of every point uses the seed `simulation.seed + k`: the
 //! points see the same frames and work (common random numbers), so their
 //! differences are not noise from different workloads.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{btree_map::Entry, BTreeMap, BTreeSet};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 
 use sha2::{Digest, Sha256};
 
@@ -133,6 +133,23 @@ fn plan(sweep: &SweepFile) -> Vec<RunSpec> {
             })
         })
         .collect()
+}
+
+/// Orders `runs` (of `sweep`) longest expected first: by the events the
+/// cost estimate of each run's point counts, in plan order where those are
+/// equal. Each thread takes the next run as soon as it is free, so the runs
+/// that start last are the short ones and the threads finish together. Only
+/// the order the runs start in changes: the files are written in run order.
+fn longest_first(sweep: &SweepFile, runs: &mut [RunSpec]) -> Result<(), SweepError> {
+    let mut events: BTreeMap<usize, f64> = BTreeMap::new();
+    for r in runs.iter() {
+        if let Entry::Vacant(e) = events.entry(r.point) {
+            e.insert(sweep.points.scenario(r.point)?.cost().events);
+        }
+    }
+    // A stable sort: runs expected to cost the same keep their plan order.
+    runs.sort_by(|a, b| events[&b.point].total_cmp(&events[&a.point]));
+    Ok(())
 }
 
 pub struct SweepOptions {
@@ -358,11 +375,12 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         .collect();
     let journal = Journal::start(&journal_path, &journal_plan(&info), &header, &done_rows)?;
 
-    let todo: Vec<RunSpec> = mine
+    let mut todo: Vec<RunSpec> = mine
         .iter()
         .map(|(_, r)| *r)
         .filter(|r| !done.contains(&(r.point, r.replication)))
         .collect();
+    longest_first(sweep, &mut todo)?;
     let progress = if opts.progress {
         crate::progress::bar(todo.len() as u64, "runs")
     } else {
@@ -373,59 +391,66 @@ pub fn run(sweep: &SweepFile, opts: &SweepOptions) -> Result<Outcome, SweepError
         .build()
         .map_err(SweepError::Threads)?;
     let threads = pool.current_num_threads();
-    // The journal, and the rows it holds: written runs.csv at the end.
-    let journal = Mutex::new((journal, done_rows));
     let simulating_ns = AtomicU64::new(0);
-    let first_error: Mutex<Option<FileError>> = Mutex::new(None);
     let failed = AtomicBool::new(false);
-    pool.install(|| {
-        todo.par_iter().for_each(|r| {
-            if stop_requested() || failed.load(Ordering::Relaxed) {
-                return;
-            }
-            let point = sweep.points.get(r.point);
-            let mut cfg = point.scenario.config.clone();
-            cfg.seed = r.seed;
-            let t = Instant::now();
-            let mut cut = false;
-            let report = Simulation::new(&cfg).run_while(&mut (), |_| {
-                cut = stop_requested() || failed.load(Ordering::Relaxed);
-                !cut
+    // Each thread takes the next run in `todo` as soon as it is free, and
+    // sends its row to the journal's thread, which commits the rows (in
+    // groups, one fsync each) and counts a run done only once its row is
+    // on disk. The rows kept are written in runs.csv at the end.
+    let next = AtomicUsize::new(0);
+    let (send, rows_done) = mpsc::channel::<Vec<String>>();
+    let (committed, kept) = std::thread::scope(|scope| {
+        let journal_thread = scope.spawn(|| {
+            let (mut journal, mut rows) = (journal, done_rows);
+            let committed = journal.commit_from(&rows_done, |batch| {
+                progress.inc(batch.len() as u64);
+                rows.extend(batch);
             });
-            simulating_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
-            if cut {
-                return;
+            if committed.is_err() {
+                // Stop at the first failed write: nothing after it.
+                failed.store(true, Ordering::Relaxed);
             }
-            let row = files::run_row(
-                r.point,
-                r.replication,
-                r.seed,
-                &point.values,
-                &report.summary,
-            );
-            let fields = files::fields(&row);
-            let mut held = journal.lock().expect("no panics while held");
-            if failed.load(Ordering::Relaxed) {
-                return;
-            }
-            match held.0.append(&fields) {
-                Ok(()) => held.1.push(fields),
-                Err(e) => {
-                    // Stop at the first failed append: nothing after it.
-                    failed.store(true, Ordering::Relaxed);
-                    first_error
-                        .lock()
-                        .expect("no panics while held")
-                        .get_or_insert(e);
+            drop(rows_done);
+            (committed, rows)
+        });
+        pool.broadcast(|_| {
+            while let Some(r) = todo.get(next.fetch_add(1, Ordering::Relaxed)) {
+                if stop_requested() || failed.load(Ordering::Relaxed) {
+                    return;
+                }
+                let point = sweep.points.get(r.point);
+                let mut cfg = point.scenario.config.clone();
+                cfg.seed = r.seed;
+                let t = Instant::now();
+                let mut cut = false;
+                let report = Simulation::new(&cfg).run_while(&mut (), |_| {
+                    cut = stop_requested() || failed.load(Ordering::Relaxed);
+                    !cut
+                });
+                simulating_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                if cut {
+                    return;
+                }
+                let row = files::run_row(
+                    r.point,
+                    r.replication,
+                    r.seed,
+                    &point.values,
+                    &report.summary,
+                );
+                if send.send(files::fields(&row)).is_err() {
+                    return; // the journal stopped at a failed write
                 }
             }
-            progress.inc(1);
-        })
+        });
+        drop(send);
+        journal_thread
+            .join()
+            .expect("the journal's thread does not panic")
     });
     progress.finish_and_clear();
-    let (journal, mut rows) = journal.into_inner().expect("threads done");
-    drop(journal);
-    if let Some(e) = first_error.into_inner().expect("threads done") {
+    let mut rows = kept;
+    if let Err(e) = committed {
         return Err(SweepError::Journal {
             error: e,
             kept: rows.len(),

@@ -1283,3 +1283,161 @@ fn bad_zips_are_refused_with_their_line() {
         assert_eq!(checked.status.code(), Some(2));
     }
 }
+
+/// Every file of a folder, by its path inside it, with its bytes.
+fn files_in(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let bytes = fs::read(&path).unwrap();
+                found.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    found
+}
+
+/// Runs of very different lengths, which the threads take longest first
+/// and finish in another order than the plan's: every file, charts
+/// included, has the same bytes with 1 and 2 threads.
+#[test]
+fn runs_of_different_lengths_give_the_same_files_on_one_thread_or_two() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 3\n[sweep.set]\n\"simulation.warmup_s\" = 0.0\n[sweep.grid]\n\"simulation.duration_s\" = [0.5, 4.0, 2.0]\n\
+                \"coordinator.policy\" = [\"least_loaded\", \"random\"]\n";
+    let file = sweep_file(tmp.path(), "scenarios/baseline.toml", body);
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    ok(sweep(&file, &one, &["--jobs", "1"]));
+    ok(sweep(&file, &two, &["--jobs", "2"]));
+    let (a, b) = (files_in(&one), files_in(&two));
+    assert!(
+        a.contains_key(Path::new("runs.csv")) && a.len() >= 5,
+        "{:?}",
+        a.keys()
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (path, bytes) in &a {
+        assert!(b[path] == *bytes, "{} differs", path.display());
+    }
+}
+
+/// Waits until the journal of `out`, written by `child`, holds at least
+/// `rows` whole rows, and returns them.
+fn journal_rows_at_least(
+    child: &mut std::process::Child,
+    out: &Path,
+    rows: usize,
+) -> Vec<Vec<String>> {
+    let started = Instant::now();
+    loop {
+        if let Some(ended) = child.try_wait().unwrap() {
+            panic!("the sweep ended ({ended}) before its journal held {rows} rows");
+        }
+        let found = p2c2g::output::journal::read(&out.join("runs.journal.csv"))
+            .map(|f| f.rows)
+            .unwrap_or_default();
+        if found.len() >= rows {
+            return found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the sweep made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// With one thread the journal holds the runs in the order they ran: the
+/// longest expected first (here the points of the longest simulated time),
+/// in plan order among equals. Stopped with Ctrl-C, the sweep says it kept
+/// exactly the runs its journal holds.
+#[test]
+fn the_longest_runs_start_first_and_ctrl_c_reports_what_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 10\n[sweep.set]\n\"simulation.warmup_s\" = 0.0\n[sweep.grid]\n\"simulation.duration_s\" = [2.0, 30.0, 10.0]\n";
+    let file = sweep_file(tmp.path(), "scenarios/baseline.toml", body);
+    let out = tmp.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--no-charts",
+            "--jobs",
+            "1",
+        ])
+        .args(["--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    journal_rows_at_least(&mut child, &out, 3);
+    let stopped = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let ended = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&ended.stderr);
+    assert_eq!(ended.status.code(), Some(130), "{stderr}");
+    let found = p2c2g::output::journal::read(&out.join("runs.journal.csv")).unwrap();
+    assert_eq!(found.damaged, 0);
+    let ran: Vec<(String, String)> = found
+        .rows
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    let longest_first: Vec<(String, String)> = [1, 2, 0]
+        .iter()
+        .flat_map(|p| (0..10).map(move |r| (p.to_string(), r.to_string())))
+        .collect();
+    assert!(ran.len() >= 3 && ran.len() < 30, "{ran:?}");
+    assert_eq!(ran[..], longest_first[..ran.len()]);
+    assert!(
+        stderr.contains(&format!("interrupted: {} of the 30 runs", ran.len())),
+        "{stderr}"
+    );
+}
+
+/// Group commit: a sweep of many short runs on two threads, killed with
+/// SIGKILL, keeps every run its journal held before the kill, with no
+/// damaged row, and resumed gives the bytes of a sweep never stopped.
+#[test]
+fn a_sweep_of_short_runs_killed_with_sigkill_keeps_every_run_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "replications = 50\n[sweep.set]\n\"simulation.duration_s\" = 1.0\n\"simulation.warmup_s\" = 0.0\n\
+                [sweep.grid]\n\"coordinator.policy\" = [\"random\", \"round_robin\", \
+                \"least_loaded\", \"power_of_d\", \"lowest_latency\", \"highest_reputation\", \
+                \"score\", \"earliest_finish\"]\n";
+    let file = sweep_file(tmp.path(), "scenarios/baseline.toml", body);
+    let (whole, killed) = (tmp.path().join("whole"), tmp.path().join("killed"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_p2c2g"))
+        .args(["sweep", file.to_str().unwrap(), "--quiet", "--no-charts"])
+        .args(["--jobs", "2", "--out", killed.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let seen = journal_rows_at_least(&mut child, &killed, 20);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let found = p2c2g::output::journal::read(&killed.join("runs.journal.csv")).unwrap();
+    assert_eq!(found.damaged, 0);
+    assert!(found.rows.len() < 400, "the sweep ended before the kill");
+    let kept: BTreeSet<&Vec<String>> = found.rows.iter().collect();
+    assert!(seen.iter().all(|r| kept.contains(r)), "a run seen was lost");
+
+    ok(sweep(&file, &whole, &["--no-charts"]));
+    let (_, stderr) = ok(loud_sweep(&file, &killed, &["--no-charts", "--resume"]));
+    assert!(
+        stderr.contains(&format!("({} already done)", found.rows.len())),
+        "{stderr}"
+    );
+    for f in ["runs.csv", "points.csv", "sweep.toml"] {
+        assert_eq!(read(&whole.join(f)), read(&killed.join(f)), "{f}");
+    }
+}
