@@ -465,6 +465,7 @@ impl Coordinator {
     /// Copies: an attempt of `work` on `peer` is no longer counted in its
     /// load (cancelled, or answered after its task was decided), and what
     /// it did tells nothing of the peer.
+    #[inline(always)]
     pub fn release_unheard(&mut self, peer: PeerId, work: SimTime) {
         let s = &mut self.standings[peer.index()];
         s.assigned -= 1;
@@ -490,6 +491,8 @@ impl Coordinator {
 
     /// Quorum: what a vote, once the task is decided, tells of its peer:
     /// a success if it agreed with the accepted answer, else a failure.
+    /// (Every outcome the coordinator hears ends here.)
+    #[inline(always)]
     pub fn hear(&mut self, peer: PeerId, success: bool) {
         let heard = &mut self.heard[peer.index()];
         heard.attempts += 1;
@@ -535,33 +538,8 @@ impl Coordinator {
     /// its reply arrived or its timeout fired.
     #[inline(always)]
     pub fn release(&mut self, peer: PeerId, work: SimTime, success: bool) {
-        let heard = &mut self.heard[peer.index()];
-        heard.attempts += 1;
-        if success {
-            heard.successes += 1;
-        } else {
-            heard.failures += 1;
-        }
-        let s = &mut self.standings[peer.index()];
-        s.assigned -= 1;
-        s.backlog = s.backlog - work;
-        if self.absent == 0 || self.present[peer.index()] {
-            if s.assigned < s.slots {
-                self.free_slots += 1;
-            }
-            if s.assigned + 1 == s.slots {
-                self.add_free(peer);
-            }
-        }
-        let s = &mut self.standings[peer.index()];
-        let was_excluded = s.reputation.value() < self.exclude_below;
-        s.reputation.update(self.reputation, success);
-        let is_excluded = s.reputation.value() < self.exclude_below;
-        match (was_excluded, is_excluded) {
-            (false, true) => self.excluded += 1,
-            (true, false) => self.excluded -= 1,
-            _ => {}
-        }
+        self.release_unheard(peer, work);
+        self.hear(peer, success);
     }
 
     pub fn is_central(&self) -> bool {

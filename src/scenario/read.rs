@@ -323,37 +323,34 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
     let miss_limit = t.whole("miss_limit", 3, 1, 1_000_000) as u32;
     // Copies and hedging: written into the resolved scenario only if
     // given, as the scenarios of runs without them were.
-    let copies = match t.peek("copies") {
-        None => 1,
-        Some(_) => t.whole("copies", 1, 1, u64::from(MAX_ATTEMPTS)) as u32,
-    };
-    for (bound, what) in [
-        (u64::from(max_attempts), "`max_attempts`"),
-        (peer_count, "the number of peers"),
-    ] {
-        if u64::from(copies) > bound {
-            t.fail(t.error_at(
-                "copies",
-                format!("`copies` ({copies}) must not exceed {what} ({bound}): copies go to distinct peers and count as attempts"),
-            ));
+    // Copies and votes go to distinct peers and count as attempts.
+    let on_distinct_peers = |key: &str, why: &str| {
+        let n = match t.peek(key) {
+            None => 1,
+            Some(_) => t.whole(key, 1, 1, u64::from(MAX_ATTEMPTS)) as u32,
+        };
+        for (bound, what) in [
+            (u64::from(max_attempts), "`max_attempts`"),
+            (peer_count, "the number of peers"),
+        ] {
+            if u64::from(n) > bound {
+                t.fail(t.error_at(
+                    key,
+                    format!("`{key}` ({n}) must not exceed {what} ({bound}): {why}"),
+                ));
+            }
         }
-    }
+        n
+    };
+    let copies = on_distinct_peers(
+        "copies",
+        "copies go to distinct peers and count as attempts",
+    );
     let hedge_ms = t.optional_dist("hedge_ms", Quantity::PositiveTime);
-    let quorum = match t.peek("quorum") {
-        None => 1,
-        Some(_) => t.whole("quorum", 1, 1, u64::from(MAX_ATTEMPTS)) as u32,
-    };
-    for (bound, what) in [
-        (u64::from(max_attempts), "`max_attempts`"),
-        (peer_count, "the number of peers"),
-    ] {
-        if u64::from(quorum) > bound {
-            t.fail(t.error_at(
-                "quorum",
-                format!("`quorum` ({quorum}) must not exceed {what} ({bound}): the votes come from distinct peers and count as attempts"),
-            ));
-        }
-    }
+    let quorum = on_distinct_peers(
+        "quorum",
+        "the votes come from distinct peers and count as attempts",
+    );
     let cancel_on_timeout =
         t.peek("cancel_on_timeout").is_some() && t.boolean("cancel_on_timeout", false);
     let drop_late = t.peek("drop_late").is_some() && t.boolean("drop_late", false);
