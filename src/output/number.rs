@@ -352,6 +352,30 @@ impl<C: ser::SerializeStructVariant> ser::SerializeStructVariant for Parts<'_, C
     }
 }
 
+/// `count` and `noun`, the noun plural unless the count is one: "1 peer",
+/// "3 peers".
+pub fn count_of(count: impl Into<u64>, noun: &str) -> String {
+    let count = count.into();
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", thousands(count))
+    }
+}
+
+/// A whole number with thousands separated by commas: 66,000.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -333,7 +333,7 @@ fn crafted_sweep_files_give_charts_or_an_error_naming_the_file() {
             .any(|m| c.starts_with(m))
     };
     let cases = crafted_columns(tmp.path(), &["points.csv"], drawn, |d| {
-        draw_sweep(d, Format::Svg)
+        draw_sweep(d, Format::Svg, &Default::default())
     });
     assert!(cases > 100, "{cases}");
     for value in ["1e308", "-1e308", "1.7976931348623157e308"] {
@@ -354,7 +354,7 @@ fn crafted_sweep_files_give_charts_or_an_error_naming_the_file() {
         }
         fs::write(&file, w.into_inner().unwrap()).unwrap();
         for format in [Format::Svg, Format::Png] {
-            let drawn = draw_sweep(tmp.path(), format);
+            let drawn = draw_sweep(tmp.path(), format, &Default::default());
             assert!(drawn.is_ok(), "{value}: {drawn:?}");
         }
         fs::write(&file, original).unwrap();
@@ -472,4 +472,565 @@ fn a_metric_that_cannot_name_a_chart_file_is_refused() {
         "{stderr}"
     );
     assert!(!tmp.path().join("escaped.svg").exists());
+}
+
+/// A text of a chart: where it is and what it says.
+type Text = (f64, f64, String);
+/// A polyline: its stroke colour, its width and its points.
+type Polyline = (String, f64, Vec<(f64, f64)>);
+
+/// What a chart draws, read back from its SVG: texts (x, y, content),
+/// polylines (stroke colour, width, points) and circles (centre, fill).
+struct Drawn {
+    texts: Vec<Text>,
+    lines: Vec<Polyline>,
+    circles: Vec<(f64, f64, String)>,
+}
+
+impl Drawn {
+    fn read(file: &Path) -> Drawn {
+        let svg = fs::read_to_string(file).unwrap();
+        let doc =
+            roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let num = |n: &roxmltree::Node, a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
+        let mut drawn = Drawn {
+            texts: Vec::new(),
+            lines: Vec::new(),
+            circles: Vec::new(),
+        };
+        for n in doc.descendants() {
+            match n.tag_name().name() {
+                "text" => drawn.texts.push((
+                    num(&n, "x"),
+                    num(&n, "y"),
+                    n.text().unwrap_or("").trim().to_string(),
+                )),
+                "polyline" => drawn.lines.push((
+                    n.attribute("stroke").unwrap().to_string(),
+                    num(&n, "stroke-width"),
+                    n.attribute("points")
+                        .unwrap()
+                        .split_whitespace()
+                        .map(|p| {
+                            let (x, y) = p.split_once(',').unwrap();
+                            (x.parse().unwrap(), y.parse().unwrap())
+                        })
+                        .collect(),
+                )),
+                "circle" => drawn.circles.push((
+                    num(&n, "cx"),
+                    num(&n, "cy"),
+                    n.attribute("fill").unwrap_or("").to_string(),
+                )),
+                _ => {}
+            }
+        }
+        drawn
+    }
+
+    fn has(&self, text: &str) -> bool {
+        self.texts.iter().any(|(_, _, t)| t.contains(text))
+    }
+
+    fn all_text(&self) -> String {
+        let texts: Vec<&str> = self.texts.iter().map(|(_, _, t)| t.as_str()).collect();
+        texts.join("\n")
+    }
+
+    /// The points of every polyline of `colour` at least `width` wide,
+    /// but the legend's swatches (24 pixels across).
+    fn points(&self, colour: &str, width: f64) -> Vec<(f64, f64)> {
+        let swatch = |p: &[(f64, f64)]| p.len() == 2 && p[0].1 == p[1].1 && p[1].0 - p[0].0 <= 26.0;
+        self.lines
+            .iter()
+            .filter(|(c, w, p)| c == colour && *w >= width && !swatch(p))
+            .flat_map(|(_, _, p)| p.iter().copied())
+            .collect()
+    }
+
+    /// Where the text `label` is, the first time.
+    fn at(&self, label: &str) -> (f64, f64) {
+        self.texts
+            .iter()
+            .find(|(_, _, t)| t == label)
+            .map(|(x, y, _)| (*x, *y))
+            .unwrap_or_else(|| panic!("no text {label:?} in {}", self.all_text()))
+    }
+
+    /// Tick labels that repeat on one axis: a number written twice in a
+    /// row at the same height (an x axis) or the same left edge (a y axis).
+    fn repeated_ticks(&self) -> Vec<String> {
+        let mut repeated = Vec::new();
+        for (row, _) in self.axes() {
+            for w in row.windows(2) {
+                if w[0].2 == w[1].2 {
+                    repeated.push(w[0].2.clone());
+                }
+            }
+        }
+        repeated
+    }
+
+    /// Neighbouring tick labels on one row so close that they overprint
+    /// (a character of 14-15 px text is about 8 px wide).
+    fn crowded_ticks(&self) -> Vec<(String, String)> {
+        let mut crowded = Vec::new();
+        for (row, along_x) in self.axes() {
+            for w in row.windows(2) {
+                let (a, b) = (&w[0], &w[1]);
+                let room = if along_x {
+                    4.0 * (a.2.chars().count() + b.2.chars().count()) as f64 + 4.0
+                } else {
+                    14.0
+                };
+                let apart = if along_x { b.0 - a.0 } else { b.1 - a.1 };
+                if apart < room {
+                    crowded.push((a.2.clone(), b.2.clone()));
+                }
+            }
+        }
+        crowded
+    }
+
+    /// The numbers written in a row (same height) or a column (same x),
+    /// each ordered along it, and whether the row runs along x.
+    fn axes(&self) -> Vec<(Vec<Text>, bool)> {
+        let numbers: Vec<(f64, f64, String)> = self
+            .texts
+            .iter()
+            .filter(|(_, _, t)| t.trim_end_matches('%').parse::<f64>().is_ok())
+            .cloned()
+            .collect();
+        let mut axes = Vec::new();
+        for along_x in [true, false] {
+            let key = |t: &(f64, f64, String)| if along_x { t.1 } else { t.0 };
+            let mut keys: Vec<f64> = numbers.iter().map(key).collect();
+            keys.sort_by(f64::total_cmp);
+            keys.dedup();
+            for k in keys {
+                let mut row: Vec<(f64, f64, String)> = numbers
+                    .iter()
+                    .filter(|t| (key(t) - k).abs() < 0.5)
+                    .cloned()
+                    .collect();
+                if row.len() < 2 {
+                    continue;
+                }
+                row.sort_by(|a, b| {
+                    if along_x {
+                        a.0.total_cmp(&b.0)
+                    } else {
+                        a.1.total_cmp(&b.1)
+                    }
+                });
+                axes.push((row, along_x));
+            }
+        }
+        axes
+    }
+}
+
+/// The palette's colours as SVG writes them.
+const BLUE: &str = "#1F77B4";
+const ORANGE: &str = "#FF7F0E";
+const GREEN: &str = "#2CA02C";
+const RED: &str = "#D62728";
+
+/// A number of a CSV file's first row.
+fn first_row(file: &Path, column: &str) -> f64 {
+    let mut r = csv::Reader::from_path(file).unwrap();
+    let at = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == column)
+        .unwrap();
+    r.records().next().unwrap().unwrap()[at].parse().unwrap()
+}
+
+/// Issue 16, chart defect 1: the CDF is over every counted frame, so a run
+/// that lost most of its frames levels off where its deliveries end, and
+/// the legend says how many failed; a chart with nothing to draw says why.
+#[test]
+fn the_latency_cdf_counts_failed_frames_and_says_how_many() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("lossy");
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/poc.toml"),
+        &out,
+        &[
+            "--set",
+            "peers.0.reliability=0.2",
+            "--set",
+            "coordinator.max_attempts=1",
+            "--set",
+            "simulation.duration_s=5",
+        ],
+    ));
+    let summary = out.join("summary.csv");
+    let (frames, failed) = (
+        first_row(&summary, "frames"),
+        first_row(&summary, "frames_failed"),
+    );
+    assert!(failed / frames > 0.5, "{failed} of {frames}: the case");
+    let cdf = Drawn::read(&out.join("charts/latency_cdf.svg"));
+    let said = format!(
+        "frames (creation to delivery), {:.0}% failed",
+        100.0 * failed / frames
+    );
+    assert!(cdf.has(&said), "{said}: {}", cdf.all_text());
+    // Where the frames' curve levels off, read on the axis's 0% and 100%.
+    let (zero, full) = (cdf.at("0%").1, cdf.at("100%").1);
+    let top = cdf
+        .points(BLUE, 3.0)
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min);
+    let share = (zero - top) / (zero - full);
+    let delivered = 1.0 - failed / frames;
+    assert!(
+        (share - delivered).abs() < 0.02,
+        "{share} against {delivered}"
+    );
+    assert!(cdf.has("(of delivered frames)"), "{}", cdf.all_text());
+
+    // Nothing delivered: an empty chart that says why.
+    let none = tmp.path().join("none");
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/poc.toml"),
+        &none,
+        &[
+            "--set",
+            "peers.0.reliability=0",
+            "--set",
+            "coordinator.max_attempts=1",
+        ],
+    ));
+    let frames = first_row(&none.join("summary.csv"), "frames");
+    let cdf = Drawn::read(&none.join("charts/latency_cdf.svg"));
+    let why = format!("no frame was delivered: all {frames} counted frames failed");
+    assert!(cdf.has(&why), "{why}: {}", cdf.all_text());
+    assert!(cdf.points(BLUE, 3.0).is_empty());
+}
+
+/// Issue 16, chart defect 3: a deadline far past every latency (the
+/// textbook queues' 1e6 ms) does not stretch the latency axis: it is said
+/// in the legend, and the ticks neither crowd nor repeat.
+#[test]
+fn a_far_deadline_is_said_not_drawn_and_ticks_do_not_crowd() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/textbook/mm1.toml"),
+        tmp.path(),
+        &["--set", "simulation.duration_s=50"],
+    ));
+    for chart in ["latency_cdf", "latency_by_group"] {
+        let drawn = Drawn::read(&tmp.path().join(format!("charts/{chart}.svg")));
+        // The x ticks: numbers on the row of the "10" tick.
+        let row = drawn.at("10").1;
+        let ticks: Vec<f64> = drawn
+            .texts
+            .iter()
+            .filter(|(_, y, _)| (y - row).abs() < 0.5)
+            .filter_map(|(_, _, t)| t.parse().ok())
+            .collect();
+        assert!(
+            drawn.crowded_ticks().is_empty(),
+            "{chart}: {:?}",
+            drawn.crowded_ticks()
+        );
+        let top = ticks.iter().copied().fold(0.0, f64::max);
+        assert!(top < 10_000.0, "{chart}: the axis reaches {top}");
+        assert!(
+            drawn.repeated_ticks().is_empty(),
+            "{chart}: {:?}",
+            drawn.repeated_ticks()
+        );
+    }
+    let cdf = Drawn::read(&tmp.path().join("charts/latency_cdf.svg"));
+    assert!(
+        cdf.has("deadline 1000000 ms (far right of the chart)"),
+        "{}",
+        cdf.all_text()
+    );
+}
+
+/// Issue 16, chart defect 3: timeouts have a panel of their own scale, so
+/// a few dozen a second beside thousands of attempts are a visible line;
+/// the on-time panel leaves out the sparse windows of the drain, where it
+/// plunged to 0%.
+#[test]
+fn timeouts_show_and_sparse_windows_do_not_plunge() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/baseline.toml"),
+        tmp.path(),
+        &["--set", "simulation.duration_s=10"],
+    ));
+    let attempts = Drawn::read(&tmp.path().join("charts/attempts.svg"));
+    assert!(attempts.has("failovers and timeouts, on a scale of their own"));
+    let timeouts = attempts.points(RED, 2.0);
+    let (lo, hi) = timeouts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    assert!(hi - lo > 20.0, "the timeouts span {} pixels", hi - lo);
+
+    let series = Drawn::read(&tmp.path().join("charts/timeseries.svg"));
+    assert!(series.has("left out"), "{}", series.all_text());
+    // The on-time line stays above its panel's 50% tick (the last "50").
+    let fifty = series
+        .texts
+        .iter()
+        .filter(|(_, _, t)| t == "50")
+        .map(|(_, y, _)| *y)
+        .fold(0.0, f64::max);
+    let lowest = series
+        .points(GREEN, 2.0)
+        .iter()
+        .map(|p| p.1)
+        .fold(0.0, f64::max);
+    assert!(
+        lowest < fifty,
+        "the on-time line reaches {lowest}, 50% is at {fifty}"
+    );
+}
+
+/// Issue 16, chart defect 3: the peers chart's ticks do not repeat, a
+/// lone peer's dot sits at its reliability, and one peer is "1 peer".
+#[test]
+fn the_peers_chart_has_distinct_ticks_and_a_lone_dot_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/textbook/mm1.toml"),
+        tmp.path(),
+        &["--set", "simulation.duration_s=20"],
+    ));
+    let peers = Drawn::read(&tmp.path().join("charts/peers.svg"));
+    assert!(
+        peers.repeated_ticks().is_empty(),
+        "{:?}",
+        peers.repeated_ticks()
+    );
+    assert!(peers.has("utilisation (1 peer)"), "{}", peers.all_text());
+    assert!(!peers.all_text().contains("1 peers"));
+    // The dot of the one peer (reliability 1) is under the tick "1.000".
+    let (tick_x, _) = peers.at("1.000");
+    let dot = peers.circles.iter().find(|c| c.2 == BLUE).unwrap();
+    assert!(
+        (dot.0 - tick_x).abs() <= 2.0,
+        "dot at {}, tick at {tick_x}",
+        dot.0
+    );
+    let (check, _) = ok(p2c2g(&[
+        "check",
+        repo("scenarios/textbook/mm1.toml").to_str().unwrap(),
+    ]));
+    assert!(check.contains("(1 renter, 1 peer)"), "{check}");
+}
+
+/// Draws a sweep of two keys over `poc.toml` in `dir` (with runs that
+/// deliver nothing: no p99) and returns its folder.
+fn two_key_sweep(dir: &Path, grid: &str) -> std::path::PathBuf {
+    let file = dir.join("two.toml");
+    fs::write(
+        &file,
+        format!(
+            "[sweep]\nname = \"two\"\nscenario = {:?}\nreplications = 3\n\
+             [sweep.set]\n\"simulation.duration_s\" = 2.0\n\"coordinator.max_attempts\" = 1\n\
+             [sweep.grid]\n{grid}",
+            repo("scenarios/poc.toml").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    ok(p2c2g_into("sweep", &file, &out, &[]));
+    out
+}
+
+/// Issue 16, chart defect 2: sibling charts of a sweep give a series the
+/// same colour and place in the legend even where it has no value; labels
+/// are words with units; shares are in percent.
+#[test]
+fn sweep_charts_keep_their_series_colours_and_read_as_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = two_key_sweep(
+        tmp.path(),
+        "\"peers.0.count\" = [3, 5]\n\"peers.0.reliability\" = [0.0, 1.0]\n",
+    );
+    // reliability 0: no frame is delivered, so no p99.
+    let p99 = Drawn::read(&out.join("charts/frame_latency_p99_ms.svg"));
+    let rate = Drawn::read(&out.join("charts/deadline_hit_rate.svg"));
+    // The legend, right of the plot: the key, then each value, in the
+    // same order in both charts.
+    let legend = |d: &Drawn| -> Vec<String> {
+        let mut entries: Vec<&(f64, f64, String)> =
+            d.texts.iter().filter(|t| t.0 > 1000.0).collect();
+        entries.sort_by(|a, b| a.1.total_cmp(&b.1));
+        entries.iter().map(|t| t.2.clone()).collect()
+    };
+    assert_eq!(legend(&rate), ["peers.0.reliability", "0.0", "1.0"]);
+    assert_eq!(
+        legend(&p99),
+        ["peers.0.reliability", "0.0 (no value)", "1.0"]
+    );
+    // Series 1.0 is orange in both, series 0.0 blue (in the legend, at
+    // least, where it has no points).
+    for chart in [&p99, &rate] {
+        assert!(chart.circles.iter().any(|c| c.2 == ORANGE));
+        assert!(chart.circles.iter().any(|c| c.2 == BLUE));
+    }
+    let blue_dots = |d: &Drawn| d.circles.iter().filter(|c| c.2 == BLUE).count();
+    assert_eq!(blue_dots(&p99), 1, "only the legend's dot");
+    assert_eq!(blue_dots(&rate), 3, "two points and the legend's dot");
+    // Words and units, not column names.
+    assert!(p99.has("p99 frame latency (ms), mean and 95% interval"));
+    assert!(!p99.all_text().contains("frame_latency_p99_ms (ms)"));
+    assert!(rate.has("frames on time (%), mean and 95% interval"));
+    // A share in percent, as run charts draw it: ticks up to 100.
+    let util = Drawn::read(&out.join("charts/utilization.svg"));
+    assert!(util.has("peer utilisation (%), mean and 95% interval"));
+    let ticks: Vec<f64> = util
+        .texts
+        .iter()
+        .filter_map(|(_, _, t)| t.parse::<f64>().ok())
+        .collect();
+    assert!(ticks.iter().any(|t| *t >= 5.0), "{ticks:?}");
+    for chart in [
+        "frame_latency_p99_ms",
+        "deadline_hit_rate",
+        "utilization",
+        "failovers_per_frame",
+    ] {
+        let d = Drawn::read(&out.join(format!("charts/{chart}.svg")));
+        assert!(
+            d.repeated_ticks().is_empty(),
+            "{chart}: {:?}",
+            d.repeated_ticks()
+        );
+    }
+}
+
+/// Issue 16, chart defect 2: a categorical x axis labels every category,
+/// joins none of them by a line, and dodges the series at each so that
+/// no error bar hides another; a sweep with no grid has sane ticks.
+#[test]
+fn categories_are_all_labelled_unjoined_and_dodged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = two_key_sweep(
+        tmp.path(),
+        "\"coordinator.policy\" = [\"random\", \"least_loaded\"]\n\"peers.0.count\" = [3, 5]\n",
+    );
+    // x is the first numeric key; plotted against the policy instead:
+    ok(p2c2g(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--x",
+        "coordinator.policy",
+        "--metrics",
+        "deadline_hit_rate",
+    ]));
+    let d = Drawn::read(&out.join("charts/deadline_hit_rate.svg"));
+    assert!(d.has("random") && d.has("least_loaded"), "{}", d.all_text());
+    assert!(d.has("against coordinator.policy"));
+    assert!(d.points(BLUE, 2.0).is_empty(), "no line joins categories");
+    assert!(d.points(ORANGE, 2.0).is_empty(), "no line joins categories");
+    // The two series' dots at one category are apart.
+    let dots = |colour: &str| -> Vec<f64> {
+        let mut xs: Vec<f64> = d
+            .circles
+            .iter()
+            .filter(|c| c.2 == colour && c.0 > 150.0 && c.0 < 950.0)
+            .map(|c| c.0)
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs
+    };
+    let (blue, orange) = (dots(BLUE), dots(ORANGE));
+    assert_eq!((blue.len(), orange.len()), (2, 2), "{blue:?} {orange:?}");
+    for (b, o) in blue.iter().zip(&orange) {
+        assert!((b - o).abs() >= 5.0, "dodged: {b} and {o}");
+    }
+
+    // No grid: one point, its x axis ticked once, not in fractions.
+    let file = tmp.path().join("none.toml");
+    fs::write(
+        &file,
+        format!(
+            "[sweep]\nname = \"none\"\nscenario = {:?}\nreplications = 2\n\
+             [sweep.set]\n\"simulation.duration_s\" = 1.0\n",
+            repo("scenarios/poc.toml").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let none = tmp.path().join("none");
+    ok(p2c2g_into("sweep", &file, &none, &[]));
+    let d = Drawn::read(&none.join("charts/deadline_hit_rate.svg"));
+    let text = d.all_text();
+    assert!(
+        !text.contains("0.19999") && !text.contains("-0.2"),
+        "{text}"
+    );
+    assert!(d.repeated_ticks().is_empty(), "{:?}", d.repeated_ticks());
+}
+
+/// Issue 16, chart defect 4: `plot` keeps the format the folder was drawn
+/// in, takes --format, and for a sweep --metrics and --x; what it cannot
+/// draw is bad input (exit 2).
+#[test]
+fn plot_keeps_the_format_and_takes_metrics_and_x() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(tmp.path(), &["--format", "png"]);
+    let charts = tmp.path().join("charts");
+    fs::remove_file(charts.join("peers.png")).unwrap();
+    let (stdout, _) = ok(p2c2g(&["plot", tmp.path().to_str().unwrap()]));
+    assert!(stdout.lines().all(|l| l.ends_with(".png")), "{stdout}");
+    assert!(charts.join("peers.png").exists() && !charts.join("peers.svg").exists());
+    let (stdout, _) = ok(p2c2g(&[
+        "plot",
+        tmp.path().to_str().unwrap(),
+        "--format",
+        "svg",
+    ]));
+    assert!(stdout.lines().all(|l| l.ends_with(".svg")), "{stdout}");
+    let refused = p2c2g(&["plot", tmp.path().to_str().unwrap(), "--x", "peers.0.count"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a sweep's folder"));
+
+    let out = two_key_sweep(
+        tmp.path(),
+        "\"coordinator.policy\" = [\"random\", \"least_loaded\"]\n\"peers.0.count\" = [3, 5]\n",
+    );
+    let (stdout, _) = ok(p2c2g(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--metrics",
+        "timeouts,frame_latency_p50_ms",
+    ]));
+    let files: Vec<&str> = stdout.lines().collect();
+    assert_eq!(files.len(), 2, "{stdout}");
+    assert!(files[0].ends_with("charts/timeouts.svg") && files[1].ends_with("p50_ms.svg"));
+    let d = Drawn::read(&out.join("charts/timeouts.svg"));
+    assert!(d.has("against peers.0.count"), "{}", d.all_text());
+    for (args, says) in [
+        (
+            &["--x", "peers.1.count"][..],
+            "--x peers.1.count: not a key of the sweep",
+        ),
+        (&["--metrics", "latency"][..], "--metrics latency: "),
+    ] {
+        let mut all = vec!["plot", out.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let refused = p2c2g(&all);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
 }

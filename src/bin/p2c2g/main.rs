@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use p2c2g::output::charts::ChartError;
 use p2c2g::output::folder::FolderError;
 use p2c2g::run::RunError;
 use p2c2g::scenario::ScenarioError;
@@ -82,6 +83,7 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
     let bad_folder = |f: &FolderError| !matches!(f, FolderError::File(_));
     let bad_input = e.downcast_ref::<ScenarioError>().is_some()
         || e.downcast_ref::<commands::BadInput>().is_some()
+        || matches!(e.downcast_ref::<ChartError>(), Some(ChartError::Choice(_)))
         || e.downcast_ref::<FolderError>().is_some_and(bad_folder)
         || matches!(e.downcast_ref::<RunError>(), Some(RunError::Folder(f)) if bad_folder(f))
         || matches!(

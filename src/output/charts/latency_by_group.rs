@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::{latency_range, Run};
-use super::style::{legend, log_axis, ms_label, DrawResult, FONT, PALETTE};
+use super::style::{legend, log_axis, ms_label, DrawResult, Line, FONT, PALETTE};
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
     const BINS: usize = 60;
@@ -58,7 +58,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             .map(|(b, v)| (centre(b), *v))
             .collect();
         chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .draw_series([Line::new(points, colour.stroke_width(2))])?
             .label(group.as_str())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2)));
     }

@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::Run;
-use super::style::{at, axis, finite_max, legend, number_labels, DrawResult, FONT, PALETTE};
+use super::style::{
+    at, axis, finite_max, legend, tick_labels, DrawResult, DEFAULT_LABELS, FONT, PALETTE,
+};
 use crate::model::PeerReport;
 
 /// One direction of the links: its name, its bandwidth and busy time.
@@ -80,7 +82,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             .y_desc("time spent sending, of the run (%)")
             .x_labels((hi - lo) as usize + 1)
             .x_label_formatter(&|x| bandwidth_label(*x))
-            .y_label_formatter(&number_labels(top))
+            .y_label_formatter(&tick_labels(y_range.clone(), DEFAULT_LABELS))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()?;

@@ -35,6 +35,7 @@ mod sweep;
 mod timeseries;
 
 pub use style::Format;
+pub use sweep::{metric_label, Choice};
 
 /// Why charts could not be drawn: each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,9 @@ pub enum ChartError {
     Empty { file: PathBuf },
     #[error("{}: no column `{column}`", file.display())]
     MissingColumn { file: PathBuf, column: String },
+    /// What the user asked to chart does not exist (a metric, a key).
+    #[error("{0}")]
+    Choice(String),
     /// plotters' reason, which is only text.
     #[error("{}: cannot draw the chart: {message}", chart.display())]
     Draw { chart: PathBuf, message: String },
@@ -90,6 +94,7 @@ impl Chart {
     pub fn size(self) -> (u32, u32) {
         match self {
             Chart::TimeSeries => (1000, 860),
+            Chart::Attempts => (1000, 760),
             Chart::Peers | Chart::Links => (1100, 520),
             _ => (1000, 600),
         }
@@ -187,8 +192,57 @@ pub fn draw_run(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> 
         .collect()
 }
 
+/// The charts of the run in `dir` as SVG text, in memory (for a report):
+/// (file stem, SVG), in the order [`draw_run`] draws them.
+pub fn run_svgs(dir: &Path) -> Result<Vec<(String, String)>, ChartError> {
+    register_font();
+    let run = Run::load(dir)?;
+    Chart::ALL
+        .iter()
+        .filter(|chart| chart.applies(&run))
+        .map(|&chart| {
+            let svg = style::svg_string(&RunChart { chart, run: &run }).map_err(|message| {
+                ChartError::Draw {
+                    chart: dir
+                        .join("charts")
+                        .join(format!("{}.svg", chart.file_stem())),
+                    message,
+                }
+            })?;
+            Ok((chart.file_stem().to_string(), svg))
+        })
+        .collect()
+}
+
 /// Draws one chart per chosen metric of the sweep in `dir` (its points.csv
-/// and sweep.toml) into `dir/charts/`. Returns the files written.
-pub fn draw_sweep(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
-    sweep::draw(dir, format)
+/// and sweep.toml) into `dir/charts/`: the sweep's metrics against its
+/// first numeric key, unless `choice` says otherwise. Returns the files
+/// written.
+pub fn draw_sweep(dir: &Path, format: Format, choice: &Choice) -> Result<Vec<PathBuf>, ChartError> {
+    sweep::draw(dir, format, choice)
+}
+
+/// The charts of the sweep in `dir` as SVG text, in memory (for a report):
+/// (file stem, SVG).
+pub fn sweep_svgs(dir: &Path) -> Result<Vec<(String, String)>, ChartError> {
+    sweep::svgs(dir)
+}
+
+/// The format the charts in `dir/charts/` were drawn in: PNG if there are
+/// PNG files and no SVG ones, else SVG (the default).
+pub fn format_in(dir: &Path) -> Format {
+    let has = |ext: &str| {
+        fs::read_dir(dir.join("charts")).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !name.starts_with('.') && name.ends_with(ext)
+            })
+        })
+    };
+    if has(".png") && !has(".svg") {
+        Format::Png
+    } else {
+        Format::Svg
+    }
 }

@@ -6,8 +6,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::Run;
-use super::style::{at, axis, legend, DrawResult, FONT, PALETTE};
+use super::style::{at, axis, legend, tick_labels, DrawResult, DEFAULT_LABELS, FONT, PALETTE};
 use crate::model::PeerReport;
+use crate::output::number::count_of;
+
+/// How far, at most, the dots of peers of equal reliability are spread
+/// either side of it.
+const SPREAD: f64 = 0.006;
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
     let shown = &run.peers.shown;
@@ -24,17 +29,41 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         .map(|p| (index.get(p.group.as_str()).copied().unwrap_or(0), p))
         .collect();
     by_group.sort_by_key(|(g, _)| *g);
-    // Reliabilities are often a few discrete values: spread the dots a
-    // little, by peer id, so that they do not hide each other.
-    let spread =
-        |p: &PeerReport| p.reliability + ((f64::from(p.peer) * 0.618_034).fract() - 0.5) * 0.012;
+    // Reliabilities are often a few discrete values: the dots of peers
+    // that share one are spread a little, evenly, so that they do not hide
+    // each other; a peer alone at its reliability stays at it.
+    let mut equal: HashMap<u64, (usize, usize)> = HashMap::new();
+    for p in shown {
+        equal.entry(p.reliability.to_bits()).or_default().1 += 1;
+    }
+    let offsets: Vec<f64> = shown
+        .iter()
+        .map(|p| {
+            let (rank, of) = equal.get_mut(&p.reliability.to_bits()).expect("counted");
+            *rank += 1;
+            if *of > 1 {
+                ((*rank - 1) as f64 / (*of - 1) as f64 - 0.5) * 2.0 * SPREAD
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let offset: HashMap<u32, f64> = shown.iter().map(|p| p.peer).zip(offsets).collect();
+    let spread = |p: &PeerReport| p.reliability + offset.get(&p.peer).copied().unwrap_or(0.0);
+    let spread_any = offset.values().any(|o| *o != 0.0);
     let x_lo = run.peers.lowest_reliability;
     let x_range = axis((x_lo - 0.03).max(-0.01), 1.01);
     let caption = if shown.len() < run.peers.count {
         format!("{} of {} peers shown", shown.len(), run.peers.count)
     } else {
-        format!("{} peers", run.peers.count)
+        count_of(run.peers.count as u64, "peer")
     };
+    let x_desc = if spread_any {
+        format!("true reliability (dots of equal reliability spread over +-{SPREAD})")
+    } else {
+        "true reliability".to_string()
+    };
+    let x_label = tick_labels(x_range.clone(), DEFAULT_LABELS);
     let panels = root.split_evenly((1, 2));
     let util_top = run.peers.top_utilization_pct * 1.1;
     let specs = [
@@ -51,16 +80,10 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             .build_cartesian_2d(x_range.clone(), y_range.clone())?;
         chart
             .configure_mesh()
-            .x_desc("true reliability (dots spread by +-0.006)")
+            .x_desc(&x_desc)
             .y_desc(y_desc)
-            .x_label_formatter(&|x| format!("{x:.2}"))
-            .y_label_formatter(&|y| {
-                if i == 0 {
-                    format!("{y:.0}")
-                } else {
-                    format!("{y:.1}")
-                }
-            })
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&tick_labels(y_range.clone(), DEFAULT_LABELS))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()?;

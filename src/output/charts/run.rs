@@ -137,8 +137,14 @@ impl Peers {
     }
 }
 
-/// The latency axis: every bucket and the deadline (if finite), with a
-/// margin; `0 < lo < hi`, both finite.
+/// How far past the slowest latency a deadline may be and still be on
+/// the latency axis: further (the textbook scenarios' 1e6 ms, which means
+/// "no deadline") it would squeeze every latency into the left of the
+/// chart.
+const DEADLINE_REACH: f64 = 10.0;
+
+/// The latency axis: every bucket and the deadline (if finite and not far
+/// past them), with a margin; `0 < lo < hi`, both finite.
 pub fn latency_range(run: &Run) -> (f64, f64) {
     let lo = run
         .latency
@@ -147,10 +153,16 @@ pub fn latency_range(run: &Run) -> (f64, f64) {
         .fold(f64::INFINITY, f64::min);
     let hi = run.latency.iter().map(|r| r.upper_ms).fold(0.0, f64::max);
     let deadline = run.summary.deadline_mean_ms;
-    let hi = if deadline.is_finite() {
-        hi.max(deadline)
+    let near = deadline.is_finite() && deadline > 0.0;
+    if !lo.is_finite() && near {
+        // Nothing delivered: the deadline alone, two decades below it.
+        return (deadline / 100.0, (deadline * 1.25).min(f64::MAX));
+    }
+    // A deadline below every latency (all frames late) is on the axis too.
+    let (lo, hi) = if near && deadline <= hi * DEADLINE_REACH {
+        (lo.min(deadline), hi.max(deadline))
     } else {
-        hi
+        (lo, hi)
     };
     if lo.is_finite() && hi > 0.0 {
         let (lo, hi) = ((lo * 0.8).max(0.01), (hi * 1.25).min(f64::MAX));
@@ -171,6 +183,8 @@ pub struct Window {
     /// Peers online, as a share of all peers.
     pub online: f64,
     pub on_time: Option<f64>,
+    /// Frames delivered in the window.
+    pub delivered: u64,
     pub attempts_per_s: f64,
     pub failovers_per_s: f64,
     pub timeouts_per_s: f64,
@@ -252,6 +266,7 @@ impl Windows {
             busy: mean(self.busy) / self.slots,
             online: mean(self.online) / self.peers,
             on_time: (self.delivered > 0).then(|| self.on_time as f64 / self.delivered as f64),
+            delivered: self.delivered,
             attempts_per_s: per_s(self.attempts),
             failovers_per_s: per_s(self.failovers),
             timeouts_per_s: per_s(self.timeouts),

@@ -90,12 +90,7 @@ pub fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathB
     };
     match format {
         Format::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
-                chart.draw(&root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
+            let svg = svg_string(chart).map_err(fail)?;
             let mut f = crate::output::folder::create_fresh(&partial)
                 .map_err(FileError::at(&partial, "create the file"))?;
             std::io::Write::write_all(&mut f, svg.as_bytes())
@@ -117,6 +112,85 @@ pub fn render(chart: &impl Drawable, out: &Path, format: Format) -> Result<PathB
     }
     fs::rename(&partial, &file).map_err(FileError::at(&file, "move the new file into place"))?;
     Ok(file)
+}
+
+/// A chart drawn as SVG text, in memory (for a report that carries its
+/// charts inline).
+pub fn svg_string(chart: &impl Drawable) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
+        chart.draw(&root).map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// A polyline that a raster backend draws as it is meant. plotters draws
+/// a thick line as one polygon whose corners are where the offset edges
+/// meet: at a sharp turn (a noisy time series turns back on itself every
+/// few pixels) the inner corner lies far away, and the PNG shows spikes
+/// through the title; two equal points in a row give a corner at NaN.
+/// This element leaves out repeated points and starts a new path at every
+/// turn sharper than a right angle, so that no corner is sharp.
+pub struct Line<Coord> {
+    points: Vec<Coord>,
+    style: ShapeStyle,
+}
+
+impl<Coord> Line<Coord> {
+    pub fn new(points: impl IntoIterator<Item = Coord>, style: impl Into<ShapeStyle>) -> Self {
+        Line {
+            points: points.into_iter().collect(),
+            style: style.into(),
+        }
+    }
+}
+
+impl<'a, Coord> plotters::element::PointCollection<'a, Coord> for &'a Line<Coord> {
+    type Point = &'a Coord;
+    type IntoIter = &'a [Coord];
+    fn point_iter(self) -> &'a [Coord] {
+        &self.points
+    }
+}
+
+impl<Coord, DB: DrawingBackend> plotters::element::Drawable<DB> for Line<Coord> {
+    fn draw<I: Iterator<Item = plotters_backend::BackendCoord>>(
+        &self,
+        points: I,
+        backend: &mut DB,
+        _: (u32, u32),
+    ) -> Result<(), plotters_backend::DrawingErrorKind<DB::ErrorType>> {
+        for piece in pieces(points) {
+            backend.draw_path(piece, &self.style)?;
+        }
+        Ok(())
+    }
+}
+
+/// `points` (pixels) without repeats, cut into paths that turn by at most
+/// a right angle at each point: a cut point ends one path and starts the
+/// next, so the line stays whole.
+pub fn pieces(points: impl Iterator<Item = (i32, i32)>) -> Vec<Vec<(i32, i32)>> {
+    let mut out: Vec<Vec<(i32, i32)>> = Vec::new();
+    let mut path: Vec<(i32, i32)> = Vec::new();
+    for p in points {
+        if path.last() == Some(&p) {
+            continue;
+        }
+        if let [.., a, b] = path[..] {
+            let (u, v) = ((b.0 - a.0, b.1 - a.1), (p.0 - b.0, p.1 - b.1));
+            if i64::from(u.0) * i64::from(v.0) + i64::from(u.1) * i64::from(v.1) < 0 {
+                out.push(std::mem::replace(&mut path, vec![b]));
+            }
+        }
+        path.push(p);
+    }
+    if path.len() > 1 {
+        out.push(path);
+    }
+    out
 }
 
 /// An axis from `lo` to `hi` that plotters can draw in bounded time: both
@@ -197,9 +271,11 @@ pub fn thin<T: Clone>(items: &[T], max: usize) -> Vec<T> {
     out
 }
 
-/// Ticks of a log axis: labelled at 1, 2 and 5 times a power of ten, grid
-/// lines at every whole multiple, so labels never crowd. `lo` and `hi` are
-/// finite and `0 < lo < hi`, so there are at most about 650 decades.
+/// Ticks of a log axis: labelled at 1, 2 and 5 times a power of ten over
+/// a few decades, at each power of ten over more, at some powers of ten
+/// over more than a dozen; grid lines at every whole multiple. So labels
+/// never crowd: at most about a dozen. `lo` and `hi` are finite and
+/// `0 < lo < hi`, so there are at most about 650 decades.
 pub fn log_axis(lo: f64, hi: f64) -> WithKeyPoints<LogCoord<f64>> {
     let decades = (lo.log10().floor() as i32)..=(hi.log10().ceil() as i32);
     let at = |ms: &[f64], every: usize| -> Vec<f64> {
@@ -210,20 +286,69 @@ pub fn log_axis(lo: f64, hi: f64) -> WithKeyPoints<LogCoord<f64>> {
             .filter(|x| (lo..=hi).contains(x))
             .collect()
     };
-    // Over more than a dozen decades (a deadline near the largest number),
-    // labels at some powers of ten only, grid lines at each.
-    let many = decades.clone().count();
-    if many > 12 {
+    // The decades the axis spans (a part of one counts as a part).
+    let span = hi.log10() - lo.log10();
+    if span > 12.0 {
+        let many = decades.clone().count();
         return (lo..hi)
             .log_scale()
             .with_key_points(at(&[1.0], many.div_ceil(8)))
             .with_light_points(at(&[1.0], 1));
     }
     let light = at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 1);
+    let labelled: &[f64] = if span <= 1.2 {
+        &[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    } else if span <= 2.5 {
+        &[1.0, 2.0, 3.0, 5.0]
+    } else if span <= 4.5 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
     (lo..hi)
         .log_scale()
-        .with_key_points(at(&[1.0, 2.0, 5.0], 1))
+        .with_key_points(at(labelled, 1))
         .with_light_points(light)
+}
+
+/// A linear axis ticked where the chart says (each value of a sweep's key,
+/// each category), labelled by the chart's formatter. plotters' own
+/// `WithKeyPoints` over a linear axis takes no label formatter.
+#[derive(Clone)]
+pub struct Ticked {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> Ticked {
+        Ticked {
+            inner: range.into(),
+            ticks,
+        }
+    }
+}
+
+impl plotters::coord::ranged1d::Ranged for Ticked {
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Grid lines at the ticks only, no lighter ones between.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
 }
 
 /// A number too large to be read in full (1e15 or more, which only crafted
@@ -266,22 +391,27 @@ pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .draw()
 }
 
-/// Tick labels with as many decimals as a span of `span` needs, and no
-/// "-0".
-pub fn number_labels(span: f64) -> impl Fn(&f64) -> String {
-    let decimals = if span >= 20.0 {
-        0
-    } else if span >= 2.0 {
-        1
-    } else if span >= 0.2 {
-        2
-    } else if span > 0.0 {
-        // Ticks about a tenth of the span apart must read apart: a cost
-        // per frame spans thousandths of a cent.
-        ((-span.log10()).ceil() as usize + 1).clamp(3, 15)
-    } else {
-        3
+/// Labels plotters draws by default on an axis.
+pub const DEFAULT_LABELS: usize = 11;
+
+/// Tick labels for a linear axis over `range` with at most `labels`
+/// ticks: the ticks plotters draws there, each written with the fewest
+/// decimals that write every one of them exactly (0, 0.5, 1.0 as "0.0",
+/// "0.5", "1.0"; 0, 20, 40 as "0", "20", "40"), so that ticks are never
+/// repeated nor longer than they need. Numbers too large to write in full
+/// are written short, and "-0" as "0".
+pub fn tick_labels(range: Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
+    use plotters::coord::ranged1d::{KeyPointHint, Ranged};
+    let span = range.end - range.start;
+    let coord: RangedCoordf64 = range.into();
+    let ticks = coord.key_points(labels.max_num_points());
+    let exact = |d: usize| {
+        ticks.iter().all(|t| {
+            let shown: f64 = format!("{t:.d$}").parse().unwrap_or(f64::NAN);
+            (shown - t).abs() <= 1e-9 * span.abs().max(t.abs())
+        })
     };
+    let decimals = (0..=15).find(|&d| exact(d)).unwrap_or(15);
     move |y| {
         if let Some(text) = huge(*y) {
             return text;

@@ -1,169 +1,336 @@
-//! A sweep's charts: one metric against a key, one line per value of the
+//! A sweep's charts: one metric against a key, one series per value of the
 //! other keys, with 95% confidence intervals. Keys zipped with the x key
-//! move with it, so they make no lines of their own. A point whose mean
+//! move with it, so they make no series of their own. A point whose mean
 //! comes from fewer replications than it ran (a p99 where some runs
 //! delivered no frame) says so beside it: `n=2`.
+//!
+//! Sibling charts of one sweep read alike: the series, their colours and
+//! their order in the legend come from the points, not from the metric, so
+//! a series keeps its colour in every chart even where it has no value. A
+//! numeric x key is a line through its values, ticked at each of them when
+//! they are few; a categorical one (a policy) gets one tick per category,
+//! dots and no line, since there is nothing between two policies. Series
+//! at one x are dodged a few pixels apart so that no error bar hides
+//! another. Shares are drawn in percent, as the run charts draw them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use plotters::coord::ranged1d::{KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    at, axis, charts_dir, huge, legend, number_labels, on, register_font, render, DrawResult,
-    Drawable, Format, FONT, PALETTE,
+    axis, charts_dir, huge, on, register_font, render, svg_string, tick_labels, DrawResult,
+    Drawable, Format, Line, Ticked, DEFAULT_LABELS, FONT, PALETTE,
 };
 use super::ChartError;
 use crate::output::sweep::{is_share, read_rows, SweepInfo, SweepInfoError, CONSTANTS};
 use crate::output::FileError;
 
-/// One metric of a sweep against its first numeric key.
-struct MetricChart<'a> {
-    name: &'a str,
-    metric: &'a str,
-    x_key: &'a str,
-    /// The x axis's description: the x key, and the keys zipped with it.
-    x_desc: &'a str,
-    /// Tick labels when the x key is not numeric.
-    categories: Option<&'a [String]>,
-    lines: Vec<MetricLine>,
+/// What to chart of a sweep, when not what its sweep.toml says.
+#[derive(Clone, Debug, Default)]
+pub struct Choice {
+    /// The metrics, each a chart (default: the sweep's `metrics`).
+    pub metrics: Option<Vec<String>>,
+    /// The key on the x axis (default: the first numeric key, the zip
+    /// counting as one key after the grid's).
+    pub x: Option<String>,
+}
+
+/// What a metric is called on a chart, with its unit: `deadline_hit_rate`
+/// is "frames on time (%)".
+pub fn metric_label(metric: &str) -> String {
+    let (name, unit) = metric_name(metric);
+    format!("{name}{unit}")
+}
+
+/// What a metric is called on a chart, and its unit (" (ms)", or nothing).
+pub fn metric_name(metric: &str) -> (String, &'static str) {
+    let known = match metric {
+        "deadline_hit_rate" => "frames on time",
+        "good_rate" => "good frames (on time, not corrupt)",
+        "utilization" => "peer utilisation",
+        "peer_availability" => "peers online (share of the time)",
+        "failovers_per_frame" => "failovers per frame",
+        "frame_latency_mean_ms" => "mean frame latency",
+        "frame_latency_p50_ms" => "median frame latency",
+        "frame_latency_p95_ms" => "p95 frame latency",
+        "frame_latency_p99_ms" => "p99 frame latency",
+        "frame_latency_max_ms" => "longest frame latency",
+        "task_latency_mean_ms" => "mean task latency",
+        "task_latency_p50_ms" => "median task latency",
+        "task_latency_p95_ms" => "p95 task latency",
+        "task_latency_p99_ms" => "p99 task latency",
+        "task_latency_max_ms" => "longest task latency",
+        "frames" => "frames counted",
+        "frames_on_time" => "frames on time (count)",
+        "frames_late" => "frames late",
+        "frames_failed" => "frames failed",
+        "frames_dropped" => "frames dropped at their deadline",
+        "frames_corrupt" => "corrupt frames",
+        "tasks_completed" => "tasks completed",
+        "tasks_failed" => "tasks failed",
+        "attempts_lost" => "attempts lost with their peer",
+        "wasted_ms" => "processing wasted",
+        "link_wait_ms_mean" => "mean wait for a link",
+        "cost_total" => "cost of the run",
+        "cost_per_frame_on_time" => "cost per frame on time",
+        "cost_wasted" => "cost wasted",
+        "energy_kwh" => "energy drawn (kWh)",
+        "sim_time_s" => "simulated time",
+        _ => "",
+    };
+    let unit = if is_share(metric) {
+        " (%)"
+    } else if metric.ends_with("_ms") || metric.ends_with("_ms_mean") {
+        " (ms)"
+    } else if metric.ends_with("_s") {
+        " (s)"
+    } else {
+        ""
+    };
+    let name = if known.is_empty() {
+        let base = metric
+            .strip_suffix("_ms")
+            .or_else(|| metric.strip_suffix("_s"))
+            .unwrap_or(metric);
+        base.replace('_', " ")
+    } else {
+        known.to_string()
+    };
+    (name, unit)
 }
 
 /// A point of a sweep chart.
 #[derive(Clone, Debug)]
-struct Point {
-    x: f64,
-    mean: f64,
+pub struct Point {
+    pub x: f64,
+    pub mean: f64,
     /// The 95% interval; the mean itself when there is none.
-    low: f64,
-    high: f64,
+    pub low: f64,
+    pub high: f64,
     /// The replications that gave a value, when fewer than the point ran.
-    fewer: Option<String>,
+    pub fewer: Option<String>,
 }
 
-/// A line of a sweep chart: its label and its points.
-type MetricLine = (String, Vec<Point>);
+/// The x axis of a sweep chart.
+#[derive(Clone, Debug)]
+pub struct XAxis {
+    /// The key, for the title.
+    pub key: String,
+    /// The key and the keys zipped with it, for the axis.
+    pub desc: String,
+    /// Tick labels when the key is not numeric: category `i` is at `x = i`.
+    pub categories: Option<Vec<String>>,
+}
 
-impl Drawable for MetricChart<'_> {
+/// One metric of a sweep against a key, a series per value of the other
+/// keys: what a chart of a sweep's points (or of the differences between
+/// two sweeps) draws.
+pub struct MetricChart {
+    pub file_stem: String,
+    /// The sweep's name, first in the title.
+    pub name: String,
+    pub metric: String,
+    pub x: XAxis,
+    /// Every series of the sweep, in the order of the legend (and of the
+    /// palette), each with its points (none where it has no value).
+    pub series: Vec<(String, Vec<Point>)>,
+    /// What the series' labels are values of (`coordinator.policy`).
+    pub series_keys: String,
+    /// A difference (B minus A): its axis includes 0, which is marked.
+    pub difference: Option<String>,
+}
+
+/// The width of the legend's column, in pixels: what its longest line
+/// needs at its font, within bounds.
+fn legend_width(lines: &[&str]) -> u32 {
+    let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    (longest as u32 * 8 + 60).clamp(150, 420)
+}
+
+impl MetricChart {
+    fn legend_lines(&self) -> Vec<&str> {
+        let mut lines: Vec<&str> = vec![self.series_keys.as_str()];
+        lines.extend(self.series.iter().map(|(l, _)| l.as_str()));
+        lines
+    }
+
+    fn has_legend(&self) -> bool {
+        self.series.len() > 1
+    }
+
+    fn title(&self) -> String {
+        let (name, _) = metric_name(&self.metric);
+        let what = match &self.difference {
+            Some(d) => format!("difference in {name} ({d})"),
+            None => format!("{name} ({})", self.metric),
+        };
+        format!("{}: {what} against {}", self.name, self.x.key)
+    }
+}
+
+/// How far apart, in pixels at most, the series at one x are drawn.
+const DODGE_PX: f64 = 9.0;
+
+impl Drawable for MetricChart {
     fn file_stem(&self) -> String {
-        self.metric.to_string()
+        self.file_stem.clone()
     }
     fn size(&self) -> (u32, u32) {
-        (1000, 600)
+        let legend = if self.has_legend() {
+            legend_width(&self.legend_lines())
+        } else {
+            0
+        };
+        (1000 + legend, 600)
     }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let title = format!("{}: {} against {}", self.name, self.metric, self.x_key);
-        let root = root.titled(&title, (FONT, 24))?;
-        let all = self.lines.iter().flat_map(|(_, p)| p.iter());
+        let root = root.titled(&self.title(), (FONT, 22))?;
+        let (plot, legend_area) = if self.has_legend() {
+            let (w, _) = root.dim_in_pixel();
+            let split = w.saturating_sub(legend_width(&self.legend_lines()));
+            let (a, b) = root.split_horizontally(split);
+            (a, Some(b))
+        } else {
+            (root.clone(), None)
+        };
+        let share = is_share(&self.metric);
+        let scale = if share { 100.0 } else { 1.0 };
+        let all = || self.series.iter().flat_map(|(_, p)| p.iter());
         let (mut x0, mut x1, mut y0, mut y1) = (
             f64::INFINITY,
             f64::NEG_INFINITY,
             f64::INFINITY,
             f64::NEG_INFINITY,
         );
-        for p in all {
+        for p in all() {
             x0 = x0.min(p.x);
             x1 = x1.max(p.x);
             // Bounds from finite numbers only.
-            y0 = y0.min(if p.low.is_finite() { p.low } else { p.mean });
-            y1 = y1.max(if p.high.is_finite() { p.high } else { p.mean });
+            y0 = y0.min(if p.low.is_finite() { p.low } else { p.mean } * scale);
+            y1 = y1.max(if p.high.is_finite() { p.high } else { p.mean } * scale);
+        }
+        if let Some(c) = &self.x.categories {
+            (x0, x1) = (0.0, c.len().saturating_sub(1) as f64);
         }
         if !x0.is_finite() {
-            (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+            (x0, x1) = (0.0, 1.0);
         }
-        let pad_x = ((x1 - x0) * 0.05).max(0.5);
+        if !y0.is_finite() {
+            (y0, y1) = (0.0, scale);
+        }
+        if self.difference.is_some() {
+            (y0, y1) = (y0.min(0.0), y1.max(0.0));
+        }
+        let pad_x = if self.x.categories.is_some() {
+            0.5
+        } else {
+            ((x1 - x0) * 0.05).max(x1.abs() * 1e-3).max(1e-9)
+        };
         let pad_y = ((y1 - y0) * 0.08).max(y1.abs() * 0.01).max(1e-9);
         let (mut y_lo, mut y_hi) = (y0 - pad_y, y1 + pad_y);
-        if is_share(self.metric) {
-            // A share cannot leave [0, 1]; an interval reaching past it is
-            // cut at the frame rather than stretching the axis.
-            (y_lo, y_hi) = (y_lo.max(0.0), y_hi.min(1.02));
+        if self.difference.is_some() {
+            if share {
+                (y_lo, y_hi) = (y_lo.max(-102.0), y_hi.min(102.0));
+            }
+        } else if share {
+            // A share cannot leave [0, 100%]; an interval reaching past it
+            // is cut at the frame rather than stretching the axis.
+            (y_lo, y_hi) = (y_lo.max(0.0), y_hi.min(102.0));
         } else if y0 >= 0.0 {
             y_lo = y_lo.max(0.0);
         }
         let x_range = axis(x0 - pad_x, x1 + pad_x);
         let y_range = axis(y_lo, y_hi);
-        let (y_lo, y_hi) = (y_range.start, y_range.end);
-        // The legend goes where the lines are not: below them if they end high.
-        let ends_high = self
-            .lines
-            .iter()
-            .filter_map(|(_, p)| p.last())
-            .map(|p| p.mean)
-            .sum::<f64>()
-            / self.lines.len().max(1) as f64
-            > (y_lo + y_hi) / 2.0;
-        let mut chart = ChartBuilder::on(&root)
+        let (ticks, x_label) = x_ticks(&self.x, &x_range, all().map(|p| p.x));
+        let mut chart = ChartBuilder::on(&plot)
             .margin(20)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x_range.clone(), y_range.clone())?;
-        let categories = self.categories;
-        let x_label = move |x: &f64| match categories {
-            Some(c) if (x - x.round()).abs() < 1e-9 && *x >= 0.0 => {
-                c.get(x.round() as usize).cloned().unwrap_or_default()
-            }
-            Some(_) => String::new(),
-            None => huge(*x).unwrap_or_else(|| format!("{x}")),
+            .x_label_area_size(55)
+            .y_label_area_size(85)
+            .build_cartesian_2d(Ticked::new(x_range.clone(), ticks), y_range.clone())?;
+        let y_desc = match &self.difference {
+            Some(d) => format!("{}, {d}, mean and 95% interval", metric_label(&self.metric)),
+            None => format!("{}, mean and 95% interval", metric_label(&self.metric)),
         };
         chart
             .configure_mesh()
-            .x_desc(self.x_desc)
-            .y_desc(format!("{} (mean, 95% CI)", metric_label(self.metric)))
-            .x_label_formatter(&x_label)
-            .y_label_formatter(&number_labels(y_hi - y_lo))
+            .x_desc(&self.x.desc)
+            .y_desc(y_desc)
+            .x_label_formatter(&*x_label)
+            .y_label_formatter(&tick_labels(y_range.clone(), DEFAULT_LABELS))
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .draw()?;
-        for (i, (label, points)) in self.lines.iter().enumerate() {
-            let colour = PALETTE[i % PALETTE.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    points
-                        .iter()
-                        .filter_map(|p| at(&x_range, &y_range, (p.x, p.mean))),
-                    colour.stroke_width(2),
-                ))?
-                .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2))
-                });
-            let style = colour.filled().stroke_width(2);
-            chart.draw_series(points.iter().filter_map(|p| {
-                let y = |v| on(&y_range, v);
-                let (x, low, mid, high) = (on(&x_range, p.x)?, y(p.low)?, y(p.mean)?, y(p.high)?);
-                Some(ErrorBar::new_vertical(x, low, mid, high, style, 10))
-            }))?;
+        if self.difference.is_some() {
+            chart.draw_series(DashedLineSeries::new(
+                [(x_range.start, 0.0), (x_range.end, 0.0)],
+                6,
+                4,
+                BLACK.mix(0.6).stroke_width(1),
+            ))?;
         }
-        // The number of values, right of each point that has fewer than
-        // its runs, in its line's colour; labels at one x are moved apart
-        // so that none hides another.
+        // Dodging: series side by side at each x, a few pixels apart (at
+        // most a fifth of the gap between neighbouring x values).
+        let (width_px, _) = chart.plotting_area().dim_in_pixel();
+        let px = (x_range.end - x_range.start) / f64::from(width_px.max(1));
+        let gap = min_gap(all().map(|p| p.x)).map_or(f64::INFINITY, |g| g / px);
+        let lines = self.series.len();
+        let step = DODGE_PX.min(gap * 0.6 / lines as f64);
+        let dodge = |i: usize| (i as f64 - (lines as f64 - 1.0) / 2.0) * step * px;
+        let categorical = self.x.categories.is_some();
         let mut notes: Vec<Note> = Vec::new();
-        for (line, (_, points)) in self.lines.iter().enumerate() {
-            for p in points {
-                let (Some(text), Some(x), Some(y)) =
-                    (p.fewer.as_deref(), on(&x_range, p.x), on(&y_range, p.mean))
-                else {
-                    continue;
-                };
-                let pixel = chart.backend_coord(&(x, y));
-                notes.push(Note {
-                    at: (x, y),
-                    pixel,
-                    text,
-                    line,
-                });
+        for (i, (_, points)) in self.series.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let shifted: Vec<(f64, f64, f64, f64)> = points
+                .iter()
+                .filter_map(|p| {
+                    let y = |v: f64| on(&y_range, v * scale);
+                    Some((
+                        on(&x_range, p.x + dodge(i))?,
+                        y(p.low)?,
+                        y(p.mean)?,
+                        y(p.high)?,
+                    ))
+                })
+                .collect();
+            if !categorical {
+                chart.draw_series([Line::new(
+                    shifted.iter().map(|&(x, _, m, _)| (x, m)),
+                    colour.stroke_width(2),
+                )])?;
+            }
+            // A bar and, at the mean, a dot (of the bar's own).
+            let style = colour.filled().stroke_width(2);
+            chart.draw_series(shifted.iter().map(|&(x, low, mid, high)| {
+                ErrorBar::new_vertical(x, low, mid, high, style, 10)
+            }))?;
+            for (p, &(x, _, y, _)) in points.iter().zip(&shifted) {
+                if let Some(text) = p.fewer.as_deref() {
+                    let pixel = chart.backend_coord(&(x, y));
+                    notes.push(Note {
+                        at: (x, y),
+                        pixel,
+                        text,
+                        line: i,
+                    });
+                }
             }
         }
+        // The number of values, right of each point that has fewer than
+        // its runs, in its series' colour; labels at one x are moved apart
+        // so that none hides another.
         notes.sort_by_key(|n| n.pixel);
         let mut last: Option<(i32, i32)> = None;
         for note in &notes {
             let (px, py) = note.pixel;
             let mut y = py - 7;
             if let Some((last_x, last_y)) = last {
-                if last_x == px && y < last_y + LABEL_HEIGHT {
+                if (last_x - px).abs() < 40 && y < last_y + LABEL_HEIGHT {
                     y = last_y + LABEL_HEIGHT;
                 }
             }
@@ -181,26 +348,101 @@ impl Drawable for MetricChart<'_> {
                     + Text::new(note.text.to_string(), (dx, dy), style)),
             )?;
         }
-        if self.lines.len() > 1 {
-            let corner = if ends_high {
-                SeriesLabelPosition::LowerRight
-            } else {
-                SeriesLabelPosition::UpperRight
-            };
-            legend(&mut chart, corner)?;
+        if let Some(area) = legend_area {
+            self.draw_legend(&area, categorical)?;
         }
         Ok(())
     }
 }
 
-fn metric_label(metric: &str) -> String {
-    if let Some(base) = metric.strip_suffix("_ms") {
-        format!("{base} (ms)")
-    } else if let Some(base) = metric.strip_suffix("_s") {
-        format!("{base} (s)")
-    } else {
-        metric.to_string()
+impl MetricChart {
+    /// The legend, in a column of its own right of the plot: what the
+    /// series are values of, then each series with its colour, in order.
+    fn draw_legend<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        categorical: bool,
+    ) -> DrawResult<DB> {
+        let top = 40;
+        let grey = BLACK.mix(0.75);
+        let head = TextStyle::from((FONT, 15).into_font())
+            .color(&grey)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(self.series_keys.clone(), (8, top), head))?;
+        for (i, (label, points)) in self.series.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            let y = top + 24 * (i as i32 + 1);
+            if !categorical {
+                area.draw(&PathElement::new(
+                    [(10, y), (36, y)],
+                    colour.stroke_width(2),
+                ))?;
+            }
+            area.draw(&Circle::new((23, y), 5, colour.filled()))?;
+            let text = if points.is_empty() {
+                format!("{label} (no value)")
+            } else {
+                label.clone()
+            };
+            let style =
+                TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+            area.draw(&Text::new(text, (44, y), style))?;
+        }
+        Ok(())
     }
+}
+
+/// The smallest gap between distinct values of `xs`, if there are two.
+fn min_gap(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut xs: Vec<f64> = xs.filter(|x| x.is_finite()).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    xs.windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .min_by(f64::total_cmp)
+}
+
+/// A formatter of tick labels.
+type Labels = Box<dyn Fn(&f64) -> String>;
+
+/// Most x values ticked one by one; more get evenly spaced round ticks.
+const MAX_VALUE_TICKS: usize = 12;
+
+/// The ticks of the x axis and their labels: one per category, one per
+/// value of a numeric key when they are few (each labelled as it is), else
+/// round numbers.
+fn x_ticks(
+    x: &XAxis,
+    range: &std::ops::Range<f64>,
+    values: impl Iterator<Item = f64>,
+) -> (Vec<f64>, Labels) {
+    if let Some(c) = &x.categories {
+        let c = c.clone();
+        let ticks = (0..c.len()).map(|i| i as f64).collect();
+        let label = move |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                c.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        return (ticks, Box::new(label));
+    }
+    let distinct: BTreeSet<u64> = values
+        .filter(|v| v.is_finite())
+        .map(|v| (v + 0.0).to_bits())
+        .collect();
+    let mut xs: Vec<f64> = distinct.into_iter().map(f64::from_bits).collect();
+    xs.sort_by(f64::total_cmp);
+    if !xs.is_empty() && xs.len() <= MAX_VALUE_TICKS {
+        let label = |x: &f64| huge(*x).unwrap_or_else(|| format!("{x}"));
+        return (xs, Box::new(label));
+    }
+    let coord: RangedCoordf64 = range.clone().into();
+    let ticks = coord.key_points(DEFAULT_LABELS.max_num_points());
+    (ticks, Box::new(tick_labels(range.clone(), DEFAULT_LABELS)))
 }
 
 /// The height of a label `n=K`, in pixels.
@@ -212,7 +454,7 @@ struct Note<'a> {
     at: (f64, f64),
     pixel: (i32, i32),
     text: &'a str,
-    /// The line's index, for its colour.
+    /// The series' index, for its colour.
     line: usize,
 }
 
@@ -238,81 +480,141 @@ fn names_a_file(metric: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// Draws one chart per chosen metric of the sweep in `dir` (its points.csv
-/// and sweep.toml) into `dir/charts/`. Every chart is made before any is
-/// drawn, so a folder that cannot be charted gets none.
-pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
-    register_font();
-    let info = SweepInfo::read(dir)?;
-    if let Some(metric) = info.metrics.iter().find(|m| !names_a_file(m)) {
-        return Err(SweepInfoError::Invalid {
-            file: dir.join("sweep.toml"),
-            line_col: None,
-            message: format!("the metric `{metric}` cannot name a chart file"),
-        }
-        .into());
-    }
-    let file = dir.join("points.csv");
-    let (header, rows) = read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
-    let keys = info.keys.len();
+/// A table of points (points.csv, or differences between two sweeps):
+/// the header, the rows, and the keys the columns after `point` hold.
+pub struct Points<'a> {
+    pub file: &'a Path,
+    pub name: &'a str,
+    pub header: &'a [String],
+    pub rows: &'a [Vec<String>],
+    /// The keys (grid, then zip), the columns after `point`.
+    pub keys: &'a [String],
+    pub zip: &'a [String],
+    /// Replications a point ran, where the table has no `runs` column.
+    pub replications: u32,
+}
+
+/// The charts of `metrics` of the table `t`, against `x_key` (or the first
+/// numeric key); `difference` names what a table of differences is the
+/// difference of (`B minus A`).
+pub fn metric_charts(
+    t: &Points,
+    metrics: &[String],
+    x_key: Option<&str>,
+    difference: Option<&str>,
+) -> Result<Vec<MetricChart>, ChartError> {
+    let keys = t.keys.len();
+    let file = t.file.to_path_buf();
     // The keys follow `point`, as the sweep wrote them (and every row
     // has the header's columns, or reading would have failed).
-    for (k, key) in info.keys.iter().enumerate() {
-        if header.get(1 + k) != Some(key) {
+    for (k, key) in t.keys.iter().enumerate() {
+        if t.header.get(1 + k) != Some(key) {
             return Err(ChartError::MissingColumn {
                 file,
                 column: key.clone(),
             });
         }
     }
+    let rows = t.rows;
     // The zip is one dimension, after the grid's, named by its first key:
     // the candidates for x are the grid keys, then the zip's first key.
-    let zipped = |k: usize| info.zip.contains(&info.keys[k]);
+    let zipped = |k: usize| t.zip.contains(&t.keys[k]);
     let first_zipped = (0..keys).find(|&k| zipped(k));
     let candidates: Vec<usize> = (0..keys)
         .filter(|&k| !zipped(k) || Some(k) == first_zipped)
         .collect();
-    // x: the first candidate whose values are all finite numbers, else the
-    // first candidate as categories (or the point number when there is no
-    // key). With no grid key, x is the zip's first key.
     let number = |text: &str| text.parse::<f64>().ok().filter(|x| x.is_finite());
     let numeric = |k: usize| rows.iter().all(|r| number(&r[1 + k]).is_some());
-    let x_key = candidates.iter().copied().find(|&k| numeric(k));
-    let x_index = x_key.or(candidates.first().copied());
+    // x: the key asked for, or the first candidate whose values are all
+    // finite numbers, else the first candidate as categories (or the point
+    // number when there is no key).
+    let x_index = match x_key {
+        Some(name) => match t.keys.iter().position(|k| k == name) {
+            Some(k) => Some(k),
+            None => {
+                return Err(ChartError::Choice(format!(
+                    "--x {name}: not a key of the sweep in {}; its keys are {}",
+                    t.file.parent().unwrap_or(t.file).display(),
+                    if t.keys.is_empty() {
+                        "none (it has no grid)".to_string()
+                    } else {
+                        t.keys.join(", ")
+                    }
+                )))
+            }
+        },
+        None => candidates
+            .iter()
+            .copied()
+            .find(|&k| numeric(k))
+            .or(candidates.first().copied()),
+    };
+    let numeric_x = x_index.filter(|&k| numeric(k));
     // Categories in order of first appearance, each found in constant time.
     let mut categories: Vec<String> = Vec::new();
     let mut category: HashMap<&str, usize> = HashMap::new();
-    if let (None, Some(k)) = (x_key, x_index) {
-        for r in &rows {
-            category.entry(&r[1 + k]).or_insert_with(|| {
-                categories.push(r[1 + k].clone());
+    let category_column = match (numeric_x, x_index) {
+        (None, Some(k)) => Some(1 + k),
+        (None, None) => Some(0),
+        _ => None,
+    };
+    if let Some(c) = category_column {
+        for r in rows {
+            category.entry(&r[c]).or_insert_with(|| {
+                categories.push(r[c].clone());
                 categories.len() - 1
             });
         }
     }
     let x_of = |r: &Vec<String>| -> Option<f64> {
-        match (x_key, x_index) {
+        match (numeric_x, category_column) {
             (Some(k), _) => number(&r[1 + k]),
-            (None, Some(k)) => Some(category.get(r[1 + k].as_str()).copied().unwrap_or(0) as f64),
-            (None, None) => number(&r[0]),
+            (None, Some(c)) => category.get(r[c].as_str()).map(|&i| i as f64),
+            (None, None) => None,
         }
     };
-    let x_name = x_index.map_or("point", |k| info.keys[k].as_str());
+    let x_name = x_index.map_or("point", |k| t.keys[k].as_str());
     // Keys that move with x: x, and the zip's keys if x is one of them.
     let tied = |k: usize| Some(k) == x_index || x_index.is_some_and(|x| zipped(x) && zipped(k));
     let with: Vec<&str> = (0..keys)
         .filter(|&k| tied(k) && Some(k) != x_index)
-        .map(|k| info.keys[k].as_str())
+        .map(|k| t.keys[k].as_str())
         .collect();
     let x_desc = if with.is_empty() {
         x_name.to_string()
     } else {
         format!("{x_name} (zipped with {})", with.join(", "))
     };
+    // The series: one per combination of the other keys' values, in the
+    // order the points first have them, whatever the metric.
+    let series_keys: Vec<usize> = (0..keys).filter(|&k| !tied(k)).collect();
+    let mut series: Vec<String> = Vec::new();
+    let mut series_at: HashMap<Vec<&str>, usize> = HashMap::new();
+    let series_of: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let values: Vec<&str> = series_keys.iter().map(|&k| r[1 + k].as_str()).collect();
+            *series_at.entry(values.clone()).or_insert_with(|| {
+                series.push(values.join(", "));
+                series.len() - 1
+            })
+        })
+        .collect();
+    let series_names = series_keys
+        .iter()
+        .map(|&k| t.keys[k].as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let runs_col = t.header.iter().position(|h| h == "runs");
+    let x_axis = XAxis {
+        key: x_name.to_string(),
+        desc: x_desc,
+        categories: category_column.map(|_| categories.clone()),
+    };
     let mut charts = Vec::new();
-    for metric in &info.metrics {
+    for metric in metrics {
         let col = |suffix: &str| {
-            header
+            t.header
                 .iter()
                 .position(|h| *h == format!("{metric}{suffix}"))
         };
@@ -334,10 +636,9 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
             return Err(ChartError::MissingColumn { file, column });
         }
         let n_col = col("_n");
-        let runs_col = header.iter().position(|h| h == "runs");
-        let mut lines: Vec<MetricLine> = Vec::new();
-        let mut line: HashMap<String, usize> = HashMap::new();
-        for r in &rows {
+        let mut lines: Vec<(String, Vec<Point>)> =
+            series.iter().map(|s| (s.clone(), Vec::new())).collect();
+        for (r, &s) in rows.iter().zip(&series_of) {
             // A point is drawn from finite numbers only.
             let (Some(x), Some(mean)) = (x_of(r), number(&r[mean_col])) else {
                 continue;
@@ -355,26 +656,12 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
             };
             let runs = runs_col
                 .and_then(|c| r[c].parse::<u64>().ok())
-                .unwrap_or(u64::from(info.replications));
+                .unwrap_or(u64::from(t.replications));
             let fewer = n_col
                 .and_then(|c| r[c].parse::<u64>().ok())
                 .filter(|n| *n < runs)
                 .map(|n| format!("n={n}"));
-            let label = (0..keys)
-                .filter(|&k| !tied(k))
-                .map(|k| format!("{}={}", info.keys[k], r[1 + k]))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let label = if label.is_empty() {
-                metric_label(metric)
-            } else {
-                label
-            };
-            let i = *line.entry(label).or_insert_with_key(|label| {
-                lines.push((label.clone(), Vec::new()));
-                lines.len() - 1
-            });
-            lines[i].1.push(Point {
+            lines[s].1.push(Point {
                 x,
                 mean,
                 low,
@@ -385,18 +672,117 @@ pub fn draw(dir: &Path, format: Format) -> Result<Vec<PathBuf>, ChartError> {
         for (_, points) in &mut lines {
             points.sort_by(|a, b| a.x.total_cmp(&b.x));
         }
+        if series_keys.is_empty() {
+            lines[..]
+                .iter_mut()
+                .for_each(|l| l.0 = metric_label(metric));
+        }
         charts.push(MetricChart {
-            name: &info.name,
-            metric,
-            x_key: x_name,
-            x_desc: &x_desc,
-            categories: (x_key.is_none() && x_index.is_some()).then_some(categories.as_slice()),
-            lines,
+            file_stem: metric.clone(),
+            name: t.name.to_string(),
+            metric: metric.clone(),
+            x: x_axis.clone(),
+            series: lines,
+            series_keys: series_names.clone(),
+            difference: difference.map(str::to_string),
         });
     }
+    Ok(charts)
+}
+
+/// The charts of the sweep in `dir` (its points.csv and sweep.toml), as
+/// `choice` asks; every chart made before any is drawn, so a folder that
+/// cannot be charted gets none.
+fn sweep_charts(dir: &Path, choice: &Choice) -> Result<Vec<MetricChart>, ChartError> {
+    register_font();
+    let info = SweepInfo::read(dir)?;
+    if let Some(metric) = info.metrics.iter().find(|m| !names_a_file(m)) {
+        return Err(SweepInfoError::Invalid {
+            file: dir.join("sweep.toml"),
+            line_col: None,
+            message: format!("the metric `{metric}` cannot name a chart file"),
+        }
+        .into());
+    }
+    let file = dir.join("points.csv");
+    let (header, rows) = read_rows(&file).map_err(|e| FileError::csv(&file, "read the file", e))?;
+    let metrics = match &choice.metrics {
+        Some(m) => {
+            for metric in m {
+                let known = header.iter().any(|h| *h == format!("{metric}_mean"))
+                    || (CONSTANTS.contains(&metric.as_str()) && header.contains(metric));
+                if !known || !names_a_file(metric) {
+                    return Err(ChartError::Choice(format!(
+                        "--metrics {metric}: {} has no column {metric}_mean (its metrics: {})",
+                        file.display(),
+                        header
+                            .iter()
+                            .filter_map(|h| h.strip_suffix("_mean"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+            }
+            m.clone()
+        }
+        None => info.metrics.clone(),
+    };
+    let points = Points {
+        file: &file,
+        name: &info.name,
+        header: &header,
+        rows: &rows,
+        keys: &info.keys,
+        zip: &info.zip,
+        replications: info.replications,
+    };
+    metric_charts(&points, &metrics, choice.x.as_deref(), None)
+}
+
+/// Draws one chart per chosen metric of the sweep in `dir` (its points.csv
+/// and sweep.toml) into `dir/charts/`. Returns the files written.
+pub fn draw(dir: &Path, format: Format, choice: &Choice) -> Result<Vec<PathBuf>, ChartError> {
+    let charts = sweep_charts(dir, choice)?;
     let out = charts_dir(dir)?;
     charts
         .iter()
         .map(|chart| render(chart, &out, format))
         .collect()
+}
+
+/// The charts of the sweep in `dir` as SVG text, in memory: (file stem, SVG).
+pub fn svgs(dir: &Path) -> Result<Vec<(String, String)>, ChartError> {
+    sweep_charts(dir, &Choice::default())?
+        .iter()
+        .map(|chart| {
+            let svg = svg_string(chart).map_err(|message| ChartError::Draw {
+                chart: dir.join("charts").join(format!("{}.svg", chart.file_stem)),
+                message,
+            })?;
+            Ok((chart.file_stem.clone(), svg))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_have_human_labels_with_units() {
+        assert_eq!(metric_label("deadline_hit_rate"), "frames on time (%)");
+        assert_eq!(
+            metric_label("frame_latency_p99_ms"),
+            "p99 frame latency (ms)"
+        );
+        assert_eq!(metric_label("utilization"), "peer utilisation (%)");
+        assert_eq!(metric_label("some_new_ms"), "some new (ms)");
+        assert_eq!(metric_label("timeouts"), "timeouts");
+    }
+
+    #[test]
+    fn the_smallest_gap_is_between_distinct_values() {
+        assert_eq!(min_gap([3.0, 1.0, 1.0, 2.5].into_iter()), Some(0.5));
+        assert_eq!(min_gap([1.0, 1.0].into_iter()), None);
+    }
 }

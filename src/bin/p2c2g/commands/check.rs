@@ -8,6 +8,8 @@ use p2c2g::scenario::SweepFile;
 
 use p2c2g::scenario::Limits;
 
+use p2c2g::output::number::count_of;
+
 use super::{is_sweep_file, load_scenario, say, Out};
 
 pub const EXAMPLES: &str = "Examples:\n  \
@@ -38,9 +40,9 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             load_scenario(file, &[], &Limits::DEFAULT).map(|s| {
                 format!(
-                    "{} renters, {} peers",
-                    s.config.workload.renters,
-                    s.config.peer_count()
+                    "{}, {}",
+                    count_of(s.config.workload.renters, "renter"),
+                    count_of(s.config.peer_count(), "peer")
                 )
             })
         };

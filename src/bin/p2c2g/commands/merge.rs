@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use p2c2g::output::charts::{self, Format};
+use p2c2g::output::charts::{self, Choice, Format};
 use p2c2g::sweep;
 
 use super::{say, Out};
@@ -30,7 +30,7 @@ pub struct Args {
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let runs = sweep::merge(&args.dirs, &args.out)?;
     if !args.no_charts {
-        charts::draw_sweep(&args.out, args.format)?;
+        charts::draw_sweep(&args.out, args.format, &Choice::default())?;
     }
     say!(
         Out::new(),

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use p2c2g::output::charts::{self, Format};
+use p2c2g::output::charts::{self, Choice, Format};
 use p2c2g::output::sweep::{metric_columns, points_summary, read_rows, HEADLINE_METRICS};
 use p2c2g::output::FileError;
 use p2c2g::scenario::{SweepFile, SweepOverrides};
@@ -146,7 +146,7 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if args.shard.is_none() && !args.no_charts {
-        charts::draw_sweep(&out, args.format)?;
+        charts::draw_sweep(&out, args.format, &Choice::default())?;
     }
     if !args.quiet {
         let mut o = Out::new();
