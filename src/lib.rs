@@ -13,7 +13,8 @@
 //!
 //! Layers, each depending only on those above it: [`engine`] (clock, queue,
 //! streams), [`model`] (the simulated system), [`scenario`] (files in),
-//! [`output`] (files out), [`sweep`] (many runs in parallel). The binary
+//! [`output`] (files out), [`sweep`] (many runs in parallel), [`seek`] (runs
+//! that bisect a key towards a target). The binary
 //! only wires them together.
 
 pub mod bench;
@@ -24,4 +25,5 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod scenario;
+pub mod seek;
 pub mod sweep;

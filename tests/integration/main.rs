@@ -16,6 +16,7 @@ mod meter;
 mod provenance;
 mod resolved;
 mod rules;
+mod seek;
 mod sweeps;
 mod textbook;
 

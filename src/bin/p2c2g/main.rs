@@ -16,6 +16,7 @@ use p2c2g::output::charts::ChartError;
 use p2c2g::output::folder::FolderError;
 use p2c2g::run::RunError;
 use p2c2g::scenario::ScenarioError;
+use p2c2g::seek::SeekError;
 use p2c2g::sweep::SweepError;
 
 /// The version, with the commit it was built from.
@@ -84,6 +85,8 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
     let bad_input = e.downcast_ref::<ScenarioError>().is_some()
         || e.downcast_ref::<commands::BadInput>().is_some()
         || matches!(e.downcast_ref::<ChartError>(), Some(ChartError::Choice(_)))
+        || e.downcast_ref::<SeekError>()
+            .is_some_and(SeekError::is_bad_input)
         || e.downcast_ref::<FolderError>().is_some_and(bad_folder)
         || matches!(e.downcast_ref::<RunError>(), Some(RunError::Folder(f)) if bad_folder(f))
         || matches!(

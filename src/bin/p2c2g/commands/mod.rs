@@ -7,6 +7,7 @@ mod completions;
 mod merge;
 mod plot;
 mod run;
+mod seek;
 mod sweep;
 
 use std::fmt;
@@ -36,6 +37,9 @@ pub enum Command {
     /// Time whole runs of fixed workloads: median wall time, tasks/s, events/s, peak memory.
     #[command(after_help = bench::EXAMPLES)]
     Bench(bench::Args),
+    /// Find the smallest value of a key whose 95% confidence bound meets a target, by bisection.
+    #[command(after_help = seek::EXAMPLES)]
+    Seek(seek::Args),
     /// Redraw the charts of a finished run or sweep from its CSV files alone.
     #[command(after_help = plot::EXAMPLES)]
     Plot(plot::Args),
@@ -51,6 +55,7 @@ pub fn exec(command: Command) -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => sweep::exec(args),
         Command::Merge(args) => merge::exec(args),
         Command::Bench(args) => bench::exec(args),
+        Command::Seek(args) => seek::exec(args),
         Command::Plot(args) => plot::exec(args),
         Command::Completions(args) => completions::exec(args),
     }
@@ -105,6 +110,16 @@ pub fn load_scenario(
     sets: &[String],
     limits: &Limits,
 ) -> Result<p2c2g::scenario::Scenario, anyhow::Error> {
+    Ok(load_source(file, sets, limits)?.validate_with(limits)?)
+}
+
+/// Reads a scenario's text from a file, or from standard input for `-`,
+/// and applies the overrides; not yet validated.
+pub fn load_source(
+    file: &Path,
+    sets: &[String],
+    limits: &Limits,
+) -> Result<p2c2g::scenario::Source, anyhow::Error> {
     if let Some(message) = sweep_file_given(file) {
         return Err(BadInput(message).into());
     }
@@ -119,7 +134,7 @@ pub fn load_scenario(
     for s in sets {
         source.set(s)?;
     }
-    Ok(source.validate_with(limits)?)
+    Ok(source)
 }
 
 /// Whether `file` is a sweep file given where a scenario was expected,
