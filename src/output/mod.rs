@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub mod charts;
+pub mod compare;
 pub mod folder;
 pub mod journal;
 pub mod number;

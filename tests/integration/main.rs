@@ -6,6 +6,7 @@ mod charts;
 mod churn;
 mod cli;
 mod common;
+mod compare;
 mod copies;
 mod cost;
 mod fuzz;

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use p2c2g::output::charts::ChartError;
+use p2c2g::output::compare::CompareError;
 use p2c2g::output::folder::FolderError;
 use p2c2g::run::RunError;
 use p2c2g::scenario::ScenarioError;
@@ -87,6 +88,8 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
         || matches!(e.downcast_ref::<ChartError>(), Some(ChartError::Choice(_)))
         || e.downcast_ref::<SeekError>()
             .is_some_and(SeekError::is_bad_input)
+        || e.downcast_ref::<CompareError>()
+            .is_some_and(CompareError::is_bad_input)
         || e.downcast_ref::<FolderError>().is_some_and(bad_folder)
         || matches!(e.downcast_ref::<RunError>(), Some(RunError::Folder(f)) if bad_folder(f))
         || matches!(

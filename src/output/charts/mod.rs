@@ -25,6 +25,7 @@ use run::Run;
 use style::{charts_dir, register_font, render, DrawResult, Drawable, FONT};
 
 mod attempts;
+mod compare;
 mod latency_by_group;
 mod latency_cdf;
 mod links;
@@ -34,8 +35,9 @@ mod style;
 mod sweep;
 mod timeseries;
 
+pub use compare::{draw_cdfs, draw_differences};
 pub use style::Format;
-pub use sweep::{metric_label, Choice};
+pub use sweep::{metric_label, Choice, Points as Table};
 
 /// Why charts could not be drawn: each names the file.
 #[derive(Debug, thiserror::Error)]

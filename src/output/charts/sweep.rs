@@ -254,6 +254,11 @@ impl Drawable for MetricChart {
             .y_label_area_size(85)
             .build_cartesian_2d(Ticked::new(x_range.clone(), ticks), y_range.clone())?;
         let y_desc = match &self.difference {
+            // A difference of shares in percent is in percentage points.
+            Some(d) if share => format!(
+                "{} (percentage points), {d}, mean and 95% interval",
+                metric_name(&self.metric).0
+            ),
             Some(d) => format!("{}, {d}, mean and 95% interval", metric_label(&self.metric)),
             None => format!("{}, mean and 95% interval", metric_label(&self.metric)),
         };

@@ -105,6 +105,61 @@ pub fn estimate(xs: &[f64], kind: Kind) -> Estimate {
     }
 }
 
+/// The difference of the means of `b` and `a` (independent replications:
+/// not paired by seed), `b - a`, with Welch's 95% interval: Student's t
+/// with the Welch-Satterthwaite degrees of freedom over the two variances.
+/// `n` is the fewer of the two counts; no interval without two values on
+/// each side.
+pub fn welch(a: &[f64], b: &[f64]) -> Estimate {
+    let (na, nb) = (a.len(), b.len());
+    let none = Estimate {
+        n: na.min(nb),
+        mean: None,
+        low: None,
+        high: None,
+    };
+    if na == 0 || nb == 0 {
+        return none;
+    }
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let d = mb - ma;
+    if !d.is_finite() {
+        return none;
+    }
+    if na < 2 || nb < 2 {
+        return Estimate {
+            mean: Some(d),
+            ..none
+        };
+    }
+    let var = |xs: &[f64], m: f64| {
+        xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64
+    };
+    let (va, vb) = (var(a, ma) / na as f64, var(b, mb) / nb as f64);
+    let se2 = va + vb;
+    if se2 <= 0.0 {
+        return Estimate {
+            mean: Some(d),
+            low: Some(d),
+            high: Some(d),
+            ..none
+        };
+    }
+    let df = se2 * se2 / (va * va / (na - 1) as f64 + vb * vb / (nb - 1) as f64);
+    let t = StudentsT::new(0.0, 1.0, df.max(1.0))
+        .expect("df >= 1")
+        .inverse_cdf(0.975);
+    let half = t * se2.sqrt();
+    let finite = |x: f64| x.is_finite().then_some(x);
+    Estimate {
+        mean: Some(d),
+        low: finite(d - half),
+        high: finite(d + half),
+        ..none
+    }
+}
+
 /// The quasi-binomial score interval of the mean `m` of `n` values in
 /// [0, 1] whose variance is `var`: Wilson's, with `n * m * (1 - m) / var`
 /// trials and `t` for `z`.
@@ -135,6 +190,22 @@ fn non_negative(m: f64, var: f64, n: usize, t: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn welch_is_the_t_interval_of_two_independent_means() {
+        // Equal sizes and variances: df = 2 (n - 1) = 4, t = 2.776.
+        let a = [1.0, 2.0, 3.0];
+        let b = [3.0, 4.0, 5.0];
+        let e = welch(&a, &b);
+        assert_eq!(e.mean, Some(2.0));
+        let half = 2.776_445 * (1.0f64 / 3.0 + 1.0 / 3.0).sqrt();
+        assert!((e.high.unwrap() - 2.0 - half).abs() < 1e-5, "{e:?}");
+        assert!((2.0 - e.low.unwrap() - half).abs() < 1e-5, "{e:?}");
+        assert_eq!(e.n, 3);
+        assert_eq!(welch(&[1.0], &[2.0, 3.0]).low, None);
+        assert_eq!(welch(&[1.0, 1.0], &[2.0, 2.0]).low, Some(1.0));
+        assert_eq!(welch(&[], &[2.0]).mean, None);
+    }
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
     use rand_distr::{Beta, Distribution, Exp, LogNormal};

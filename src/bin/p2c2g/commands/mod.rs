@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod compare;
 mod completions;
 mod merge;
 mod plot;
@@ -40,6 +41,9 @@ pub enum Command {
     /// Find the smallest value of a key whose 95% confidence bound meets a target, by bisection.
     #[command(after_help = seek::EXAMPLES)]
     Seek(seek::Args),
+    /// Put two runs' or two sweeps' headline metrics side by side, with their differences.
+    #[command(after_help = compare::EXAMPLES)]
+    Compare(compare::Args),
     /// Redraw the charts of a finished run or sweep from its CSV files alone.
     #[command(after_help = plot::EXAMPLES)]
     Plot(plot::Args),
@@ -56,6 +60,7 @@ pub fn exec(command: Command) -> anyhow::Result<ExitCode> {
         Command::Merge(args) => merge::exec(args),
         Command::Bench(args) => bench::exec(args),
         Command::Seek(args) => seek::exec(args),
+        Command::Compare(args) => compare::exec(args),
         Command::Plot(args) => plot::exec(args),
         Command::Completions(args) => completions::exec(args),
     }
