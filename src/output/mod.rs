@@ -20,6 +20,7 @@ pub mod compare;
 pub mod folder;
 pub mod journal;
 pub mod number;
+pub mod report;
 pub mod rows;
 pub mod sweep;
 

@@ -15,6 +15,7 @@ mod invariants;
 mod links;
 mod meter;
 mod provenance;
+mod report;
 mod resolved;
 mod rules;
 mod seek;

@@ -15,6 +15,7 @@ use clap::Parser;
 use p2c2g::output::charts::ChartError;
 use p2c2g::output::compare::CompareError;
 use p2c2g::output::folder::FolderError;
+use p2c2g::output::report::ReportError;
 use p2c2g::run::RunError;
 use p2c2g::scenario::ScenarioError;
 use p2c2g::seek::SeekError;
@@ -90,6 +91,8 @@ fn exit_for(e: &anyhow::Error) -> ExitCode {
             .is_some_and(SeekError::is_bad_input)
         || e.downcast_ref::<CompareError>()
             .is_some_and(CompareError::is_bad_input)
+        || e.downcast_ref::<ReportError>()
+            .is_some_and(ReportError::is_bad_input)
         || e.downcast_ref::<FolderError>().is_some_and(bad_folder)
         || matches!(e.downcast_ref::<RunError>(), Some(RunError::Folder(f)) if bad_folder(f))
         || matches!(

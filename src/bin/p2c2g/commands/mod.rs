@@ -7,6 +7,7 @@ mod compare;
 mod completions;
 mod merge;
 mod plot;
+mod report;
 mod run;
 mod seek;
 mod sweep;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Redraw the charts of a finished run or sweep from its CSV files alone.
     #[command(after_help = plot::EXAMPLES)]
     Plot(plot::Args),
+    /// Write one self-contained report.html of a run's or a sweep's results.
+    #[command(after_help = report::EXAMPLES)]
+    Report(report::Args),
     /// Print a shell completion script for p2c2g.
     #[command(after_help = completions::EXAMPLES)]
     Completions(completions::Args),
@@ -62,6 +66,7 @@ pub fn exec(command: Command) -> anyhow::Result<ExitCode> {
         Command::Seek(args) => seek::exec(args),
         Command::Compare(args) => compare::exec(args),
         Command::Plot(args) => plot::exec(args),
+        Command::Report(args) => report::exec(args),
         Command::Completions(args) => completions::exec(args),
     }
 }
