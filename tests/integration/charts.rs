@@ -772,7 +772,7 @@ fn timeouts_show_and_sparse_windows_do_not_plunge() {
         &["--set", "simulation.duration_s=10"],
     ));
     let attempts = Drawn::read(&tmp.path().join("charts/attempts.svg"));
-    assert!(attempts.has("failovers and timeouts, on a scale of their own"));
+    assert!(attempts.has("failovers (orange) and timeouts (red), on a scale of their own"));
     let timeouts = attempts.points(RED, 2.0);
     let (lo, hi) = timeouts
         .iter()
@@ -1033,4 +1033,135 @@ fn plot_keeps_the_format_and_takes_metrics_and_x() {
         assert!(stderr.contains(says), "{stderr}");
         assert!(!stderr.contains("panicked"));
     }
+}
+
+/// After looking at every bundled chart: a key that grows by factors
+/// (hedging's 10 to 320 ms) gets a log axis, so its small values are not
+/// crowded; an interval far above every mean (a p99 from two runs) is cut
+/// at the frame with its bound written, instead of flattening the rest.
+#[test]
+fn a_geometric_key_is_on_a_log_axis_and_a_wild_interval_is_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = two_key_sweep(
+        tmp.path(),
+        "\"coordinator.timeout_ms\" = [10, 20, 40, 80, 160, 320]\n\"peers.0.count\" = [3, 5]\n",
+    );
+    let d = Drawn::read(&out.join("charts/deadline_hit_rate.svg"));
+    assert!(
+        d.has("coordinator.timeout_ms (log scale)"),
+        "{}",
+        d.all_text()
+    );
+    // Equal factors, equal distances: 10 to 20 as far as 160 to 320.
+    // On the x axis: the row of the tick "320".
+    let row = d.at("320").1;
+    let x = |label: &str| {
+        d.texts
+            .iter()
+            .find(|t| t.2 == label && (t.1 - row).abs() < 0.5)
+            .map(|t| t.0)
+            .unwrap()
+    };
+    let (low, high) = (x("20") - x("10"), x("320") - x("160"));
+    assert!((low - high).abs() <= 2.0, "{low} against {high}");
+    // A share's axis has no tick past 100%.
+    let ticks: Vec<f64> = d
+        .texts
+        .iter()
+        .filter(|t| t.0 < 120.0)
+        .filter_map(|t| t.2.parse().ok())
+        .collect();
+    assert!(ticks.iter().all(|t| *t <= 100.0), "{ticks:?}");
+
+    // One point's p99 interval made to reach 50 times its mean.
+    let file = out.join("points.csv");
+    let mut r = csv::Reader::from_path(&file).unwrap();
+    let header = r.headers().unwrap().clone();
+    let at = |c: &str| header.iter().position(|h| h == c).unwrap();
+    let (mean, high) = (
+        at("frame_latency_p99_ms_mean"),
+        at("frame_latency_p99_ms_ci95_high"),
+    );
+    let mut rows: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    let row = rows
+        .iter()
+        .position(|r| r[mean].parse::<f64>().is_ok())
+        .expect("a point with a p99");
+    let wild: f64 = rows[row][mean].parse::<f64>().unwrap() * 50.0;
+    rows[row][high] = wild.to_string();
+    let mut w = csv::Writer::from_path(&file).unwrap();
+    w.write_record(&header).unwrap();
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+    ok(p2c2g(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--metrics",
+        "frame_latency_p99_ms",
+    ]));
+    let d = Drawn::read(&out.join("charts/frame_latency_p99_ms.svg"));
+    let said = d
+        .texts
+        .iter()
+        .find_map(|t| t.2.strip_prefix("to "))
+        .unwrap_or_else(|| panic!("no bound written: {}", d.all_text()));
+    let said: f64 = said.parse().unwrap();
+    assert!((said - wild).abs() / wild < 1e-3, "{said} against {wild}");
+    let top = d
+        .texts
+        .iter()
+        .filter(|t| t.0 < 120.0)
+        .filter_map(|t| t.2.replace(',', "").parse::<f64>().ok())
+        .fold(0.0, f64::max);
+    assert!(top < wild / 5.0, "the axis reaches {top}: not cut");
+}
+
+/// After looking: peers of equal reliability 1 spread inwards only (no dot
+/// right of 1), a group that completed no task is in the latency legend,
+/// and legends go where the dots are not.
+#[test]
+fn dots_stay_within_reliability_and_every_group_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/textbook/mmc.toml"),
+        tmp.path(),
+        &["--set", "simulation.duration_s=10"],
+    ));
+    let peers = Drawn::read(&tmp.path().join("charts/peers.svg"));
+    // The left panel's tick "1.000" and its dots (ten peers, all at 1).
+    let one = peers
+        .texts
+        .iter()
+        .filter(|t| t.2 == "1.000")
+        .map(|t| t.0)
+        .fold(f64::INFINITY, f64::min);
+    let dots: Vec<f64> = peers
+        .circles
+        .iter()
+        .filter(|c| c.2 == BLUE && c.0 > 150.0 && c.0 < 560.0)
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(dots.len(), 10, "{dots:?}");
+    assert!(dots.iter().all(|x| *x <= one + 0.5), "{dots:?}, 1 at {one}");
+    assert!(dots.iter().any(|x| *x < one - 5.0), "spread: {dots:?}");
+
+    let trust = tmp.path().join("trust");
+    ok(p2c2g_into(
+        "run",
+        &repo("scenarios/trust.toml"),
+        &trust,
+        &[],
+    ));
+    let by_group = Drawn::read(&trust.join("charts/latency_by_group.svg"));
+    assert!(
+        by_group.has("liar: no task completed"),
+        "{}",
+        by_group.all_text()
+    );
 }

@@ -98,7 +98,8 @@ fn a_sweep_writes_runs_points_and_charts() {
         let text = read(&svg);
         roxmltree::Document::parse(&text).unwrap();
         assert!(
-            text.contains(&format!("({m}) against peers.0.count")),
+            text.contains(&format!("({m}) against peers.0.count"))
+                || text.contains(&format!("{} against peers.0.count", m.replace('_', " "))),
             "{m}"
         );
     }

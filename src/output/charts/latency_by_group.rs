@@ -6,7 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::{latency_range, Run};
-use super::style::{legend, log_axis, ms_label, DrawResult, Line, FONT, PALETTE};
+use super::style::{
+    densified, free_corner, legend, log_axis, ms_label, DrawResult, Line, FONT, PALETTE,
+};
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
     const BINS: usize = 60;
@@ -16,9 +18,23 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         (((x.ln() - llo) / (lhi - llo)) * BINS as f64).clamp(0.0, BINS as f64 - 1.0) as usize
     };
     let centre = |i: usize| (llo + (i as f64 + 0.5) / BINS as f64 * (lhi - llo)).exp();
-    // Groups in order of first appearance, found by name in constant time.
-    let mut groups: Vec<(String, Vec<f64>)> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    // Groups in the order of peers.csv, as the peers and links charts
+    // colour them (so a group has one colour in every chart), each found
+    // by name in constant time; a group that completed no task is said in
+    // the legend, not left out.
+    let mut groups: Vec<(String, Vec<f64>)> = run
+        .peers
+        .groups
+        .iter()
+        .map(|g| (g.clone(), vec![0.0; BINS]))
+        .collect();
+    let mut index: HashMap<&str, usize> = run
+        .peers
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.as_str(), i))
+        .collect();
     for r in run.latency.iter().filter(|r| r.series == "task") {
         let i = *index.entry(&r.group).or_insert_with(|| {
             groups.push((r.group.clone(), vec![0.0; BINS]));
@@ -52,15 +68,34 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         .draw()?;
     for (i, (group, bins)) in groups.iter().enumerate() {
         let colour = PALETTE[i % PALETTE.len()];
-        let points: Vec<(f64, f64)> = bins
-            .iter()
-            .enumerate()
-            .map(|(b, v)| (centre(b), *v))
-            .collect();
+        let none = bins.iter().all(|b| *b == 0.0);
+        let points: Vec<(f64, f64)> = if none {
+            Vec::new()
+        } else {
+            bins.iter()
+                .enumerate()
+                .map(|(b, v)| (centre(b), *v))
+                .collect()
+        };
+        let label = if none {
+            format!("{group}: no task completed")
+        } else {
+            group.clone()
+        };
         chart
             .draw_series([Line::new(points, colour.stroke_width(2))])?
-            .label(group.as_str())
+            .label(label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(2)));
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)
+    use SeriesLabelPosition::*;
+    let drawn = groups.iter().flat_map(|(_, bins)| {
+        let line: Vec<(f64, f64)> = bins
+            .iter()
+            .enumerate()
+            .map(|(b, v)| ((b as f64 + 0.5) / BINS as f64, v / (top * 1.1)))
+            .collect();
+        densified(&line)
+    });
+    let corner = free_corner(drawn, &[UpperRight, UpperLeft, MiddleRight, MiddleLeft]);
+    legend(&mut chart, corner)
 }

@@ -7,7 +7,8 @@ use plotters::prelude::*;
 
 use super::run::Run;
 use super::style::{
-    at, axis, finite_max, legend, tick_labels, DrawResult, DEFAULT_LABELS, FONT, PALETTE,
+    along, at, axis, finite_max, free_corner, legend, tick_labels, DrawResult, Ticked,
+    DEFAULT_LABELS, FONT, PALETTE,
 };
 use crate::model::PeerReport;
 
@@ -75,12 +76,14 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
             .caption(caption, (FONT, 18))
             .x_label_area_size(50)
             .y_label_area_size(65)
-            .build_cartesian_2d(x_range.clone(), y_range.clone())?;
+            .build_cartesian_2d(
+                Ticked::new(x_range.clone(), ticks(&x_range)),
+                y_range.clone(),
+            )?;
         chart
             .configure_mesh()
             .x_desc("bandwidth (Mbps, log scale)")
             .y_desc("time spent sending, of the run (%)")
-            .x_labels((hi - lo) as usize + 1)
             .x_label_formatter(&|x| bandwidth_label(*x))
             .y_label_formatter(&tick_labels(y_range.clone(), DEFAULT_LABELS))
             .label_style((FONT, 14))
@@ -98,7 +101,12 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
                 .label(g.as_str())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
         }
-        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        use SeriesLabelPosition::*;
+        let drawn = dots
+            .iter()
+            .map(|(_, (x, y))| (along(&x_range, *x), along(&y_range, *y)));
+        let corner = free_corner(drawn, &[UpperRight, UpperLeft, MiddleRight, LowerRight]);
+        legend(&mut chart, corner)?;
     }
     Ok(())
 }
@@ -111,12 +119,28 @@ fn group_of(run: &Run, p: &PeerReport) -> usize {
         .unwrap_or(0)
 }
 
-/// A tick at `10^x` Mbps, written as a round number where it is one.
+/// Ticks of a log10 bandwidth axis: at 1, 2 and 5 times each power of
+/// ten over up to three decades, at each power of ten over more (a range
+/// within one decade, 100 to 500 Mbps, had a single tick).
+fn ticks(range: &std::ops::Range<f64>) -> Vec<f64> {
+    let decades = range.end - range.start;
+    let marks: &[f64] = if decades <= 3.5 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let (from, to) = (range.start.floor() as i32, range.end.ceil() as i32);
+    (from..=to)
+        .flat_map(|d| marks.iter().map(move |m| f64::from(d) + m.log10()))
+        .filter(|x| range.contains(x))
+        .collect()
+}
+
+/// A tick at `10^x` Mbps, written as the round number it is.
 fn bandwidth_label(x: f64) -> String {
-    let mbps = 10f64.powf(x);
-    if (x - x.round()).abs() > 1e-9 {
-        String::new()
-    } else if mbps >= 1000.0 {
+    // Three significant digits: 10^log10(2) is 2.0000000000000004.
+    let mbps: f64 = format!("{:.2e}", 10f64.powf(x)).parse().unwrap_or(0.0);
+    if mbps >= 1000.0 {
         format!("{} Gbps", mbps / 1000.0)
     } else {
         format!("{mbps}")
@@ -132,6 +156,9 @@ mod tests {
         assert_eq!(bandwidth_label(1.0), "10");
         assert_eq!(bandwidth_label(2.0), "100");
         assert_eq!(bandwidth_label(3.0), "1 Gbps");
-        assert_eq!(bandwidth_label(1.5), "");
+        assert_eq!(bandwidth_label(2.0f64.log10() + 2.0), "200");
+        assert_eq!(bandwidth_label(5.0f64.log10() + 3.0), "5 Gbps");
+        let t = super::ticks(&(1.9..3.1));
+        assert_eq!(t.len(), 4, "100, 200, 500, 1 Gbps: {t:?}");
     }
 }

@@ -6,12 +6,14 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::run::Run;
-use super::style::{at, axis, legend, tick_labels, DrawResult, DEFAULT_LABELS, FONT, PALETTE};
+use super::style::{
+    along, at, axis, free_corner, legend, tick_labels, DrawResult, DEFAULT_LABELS, FONT, PALETTE,
+};
 use crate::model::PeerReport;
 use crate::output::number::count_of;
 
 /// How far, at most, the dots of peers of equal reliability are spread
-/// either side of it.
+/// either side of it (twice that to one side, at 0 and 1).
 const SPREAD: f64 = 0.006;
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
@@ -41,10 +43,19 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         .map(|p| {
             let (rank, of) = equal.get_mut(&p.reliability.to_bits()).expect("counted");
             *rank += 1;
-            if *of > 1 {
-                ((*rank - 1) as f64 / (*of - 1) as f64 - 0.5) * 2.0 * SPREAD
+            if *of < 2 {
+                return 0.0;
+            }
+            // From 0 to 1 along the peers of this reliability; at a bound
+            // of reliability they spread inwards only, so that no dot is
+            // drawn at a reliability no peer can have.
+            let along = (*rank - 1) as f64 / (*of - 1) as f64;
+            if p.reliability >= 1.0 {
+                -along * 2.0 * SPREAD
+            } else if p.reliability <= 0.0 {
+                along * 2.0 * SPREAD
             } else {
-                0.0
+                (along - 0.5) * 2.0 * SPREAD
             }
         })
         .collect();
@@ -59,7 +70,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         count_of(run.peers.count as u64, "peer")
     };
     let x_desc = if spread_any {
-        format!("true reliability (dots of equal reliability spread over +-{SPREAD})")
+        format!("true reliability (ties spread over {})", 2.0 * SPREAD)
     } else {
         "true reliability".to_string()
     };
@@ -71,7 +82,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         ("final reputation", "reputation", 1.05),
     ];
     for (i, (panel, (what, y_desc, top))) in panels.iter().zip(specs).enumerate() {
-        let y_range = axis(0.0, top);
+        // A little below 0, so that dots at 0 (excluded peers) show whole.
+        let y_range = axis(-top * 0.02, top);
         let mut chart = ChartBuilder::on(panel)
             .margin(15)
             .caption(format!("{what} ({caption})"), (FONT, 18))
@@ -119,12 +131,25 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
                 .label(g.as_str())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
         }
-        let corner = if i == 0 {
-            SeriesLabelPosition::UpperLeft
+        // Where the dots (and the dashed line) leave room.
+        use SeriesLabelPosition::*;
+        let mut drawn: Vec<(f64, f64)> = shown
+            .iter()
+            .map(|p| (along(&x_range, spread(p)), along(&y_range, value(p))))
+            .collect();
+        if i == 1 {
+            let from = x_range.start.max(0.0);
+            drawn.extend((0..=20).map(|k| {
+                let r = from + (1.0 - from) * f64::from(k) / 20.0;
+                (along(&x_range, r), along(&y_range, r))
+            }));
+        }
+        let candidates = if i == 0 {
+            [UpperLeft, UpperRight, MiddleLeft, LowerRight, LowerLeft]
         } else {
-            SeriesLabelPosition::LowerRight
+            [LowerRight, LowerLeft, MiddleLeft, MiddleRight, UpperLeft]
         };
-        legend(&mut chart, corner)?;
+        legend(&mut chart, free_corner(drawn, &candidates))?;
     }
     Ok(())
 }

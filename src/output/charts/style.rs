@@ -366,16 +366,84 @@ pub fn huge(x: f64) -> Option<String> {
 }
 
 /// Ticks on a log axis read best as plain numbers with few digits.
+/// Ticks are at 1, 2, 5 (or every whole) times a power of ten, so three
+/// significant digits, written as short as they go, write them exactly:
+/// 0.1, 0.05, 1.5, 2, 300.
 pub fn ms_label(x: &f64) -> String {
     if let Some(text) = huge(*x) {
         text
-    } else if *x >= 10.0 {
+    } else if *x >= 1000.0 {
         format!("{x:.0}")
-    } else if *x >= 1.0 {
-        format!("{x:.1}")
     } else {
-        format!("{x:.2}")
+        let rounded: f64 = format!("{x:.2e}").parse().unwrap_or(*x);
+        format!("{rounded}")
     }
+}
+
+/// Of `candidates`, in order of preference, the corner of a plot where a
+/// legend covers the fewest of `points` (each given as its share of the
+/// way along the x and the y axis, 0 at the left and the bottom): a legend
+/// in a fixed corner hid the dots of excluded peers and the line of peers
+/// online.
+pub fn free_corner(
+    points: impl IntoIterator<Item = (f64, f64)>,
+    candidates: &[SeriesLabelPosition],
+) -> SeriesLabelPosition {
+    use SeriesLabelPosition::*;
+    let points: Vec<(f64, f64)> = points.into_iter().collect();
+    let region = |p: &SeriesLabelPosition| -> (f64, f64, f64, f64) {
+        let (x0, x1) = match p {
+            UpperLeft | MiddleLeft | LowerLeft => (0.0, 0.45),
+            UpperMiddle | MiddleMiddle | LowerMiddle => (0.3, 0.7),
+            _ => (0.55, 1.0),
+        };
+        let (y0, y1) = match p {
+            UpperLeft | UpperMiddle | UpperRight => (0.65, 1.0),
+            MiddleLeft | MiddleMiddle | MiddleRight => (0.3, 0.7),
+            _ => (0.0, 0.35),
+        };
+        (x0, x1, y0, y1)
+    };
+    let covered = |p: &SeriesLabelPosition| {
+        let (x0, x1, y0, y1) = region(p);
+        points
+            .iter()
+            .filter(|(x, y)| (x0..=x1).contains(x) && (y0..=y1).contains(y))
+            .count()
+    };
+    // The first of the least covered: a stable choice.
+    let mut best = (usize::MAX, UpperRight);
+    for c in candidates {
+        let n = covered(c);
+        if n < best.0 {
+            best = (n, c.clone());
+        }
+    }
+    best.1
+}
+
+/// The points of a line (as shares of its axes, like [`free_corner`]'s)
+/// with points between them, so that a legend is not placed across a
+/// long segment that has no point inside it.
+pub fn densified(line: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(line.len() * 4);
+    for w in line.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        let steps = (((x1 - x0).abs().max((y1 - y0).abs())) * 50.0)
+            .ceil()
+            .clamp(1.0, 50.0) as usize;
+        out.extend((0..steps).map(|k| {
+            let t = k as f64 / steps as f64;
+            (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+        }));
+    }
+    out.extend(line.last().copied());
+    out
+}
+
+/// Where `v` is along `range`, as a share of it.
+pub fn along(range: &Range<f64>, v: f64) -> f64 {
+    (v - range.start) / (range.end - range.start)
 }
 
 pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
@@ -394,17 +462,29 @@ pub fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 /// Labels plotters draws by default on an axis.
 pub const DEFAULT_LABELS: usize = 11;
 
-/// Tick labels for a linear axis over `range` with at most `labels`
-/// ticks: the ticks plotters draws there, each written with the fewest
-/// decimals that write every one of them exactly (0, 0.5, 1.0 as "0.0",
-/// "0.5", "1.0"; 0, 20, 40 as "0", "20", "40"), so that ticks are never
-/// repeated nor longer than they need. Numbers too large to write in full
-/// are written short, and "-0" as "0".
-pub fn tick_labels(range: Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
+/// The ticks plotters draws on a linear axis over `range` with at most
+/// `labels` labels.
+pub fn ticks_of(range: Range<f64>, labels: usize) -> Vec<f64> {
     use plotters::coord::ranged1d::{KeyPointHint, Ranged};
-    let span = range.end - range.start;
     let coord: RangedCoordf64 = range.into();
-    let ticks = coord.key_points(labels.max_num_points());
+    coord.key_points(labels.max_num_points())
+}
+
+/// Tick labels for a linear axis over `range` with at most `labels`
+/// ticks: those plotters draws there, written by [`labels_for`].
+pub fn tick_labels(range: Range<f64>, labels: usize) -> impl Fn(&f64) -> String {
+    let span = range.end - range.start;
+    labels_for(&ticks_of(range, labels), span)
+}
+
+/// Labels for `ticks` (on an axis spanning `span`): each written with the
+/// fewest decimals that write every one of them exactly (0, 0.5, 1.0 as
+/// "0.0", "0.5", "1.0"; 0, 20, 40 as "0", "20", "40"), so that ticks are
+/// never repeated nor longer than they need; whole numbers with their
+/// thousands apart on an axis that reaches 10,000; numbers too large to
+/// write in full short,
+/// and "-0" as "0".
+pub fn labels_for(ticks: &[f64], span: f64) -> impl Fn(&f64) -> String {
     let exact = |d: usize| {
         ticks.iter().all(|t| {
             let shown: f64 = format!("{t:.d$}").parse().unwrap_or(f64::NAN);
@@ -412,6 +492,8 @@ pub fn tick_labels(range: Range<f64>, labels: usize) -> impl Fn(&f64) -> String 
         })
     };
     let decimals = (0..=15).find(|&d| exact(d)).unwrap_or(15);
+    // Thousands apart on every tick of an axis that reaches 10,000.
+    let grouped = decimals == 0 && ticks.iter().any(|t| t.abs() >= 1e4);
     move |y| {
         if let Some(text) = huge(*y) {
             return text;
@@ -422,10 +504,17 @@ pub fn tick_labels(range: Range<f64>, labels: usize) -> impl Fn(&f64) -> String 
             .chars()
             .all(|c| c == '0' || c == '.')
         {
-            text.trim_start_matches('-').to_string()
-        } else {
-            text
+            return text.trim_start_matches('-').to_string();
         }
+        if grouped {
+            let digits = crate::output::number::thousands(y.abs().round() as u64);
+            return if *y < 0.0 {
+                format!("-{digits}")
+            } else {
+                digits
+            };
+        }
+        text
     }
 }
 
@@ -466,19 +555,6 @@ pub fn phase_marks<'a, DB: DrawingBackend + 'a>(
         }
     }
     Ok(())
-}
-
-/// Tick labels for a time axis ending at `t_end` seconds: as many decimals
-/// as it takes for neighbouring ticks to differ.
-pub fn time_labels(t_end: f64) -> impl Fn(&f64) -> String {
-    let decimals = if t_end >= 20.0 {
-        0
-    } else if t_end >= 2.0 {
-        1
-    } else {
-        2
-    };
-    move |t| format!("{t:.decimals$}")
 }
 
 #[cfg(test)]
@@ -548,6 +624,48 @@ mod tests {
     }
 
     #[test]
+    fn tick_labels_are_exact_and_as_short_as_they_can_be() {
+        let l = labels_for(&[0.0, 0.5, 1.0], 1.0);
+        assert_eq!([l(&0.0), l(&0.5), l(&1.0)], ["0.0", "0.5", "1.0"]);
+        let l = labels_for(&[0.97, 0.975, 0.98], 0.04);
+        assert_eq!([l(&0.97), l(&0.975)], ["0.970", "0.975"]);
+        let l = labels_for(&[0.0, 5000.0, 10000.0], 10000.0);
+        assert_eq!(
+            [l(&5000.0), l(&10000.0), l(&-0.0)],
+            ["5,000", "10,000", "0"]
+        );
+        let l = labels_for(&[0.0, 2000.0, 4000.0], 4000.0);
+        assert_eq!(l(&4000.0), "4000");
+        // The ticks plotters draws on 0..5.5 with 6 labels are whole.
+        let l = tick_labels(0.0..5.5, 6);
+        assert_eq!(l(&4.0), "4");
+    }
+
+    #[test]
+    fn a_legend_goes_to_the_least_covered_corner_in_order() {
+        use SeriesLabelPosition::*;
+        // Dots in the upper right: the upper left is free.
+        let dots = [(0.9, 0.9), (0.8, 0.95), (0.7, 0.8)];
+        assert!(matches!(
+            free_corner(dots, &[UpperRight, UpperLeft]),
+            UpperLeft
+        ));
+        // Nothing anywhere: the first choice.
+        assert!(matches!(
+            free_corner([], &[LowerRight, UpperLeft]),
+            LowerRight
+        ));
+        // A long segment through the upper right, with no point inside it
+        // until it is densified.
+        let line = densified(&[(0.5, 0.8), (1.0, 0.8)]);
+        assert!(line.len() > 10);
+        assert!(matches!(
+            free_corner(line, &[UpperRight, LowerRight]),
+            LowerRight
+        ));
+    }
+
+    #[test]
     fn huge_numbers_are_written_short() {
         assert_eq!(huge(1e14), None);
         assert_eq!(huge(1.000_000_000_000_000_1e79).as_deref(), Some("1e79"));
@@ -555,6 +673,10 @@ mod tests {
         assert_eq!(huge(-1.5e308).as_deref(), Some("-1.5e308"));
         assert_eq!(ms_label(&2e20), "2e20");
         assert_eq!(ms_label(&20.0), "20");
+        assert_eq!(ms_label(&0.1), "0.1");
+        assert_eq!(ms_label(&(1.5 * 0.1)), "0.15");
+        assert_eq!(ms_label(&2.0), "2");
+        assert_eq!(ms_label(&5000.0), "5000");
     }
 
     #[test]

@@ -16,15 +16,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use plotters::coord::ranged1d::{KeyPointHint, Ranged};
-use plotters::coord::types::RangedCoordf64;
+use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{
-    axis, charts_dir, huge, on, register_font, render, svg_string, tick_labels, DrawResult,
-    Drawable, Format, Line, Ticked, DEFAULT_LABELS, FONT, PALETTE,
+    axis, charts_dir, huge, labels_for, on, register_font, render, svg_string, ticks_of,
+    DrawResult, Drawable, Format, Line, Ticked, DEFAULT_LABELS, FONT, PALETTE,
 };
 use super::ChartError;
 use crate::output::sweep::{is_share, read_rows, SweepInfo, SweepInfoError, CONSTANTS};
@@ -51,9 +50,9 @@ pub fn metric_label(metric: &str) -> String {
 pub fn metric_name(metric: &str) -> (String, &'static str) {
     let known = match metric {
         "deadline_hit_rate" => "frames on time",
-        "good_rate" => "good frames (on time, not corrupt)",
+        "good_rate" => "good frames",
         "utilization" => "peer utilisation",
-        "peer_availability" => "peers online (share of the time)",
+        "peer_availability" => "peer availability",
         "failovers_per_frame" => "failovers per frame",
         "frame_latency_mean_ms" => "mean frame latency",
         "frame_latency_p50_ms" => "median frame latency",
@@ -79,12 +78,14 @@ pub fn metric_name(metric: &str) -> (String, &'static str) {
         "cost_total" => "cost of the run",
         "cost_per_frame_on_time" => "cost per frame on time",
         "cost_wasted" => "cost wasted",
-        "energy_kwh" => "energy drawn (kWh)",
+        "energy_kwh" => "energy drawn",
         "sim_time_s" => "simulated time",
         _ => "",
     };
     let unit = if is_share(metric) {
         " (%)"
+    } else if metric == "energy_kwh" {
+        " (kWh)"
     } else if metric.ends_with("_ms") || metric.ends_with("_ms_mean") {
         " (ms)"
     } else if metric.ends_with("_s") {
@@ -125,6 +126,9 @@ pub struct XAxis {
     pub desc: String,
     /// Tick labels when the key is not numeric: category `i` is at `x = i`.
     pub categories: Option<Vec<String>>,
+    /// Whether the points' `x` is the log10 of the key's value: a key whose
+    /// values grow by a factor (10, 20, 40, ... 320 ms) is spread evenly.
+    pub log: bool,
 }
 
 /// One metric of a sweep against a key, a series per value of the other
@@ -145,11 +149,40 @@ pub struct MetricChart {
     pub difference: Option<String>,
 }
 
+/// The widest the legend's column may be, in pixels.
+const LEGEND_MAX: u32 = 420;
+/// A character of the legend's text, in pixels, about.
+const CHAR_PX: u32 = 8;
+
 /// The width of the legend's column, in pixels: what its longest line
-/// needs at its font, within bounds.
+/// needs at its font, within bounds (longer lines are wrapped).
 fn legend_width(lines: &[&str]) -> u32 {
     let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    (longest as u32 * 8 + 60).clamp(150, 420)
+    (longest as u32 * CHAR_PX + 60).clamp(150, LEGEND_MAX)
+}
+
+/// `text` cut into lines of at most `width` characters, after a space or
+/// a comma where there is one (a distribution's table as a grid value is
+/// long: `{ dist = "choice", values = [10, 20, 30], weights = [2, 2, 1] }`).
+fn wrapped(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = rest[..width]
+            .iter()
+            .rposition(|c| *c == ' ' || *c == ',')
+            .map_or(width, |i| i + 1);
+        lines.push(
+            rest[..cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        rest = rest[cut..].to_vec();
+    }
+    lines.push(rest.into_iter().collect());
+    lines
 }
 
 impl MetricChart {
@@ -167,11 +200,17 @@ impl MetricChart {
         let (name, _) = metric_name(&self.metric);
         let what = match &self.difference {
             Some(d) => format!("difference in {name} ({d})"),
+            // The column's name too, unless it is the name.
+            None if name == self.metric.replace('_', " ") => name,
             None => format!("{name} ({})", self.metric),
         };
         format!("{}: {what} against {}", self.name, self.x.key)
     }
 }
+
+/// An interval whose bound is more than this many times the highest mean
+/// is cut at the frame.
+const CUT_ABOVE: f64 = 3.0;
 
 /// How far apart, in pixels at most, the series at one x are drawn.
 const DODGE_PX: f64 = 9.0;
@@ -202,18 +241,10 @@ impl Drawable for MetricChart {
         let share = is_share(&self.metric);
         let scale = if share { 100.0 } else { 1.0 };
         let all = || self.series.iter().flat_map(|(_, p)| p.iter());
-        let (mut x0, mut x1, mut y0, mut y1) = (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        );
+        let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
         for p in all() {
             x0 = x0.min(p.x);
             x1 = x1.max(p.x);
-            // Bounds from finite numbers only.
-            y0 = y0.min(if p.low.is_finite() { p.low } else { p.mean } * scale);
-            y1 = y1.max(if p.high.is_finite() { p.high } else { p.mean } * scale);
         }
         if let Some(c) = &self.x.categories {
             (x0, x1) = (0.0, c.len().saturating_sub(1) as f64);
@@ -221,38 +252,28 @@ impl Drawable for MetricChart {
         if !x0.is_finite() {
             (x0, x1) = (0.0, 1.0);
         }
-        if !y0.is_finite() {
-            (y0, y1) = (0.0, scale);
-        }
-        if self.difference.is_some() {
-            (y0, y1) = (y0.min(0.0), y1.max(0.0));
-        }
+        let (y_range, clip) = self.y_range(scale);
         let pad_x = if self.x.categories.is_some() {
             0.5
         } else {
             ((x1 - x0) * 0.05).max(x1.abs() * 1e-3).max(1e-9)
         };
-        let pad_y = ((y1 - y0) * 0.08).max(y1.abs() * 0.01).max(1e-9);
-        let (mut y_lo, mut y_hi) = (y0 - pad_y, y1 + pad_y);
-        if self.difference.is_some() {
-            if share {
-                (y_lo, y_hi) = (y_lo.max(-102.0), y_hi.min(102.0));
-            }
-        } else if share {
-            // A share cannot leave [0, 100%]; an interval reaching past it
-            // is cut at the frame rather than stretching the axis.
-            (y_lo, y_hi) = (y_lo.max(0.0), y_hi.min(102.0));
-        } else if y0 >= 0.0 {
-            y_lo = y_lo.max(0.0);
-        }
         let x_range = axis(x0 - pad_x, x1 + pad_x);
-        let y_range = axis(y_lo, y_hi);
         let (ticks, x_label) = x_ticks(&self.x, &x_range, all().map(|p| p.x));
+        // y ticks where plotters puts them, but none past 100% of a share.
+        let y_ticks: Vec<f64> = ticks_of(y_range.clone(), DEFAULT_LABELS)
+            .into_iter()
+            .filter(|t| !share || self.difference.is_some() || (0.0..=100.0).contains(t))
+            .collect();
+        let y_label = labels_for(&y_ticks, y_range.end - y_range.start);
         let mut chart = ChartBuilder::on(&plot)
             .margin(20)
             .x_label_area_size(55)
             .y_label_area_size(85)
-            .build_cartesian_2d(Ticked::new(x_range.clone(), ticks), y_range.clone())?;
+            .build_cartesian_2d(
+                Ticked::new(x_range.clone(), ticks),
+                Ticked::new(y_range.clone(), y_ticks),
+            )?;
         let y_desc = match &self.difference {
             // A difference of shares in percent is in percentage points.
             Some(d) if share => format!(
@@ -262,12 +283,17 @@ impl Drawable for MetricChart {
             Some(d) => format!("{}, {d}, mean and 95% interval", metric_label(&self.metric)),
             None => format!("{}, mean and 95% interval", metric_label(&self.metric)),
         };
+        let x_desc = if self.x.log {
+            format!("{} (log scale)", self.x.desc)
+        } else {
+            self.x.desc.clone()
+        };
         chart
             .configure_mesh()
-            .x_desc(&self.x.desc)
+            .x_desc(x_desc)
             .y_desc(y_desc)
             .x_label_formatter(&*x_label)
-            .y_label_formatter(&tick_labels(y_range.clone(), DEFAULT_LABELS))
+            .y_label_formatter(&y_label)
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .draw()?;
@@ -288,6 +314,8 @@ impl Drawable for MetricChart {
         let step = DODGE_PX.min(gap * 0.6 / lines as f64);
         let dodge = |i: usize| (i as f64 - (lines as f64 - 1.0) / 2.0) * step * px;
         let categorical = self.x.categories.is_some();
+        // Labels beside points: `n=K` where a point has fewer values than
+        // runs, and the bound of an interval cut at the frame.
         let mut notes: Vec<Note> = Vec::new();
         for (i, (_, points)) in self.series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
@@ -297,9 +325,9 @@ impl Drawable for MetricChart {
                     let y = |v: f64| on(&y_range, v * scale);
                     Some((
                         on(&x_range, p.x + dodge(i))?,
-                        y(p.low)?,
+                        y(p.low)?.max(clip.0),
                         y(p.mean)?,
-                        y(p.high)?,
+                        y(p.high)?.min(clip.1),
                     ))
                 })
                 .collect();
@@ -314,45 +342,29 @@ impl Drawable for MetricChart {
             chart.draw_series(shifted.iter().map(|&(x, low, mid, high)| {
                 ErrorBar::new_vertical(x, low, mid, high, style, 10)
             }))?;
-            for (p, &(x, _, y, _)) in points.iter().zip(&shifted) {
-                if let Some(text) = p.fewer.as_deref() {
-                    let pixel = chart.backend_coord(&(x, y));
+            for (p, &(x, _, y, high)) in points.iter().zip(&shifted) {
+                if let Some(text) = p.fewer.clone() {
                     notes.push(Note {
                         at: (x, y),
-                        pixel,
+                        pixel: chart.backend_coord(&(x, y)),
+                        text,
+                        line: i,
+                    });
+                }
+                if p.high * scale > clip.1 {
+                    // Cut at the frame: an arrow, and where it ends.
+                    chart.draw_series([TriangleMarker::new((x, high), 6, colour.filled())])?;
+                    let text = format!("to {}", significant(p.high * scale));
+                    notes.push(Note {
+                        at: (x, high),
+                        pixel: chart.backend_coord(&(x, high)),
                         text,
                         line: i,
                     });
                 }
             }
         }
-        // The number of values, right of each point that has fewer than
-        // its runs, in its series' colour; labels at one x are moved apart
-        // so that none hides another.
-        notes.sort_by_key(|n| n.pixel);
-        let mut last: Option<(i32, i32)> = None;
-        for note in &notes {
-            let (px, py) = note.pixel;
-            let mut y = py - 7;
-            if let Some((last_x, last_y)) = last {
-                if (last_x - px).abs() < 40 && y < last_y + LABEL_HEIGHT {
-                    y = last_y + LABEL_HEIGHT;
-                }
-            }
-            last = Some((px, y));
-            let colour = PALETTE[note.line % PALETTE.len()];
-            let style = TextStyle::from((FONT, 14).into_font()).color(&colour);
-            // On a white label, so that no line crosses the text.
-            let (dx, dy) = (10, y - py);
-            let width = 8 * note.text.chars().count() as i32;
-            let corners = [(dx - 2, dy - 1), (dx + width, dy + LABEL_HEIGHT - 1)];
-            chart.plotting_area().draw(
-                &(EmptyElement::at(note.at)
-                    + Rectangle::new(corners, WHITE.mix(0.9).filled())
-                    + Rectangle::new(corners, colour.stroke_width(1))
-                    + Text::new(note.text.to_string(), (dx, dy), style)),
-            )?;
-        }
+        self.draw_notes(&chart, &notes)?;
         if let Some(area) = legend_area {
             self.draw_legend(&area, categorical)?;
         }
@@ -361,6 +373,109 @@ impl Drawable for MetricChart {
 }
 
 impl MetricChart {
+    /// The y axis (in the chart's units: percent for a share) and where
+    /// intervals are cut, below and above. An interval more than three
+    /// times as high as the highest mean (a p99 from two replications) is
+    /// cut at the frame, its bound written beside it, so that it does not
+    /// flatten every other point against the axis.
+    fn y_range(&self, scale: f64) -> (std::ops::Range<f64>, (f64, f64)) {
+        let share = is_share(&self.metric);
+        let all = || self.series.iter().flat_map(|(_, p)| p.iter());
+        let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut top_mean = f64::NEG_INFINITY;
+        for p in all() {
+            // Bounds from finite numbers only.
+            y0 = y0.min(if p.low.is_finite() { p.low } else { p.mean } * scale);
+            y1 = y1.max(if p.high.is_finite() { p.high } else { p.mean } * scale);
+            top_mean = top_mean.max(p.mean * scale);
+        }
+        if !y0.is_finite() {
+            (y0, y1) = (0.0, scale);
+        }
+        let mut clip_high = f64::INFINITY;
+        if !share && self.difference.is_none() && y0 >= 0.0 && top_mean > 0.0 {
+            let frame = top_mean * CUT_ABOVE;
+            if y1 > frame {
+                // The highest bound that is not cut, or the frame.
+                let kept = all()
+                    .map(|p| p.high * scale)
+                    .filter(|h| h.is_finite() && *h <= frame)
+                    .fold(top_mean, f64::max);
+                y1 = kept.max(top_mean * 1.3);
+                clip_high = y1 * 1.04;
+            }
+        }
+        if self.difference.is_some() {
+            (y0, y1) = (y0.min(0.0), y1.max(0.0));
+        }
+        let pad_y = ((y1 - y0) * 0.08).max(y1.abs() * 0.01).max(1e-9);
+        let (mut y_lo, mut y_hi) = (y0 - pad_y, y1 + pad_y);
+        if self.difference.is_some() {
+            if share {
+                (y_lo, y_hi) = (y_lo.max(-102.0), y_hi.min(102.0));
+            }
+        } else if share {
+            // A share cannot leave [0, 100%]: no tick past it, and an
+            // interval reaching past it is cut at the frame.
+            (y_lo, y_hi) = (y_lo.max(-1.5), y_hi.min(101.5));
+        } else if y0 >= 0.0 {
+            y_lo = y_lo.max(0.0);
+        }
+        let range = axis(y_lo, y_hi);
+        let clip = (f64::NEG_INFINITY, clip_high.min(f64::MAX));
+        (range, clip)
+    }
+
+    /// Draws `notes` beside their points, in their series' colours, on
+    /// white, each moved up or down as little as it takes not to cover
+    /// another, and kept inside the plot.
+    fn draw_notes<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+        &self,
+        chart: &ChartContext<DB, Cartesian2d<X, Y>>,
+        notes: &[Note],
+    ) -> DrawResult<DB> {
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+        let mut order: Vec<&Note> = notes.iter().collect();
+        order.sort_by_key(|n| n.pixel);
+        for note in order {
+            let (px, py) = note.pixel;
+            let width = 8 * note.text.chars().count() as i32 + 4;
+            let box_at = |dy: i32| {
+                let top = (py - LABEL_HEIGHT / 2 + dy).clamp(ys.start, ys.end - LABEL_HEIGHT);
+                let left = if px + 10 + width < xs.end {
+                    px + 8
+                } else {
+                    px - 8 - width
+                };
+                (left, top, left + width, top + LABEL_HEIGHT)
+            };
+            let free = |b: &(i32, i32, i32, i32)| {
+                placed
+                    .iter()
+                    .all(|p| b.2 <= p.0 || p.2 <= b.0 || b.3 <= p.1 || p.3 <= b.1)
+            };
+            let shifts =
+                (0..40).map(|k| if k % 2 == 0 { k / 2 } else { -(k + 1) / 2 } * LABEL_HEIGHT);
+            let spot = shifts
+                .map(box_at)
+                .find(|b| free(b))
+                .unwrap_or_else(|| box_at(0));
+            placed.push(spot);
+            let colour = PALETTE[note.line % PALETTE.len()];
+            let style = TextStyle::from((FONT, 14).into_font()).color(&colour);
+            let (dx, dy) = (spot.0 - px, spot.1 - py);
+            let corners = [(dx, dy), (dx + width, dy + LABEL_HEIGHT)];
+            chart.plotting_area().draw(
+                &(EmptyElement::at(note.at)
+                    + Rectangle::new(corners, WHITE.mix(0.9).filled())
+                    + Rectangle::new(corners, colour.stroke_width(1))
+                    + Text::new(note.text.clone(), (dx + 3, dy + 1), style)),
+            )?;
+        }
+        Ok(())
+    }
+
     /// The legend, in a column of its own right of the plot: what the
     /// series are values of, then each series with its colour, in order.
     fn draw_legend<DB: DrawingBackend>(
@@ -373,10 +488,16 @@ impl MetricChart {
         let head = TextStyle::from((FONT, 15).into_font())
             .color(&grey)
             .pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw(&Text::new(self.series_keys.clone(), (8, top), head))?;
+        let (width, _) = area.dim_in_pixel();
+        let chars = ((width.saturating_sub(50)) / CHAR_PX).max(10) as usize;
+        let mut y = top;
+        for line in wrapped(&self.series_keys, chars + 4) {
+            area.draw(&Text::new(line, (8, y), head.clone()))?;
+            y += 20;
+        }
         for (i, (label, points)) in self.series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
-            let y = top + 24 * (i as i32 + 1);
+            y += 4;
             if !categorical {
                 area.draw(&PathElement::new(
                     [(10, y), (36, y)],
@@ -391,10 +512,41 @@ impl MetricChart {
             };
             let style =
                 TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-            area.draw(&Text::new(text, (44, y), style))?;
+            for line in wrapped(&text, chars) {
+                area.draw(&Text::new(line, (44, y), style.clone()))?;
+                y += 20;
+            }
         }
         Ok(())
     }
+}
+
+/// Whether the values of a key grow by factors rather than by steps (10,
+/// 20, 40, ... 320), so that a log axis spreads them evenly where a linear
+/// one crowds the small ones: all above 0, at least three, spanning a
+/// factor of 10 or more, and their gaps more even on a log scale than on
+/// a linear one (by the coefficient of variation of the gaps).
+fn spread_by_factors(values: &[f64]) -> bool {
+    let mut xs: Vec<f64> = values.to_vec();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    if xs.len() < 3 || xs[0] <= 0.0 || xs[xs.len() - 1] / xs[0] < 10.0 {
+        return false;
+    }
+    let variation = |gaps: Vec<f64>| {
+        let n = gaps.len() as f64;
+        let mean = gaps.iter().sum::<f64>() / n;
+        (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / n).sqrt() / mean
+    };
+    let linear = variation(xs.windows(2).map(|w| w[1] - w[0]).collect());
+    let log = variation(xs.windows(2).map(|w| (w[1] / w[0]).ln()).collect());
+    log < linear
+}
+
+/// `x` to four significant digits, as a plain number: 1882, 0.01234.
+fn significant(x: f64) -> String {
+    let rounded: f64 = format!("{x:.3e}").parse().unwrap_or(x);
+    huge(rounded).unwrap_or_else(|| format!("{rounded}"))
 }
 
 /// The smallest gap between distinct values of `xs`, if there are two.
@@ -441,24 +593,43 @@ fn x_ticks(
         .collect();
     let mut xs: Vec<f64> = distinct.into_iter().map(f64::from_bits).collect();
     xs.sort_by(f64::total_cmp);
+    if x.log {
+        // The key's values, 10^x, as they are written.
+        let label = |x: &f64| {
+            let v: f64 = format!("{:.11e}", 10f64.powf(*x))
+                .parse()
+                .unwrap_or(f64::NAN);
+            huge(v).unwrap_or_else(|| format!("{v}"))
+        };
+        let ticks = if xs.len() <= MAX_VALUE_TICKS {
+            xs
+        } else {
+            let (from, to) = (range.start.floor() as i32, range.end.ceil() as i32);
+            (from..=to)
+                .flat_map(|d| [1.0f64, 2.0, 5.0].map(|m| f64::from(d) + m.log10()))
+                .filter(|t| range.contains(t))
+                .collect()
+        };
+        return (ticks, Box::new(label));
+    }
     if !xs.is_empty() && xs.len() <= MAX_VALUE_TICKS {
         let label = |x: &f64| huge(*x).unwrap_or_else(|| format!("{x}"));
         return (xs, Box::new(label));
     }
-    let coord: RangedCoordf64 = range.clone().into();
-    let ticks = coord.key_points(DEFAULT_LABELS.max_num_points());
-    (ticks, Box::new(tick_labels(range.clone(), DEFAULT_LABELS)))
+    let ticks = ticks_of(range.clone(), DEFAULT_LABELS);
+    let span = range.end - range.start;
+    (ticks.clone(), Box::new(labels_for(&ticks, span)))
 }
 
 /// The height of a label `n=K`, in pixels.
 const LABEL_HEIGHT: i32 = 15;
 
-/// A label `n=K` beside a point.
-struct Note<'a> {
+/// A label beside a point: `n=K`, or where a cut interval ends.
+struct Note {
     /// The point, in the chart's coordinates and in pixels.
     at: (f64, f64),
     pixel: (i32, i32),
-    text: &'a str,
+    text: String,
     /// The series' index, for its colour.
     line: usize,
 }
@@ -571,8 +742,13 @@ pub fn metric_charts(
             });
         }
     }
+    let log = numeric_x.is_some_and(|k| {
+        let values: Vec<f64> = rows.iter().filter_map(|r| number(&r[1 + k])).collect();
+        spread_by_factors(&values)
+    });
     let x_of = |r: &Vec<String>| -> Option<f64> {
         match (numeric_x, category_column) {
+            (Some(k), _) if log => number(&r[1 + k]).map(f64::log10),
             (Some(k), _) => number(&r[1 + k]),
             (None, Some(c)) => category.get(r[c].as_str()).map(|&i| i as f64),
             (None, None) => None,
@@ -615,6 +791,7 @@ pub fn metric_charts(
         key: x_name.to_string(),
         desc: x_desc,
         categories: category_column.map(|_| categories.clone()),
+        log,
     };
     let mut charts = Vec::new();
     for metric in metrics {
@@ -783,6 +960,34 @@ mod tests {
         assert_eq!(metric_label("utilization"), "peer utilisation (%)");
         assert_eq!(metric_label("some_new_ms"), "some new (ms)");
         assert_eq!(metric_label("timeouts"), "timeouts");
+    }
+
+    #[test]
+    fn keys_that_grow_by_factors_get_a_log_axis() {
+        assert!(spread_by_factors(&[10.0, 20.0, 40.0, 80.0, 160.0, 320.0]));
+        assert!(spread_by_factors(&[1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0]));
+        assert!(
+            !spread_by_factors(&[16.0, 20.0, 25.0, 30.0, 40.0, 60.0]),
+            "a factor under 10"
+        );
+        assert!(!spread_by_factors(&[10.0, 100.0]), "two values");
+        assert!(!spread_by_factors(&[0.0, 10.0, 100.0]), "0 has no log");
+        let steps: Vec<f64> = (1..=20).map(|i| f64::from(i) * 10.0).collect();
+        assert!(!spread_by_factors(&steps), "even steps");
+    }
+
+    #[test]
+    fn long_legend_labels_are_wrapped_at_spaces_and_commas() {
+        let lines = wrapped(
+            "{ dist = \"choice\", values = [10, 20, 30], weights = [2, 2, 1] }",
+            30,
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(
+            lines.concat().replace(' ', ""),
+            "{dist=\"choice\",values=[10,20,30],weights=[2,2,1]}"
+        );
+        assert_eq!(wrapped("short", 30), ["short"]);
     }
 
     #[test]

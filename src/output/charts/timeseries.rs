@@ -5,40 +5,49 @@ use plotters::prelude::*;
 
 use super::run::{Run, Window};
 use super::style::{
-    at, axis, finite_max, legend, phase_marks, time_end, time_labels, DrawResult, Line, FONT,
-    PALETTE,
+    along, at, axis, densified, finite_max, free_corner, legend, phase_marks, tick_labels,
+    time_end, DrawResult, Line, DEFAULT_LABELS, FONT, PALETTE,
 };
 
 /// One value of a window, if it has one (no on-time rate without deliveries).
 type Measure = fn(&Window) -> Option<f64>;
 
 /// Windows that delivered fewer than this share of the median window's
-/// frames have no on-time rate drawn: the last windows of the drain hold a
-/// straggler or two each, late by nature, and their 0% said nothing of
-/// the run.
+/// frames have no on-time rate drawn: a rate of one or two frames says
+/// nothing of the run...
 const SPARSE: f64 = 0.1;
+/// ...nor, once new frames stop, does one of fewer than half the median:
+/// the drain delivers the stragglers, late by nature, and its last windows
+/// plunged to 0%.
+const SPARSE_IN_DRAIN: f64 = 0.5;
 
-/// The fewest frames a window must deliver for its on-time rate to be
-/// drawn: a tenth of the median over the windows that delivered any.
-pub fn fewest_delivered(windows: &[Window]) -> u64 {
+/// The median of the deliveries of the windows that delivered any.
+fn median_delivered(windows: &[Window]) -> f64 {
     let mut counts: Vec<u64> = windows
         .iter()
         .map(|w| w.delivered)
         .filter(|&n| n > 0)
         .collect();
-    if counts.is_empty() {
-        return 1;
-    }
     counts.sort_unstable();
-    let median = counts[counts.len() / 2] as f64;
-    ((median * SPARSE).ceil() as u64).max(1)
+    counts.get(counts.len() / 2).map_or(0.0, |&n| n as f64)
+}
+
+/// Whether a window delivered too few frames for its on-time rate to be
+/// drawn (`duration_s`: when new frames stop).
+pub fn sparse(w: &Window, median: f64, duration_s: f64) -> bool {
+    let share = if w.t_s > duration_s + 1e-9 {
+        SPARSE_IN_DRAIN
+    } else {
+        SPARSE
+    };
+    w.delivered > 0 && (w.delivered as f64) < median * share
 }
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult<DB> {
     let w = &run.windows;
     let t_end = time_end(w.iter().map(|w| w.t_s));
     let x = axis(0.0, t_end);
-    let time_label = time_labels(t_end);
+    let time_label = tick_labels(x.clone(), DEFAULT_LABELS);
     let panels = root.split_evenly((3, 1));
     let window_s = match (w.first(), w.get(1)) {
         (Some(a), Some(b)) => b.t_s - a.t_s,
@@ -46,16 +55,14 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
     };
     // Peers that come and go: their share online is drawn with the slots'.
     let churns = w.iter().any(|w| w.online < 1.0 - 1e-9);
-    let fewest = fewest_delivered(w);
-    let sparse = w
-        .iter()
-        .filter(|w| w.delivered > 0 && w.delivered < fewest)
-        .count();
-    let on_time_caption = if sparse > 0 {
+    let median = median_delivered(w);
+    let duration_s = run.summary.duration_s;
+    let left_out = w.iter().filter(|w| sparse(w, median, duration_s)).count();
+    let on_time_caption = if left_out > 0 {
         format!(
-            "frames on time, share of those delivered in the window ({sparse} window{} with \
-             under {fewest} deliveries left out)",
-            if sparse == 1 { "" } else { "s" }
+            "frames on time, share of those delivered in the window ({left_out} window{} of few \
+             deliveries left out)",
+            if left_out == 1 { "" } else { "s" }
         )
     } else {
         "frames on time, share of those delivered in the window".to_string()
@@ -115,7 +122,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
         phase_marks(&mut chart, run.phases(), top, i == 0)?;
         let points: Vec<(f64, f64)> = w
             .iter()
-            .filter(|w| i != 2 || w.delivered >= fewest)
+            .filter(|w| i != 2 || !sparse(w, median, duration_s))
             .filter_map(|w| at(&x, &y, (w.t_s, value(w)?)))
             .collect();
         let drawn = chart.draw_series([Line::new(points, colour.stroke_width(2))])?;
@@ -137,8 +144,59 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> Dra
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 24, y)], online.stroke_width(2))
                 });
-            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            use SeriesLabelPosition::*;
+            let line = |v: fn(&Window) -> f64| -> Vec<(f64, f64)> {
+                let points: Vec<(f64, f64)> = w
+                    .iter()
+                    .map(|w| (along(&x, w.t_s), along(&y, v(w) * 100.0)))
+                    .collect();
+                densified(&points)
+            };
+            let drawn = line(|w| w.busy).into_iter().chain(line(|w| w.online));
+            let corner = free_corner(drawn, &[UpperRight, MiddleRight, LowerRight, UpperLeft]);
+            legend(&mut chart, corner)?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(t_s: f64, delivered: u64) -> Window {
+        Window {
+            t_s,
+            queued: 0.0,
+            busy: 0.0,
+            online: 1.0,
+            on_time: Some(0.0),
+            delivered,
+            attempts_per_s: 0.0,
+            failovers_per_s: 0.0,
+            timeouts_per_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn few_deliveries_are_sparse_and_fewer_still_count_in_the_drain() {
+        let w: Vec<Window> = [30, 30, 2, 30, 20, 1]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| window(i as f64, n))
+            .collect();
+        let median = median_delivered(&w);
+        assert_eq!(median, 30.0);
+        // Before new frames stop (at 3.5 s): under a tenth of the median.
+        let sparse_at = |i: usize| sparse(&w[i], median, 3.5);
+        assert!(sparse_at(2));
+        assert!(!sparse_at(1));
+        // After: under half of it.
+        assert!(!sparse_at(4), "20 of 30");
+        assert!(sparse_at(5));
+        assert!(
+            !sparse(&window(9.0, 0), median, 3.5),
+            "no delivery: no rate"
+        );
+    }
 }
