@@ -232,7 +232,25 @@ pub struct Comparison {
     pub a: PathBuf,
     pub b: PathBuf,
     pub metrics: Vec<String>,
+    /// Whether the metrics were chosen (--metrics): then they are charted
+    /// and shown, rather than the headline ones.
+    pub chosen: bool,
     pub shape: Shape,
+}
+
+impl Comparison {
+    /// The metrics charted and shown on the terminal for sweeps: those
+    /// chosen, or the headline ones.
+    pub fn shown(&self) -> Vec<String> {
+        if self.chosen {
+            return self.metrics.clone();
+        }
+        HEADLINE_METRICS
+            .iter()
+            .filter(|m| self.metrics.iter().any(|c| c == *m))
+            .map(|m| m.to_string())
+            .collect()
+    }
 }
 
 /// Two runs or two sweeps.
@@ -262,14 +280,29 @@ fn by_point(rows: &[Vec<String>]) -> BTreeMap<String, Vec<&Vec<String>>> {
     points
 }
 
-/// Compares the results in `a` and `b`.
-pub fn compare(a: &Path, b: &Path) -> Result<Comparison, CompareError> {
+/// Compares the results in `a` and `b`: on `chosen` metrics (each a
+/// column both sides have), or on those of [`COMPARED`] both have.
+pub fn compare(a: &Path, b: &Path, chosen: Option<&[String]>) -> Result<Comparison, CompareError> {
     let (sa, sb) = (Side::read(a)?, Side::read(b)?);
-    let metrics: Vec<String> = COMPARED
-        .iter()
-        .filter(|m| sa.measures(m) && sb.measures(m))
-        .map(|m| m.to_string())
-        .collect();
+    let metrics: Vec<String> = match chosen {
+        Some(chosen) => {
+            for m in chosen {
+                if let Some(side) = [&sa, &sb].into_iter().find(|s| !s.measures(m)) {
+                    return Err(input(format!(
+                        "--metrics {m}: {} has no column {m}",
+                        side.dir().display()
+                    )));
+                }
+            }
+            chosen.to_vec()
+        }
+        None => COMPARED
+            .iter()
+            .filter(|m| sa.measures(m) && sb.measures(m))
+            .map(|m| m.to_string())
+            .collect(),
+    };
+    let chosen = chosen.is_some();
     let shape = match (&sa, &sb) {
         (
             Side::Run {
@@ -332,6 +365,7 @@ pub fn compare(a: &Path, b: &Path) -> Result<Comparison, CompareError> {
         a: a.to_path_buf(),
         b: b.to_path_buf(),
         metrics,
+        chosen,
         shape,
     })
 }
@@ -596,11 +630,7 @@ impl Comparison {
                     unreachable!("differences are of sweeps")
                 };
                 let file = out.join("differences.csv");
-                let charted: Vec<String> = HEADLINE_METRICS
-                    .iter()
-                    .filter(|m| self.metrics.iter().any(|c| c == *m))
-                    .map(|m| m.to_string())
-                    .collect();
+                let charted = self.shown();
                 let table = Table {
                     file: &file,
                     name: "compare",

@@ -233,6 +233,26 @@ fn two_sweeps_are_paired_by_seed_or_said_not_to_be() {
         "{texts:?}"
     );
 
+    // Chosen metrics: those alone, each charted, the first shown.
+    let chosen = tmp.path().join("chosen");
+    let (stdout, _) = ok(p2c2g(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        chosen.to_str().unwrap(),
+        "--metrics",
+        "frame_latency_mean_ms,timeouts",
+    ]));
+    assert!(stdout.contains("frame_latency_mean_ms: A"), "{stdout}");
+    let metrics: std::collections::BTreeSet<String> = rows(&chosen.join("compare.csv"))
+        .into_iter()
+        .map(|r| r["metric"].clone())
+        .collect();
+    assert_eq!(metrics.len(), 2, "{metrics:?}");
+    assert!(chosen.join("charts/timeouts.svg").exists());
+    assert!(!chosen.join("charts/deadline_hit_rate.svg").exists());
+
     // Other seeds: Welch's unpaired interval, and said so.
     let out = tmp.path().join("ac");
     let (stdout, _) = ok(p2c2g(&[
@@ -307,6 +327,10 @@ fn what_cannot_be_compared_is_refused() {
         (
             vec![s(&a), s(&shard)],
             "holds one shard of a sweep (1/2)".into(),
+        ),
+        (
+            vec![s(&a), s(&a), "--metrics".into(), "cost_total".into()],
+            "--metrics cost_total: ".into(),
         ),
         (
             vec![s(&a), s(&a), "--out".into(), s(&a)],

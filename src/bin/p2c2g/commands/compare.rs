@@ -14,7 +14,7 @@ use super::{say, Out};
 pub const EXAMPLES: &str = "Examples:\n  \
 p2c2g compare results/baseline results/baseline-random\n      \
 two runs: each headline metric in A and B and B - A; charts/latency_cdf.svg overlays their CDFs\n  \
-p2c2g compare results/cost results/cost-busy --out results/online-vs-busy\n      \
+p2c2g compare results/cost results/cost-busy --metrics cost_total,cost_wasted\n      \
 two sweeps: matched point by point, differences paired by seed when both ran the same seeds";
 
 /// Most points the terminal table shows; all are in compare.csv.
@@ -35,6 +35,12 @@ pub struct Args {
     /// Chart format.
     #[arg(long, value_enum, default_value = "svg")]
     format: Format,
+    /// Compare these metrics (columns of summary.csv or runs.csv), e.g. --metrics
+    /// cost_total,energy_kwh [default: the headline metrics, latencies, failures, and
+    /// cost, churn and trust's where both have them]; for sweeps the first two are
+    /// shown on the terminal and each is charted.
+    #[arg(long, value_name = "METRIC[,METRIC]", value_delimiter = ',')]
+    metrics: Option<Vec<String>>,
     /// Write into a folder that holds something else than an earlier comparison.
     #[arg(long)]
     force: bool,
@@ -108,7 +114,7 @@ fn aligned(table: &[Vec<String>]) -> Vec<String> {
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
-    let comparison = compare::compare(&args.a, &args.b)?;
+    let comparison = compare::compare(&args.a, &args.b, args.metrics.as_deref())?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!("compare-{}-{}", name(&args.a), name(&args.b)))
     });
@@ -192,10 +198,17 @@ fn table(c: &Comparison) -> Vec<String> {
                     String::new()
                 }
             ));
-            let shown: Vec<&str> = ["deadline_hit_rate", "frame_latency_p99_ms"]
-                .into_iter()
-                .filter(|m| c.metrics.iter().any(|x| x == m))
-                .collect();
+            // Two metrics fit a line: the first two chosen, or the on-time
+            // rate and the p99.
+            let shown: Vec<String> = if c.chosen {
+                c.metrics.iter().take(2).cloned().collect()
+            } else {
+                ["deadline_hit_rate", "frame_latency_p99_ms"]
+                    .into_iter()
+                    .filter(|m| c.metrics.iter().any(|x| x == m))
+                    .map(String::from)
+                    .collect()
+            };
             let mut head: Vec<String> = vec!["point".into()];
             head.extend(keys.iter().cloned());
             for m in &shown {
