@@ -126,7 +126,7 @@ fn two_runs_side_by_side_with_their_cdfs() {
         .find(|l| l.trim_start().starts_with("timeouts "))
         .unwrap();
     let d = num(sb, "timeouts") - num(sa, "timeouts");
-    assert!(line.contains(&format!("{d:+.1}")), "{line}");
+    assert!(line.contains(&format!("{:+}", d as i64)), "{line}");
     assert!(!out.join("differences.csv").exists());
     // The chart: both CDFs, each with its failed share, and the deadline.
     let texts = svg_texts(&out.join("charts/latency_cdf.svg"));

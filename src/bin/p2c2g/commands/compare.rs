@@ -63,6 +63,9 @@ fn shown(metric: &str, x: f64, signed: bool) -> String {
         4
     } else if metric == "failovers_per_frame" {
         3
+    } else if !metric.ends_with("_ms") && x.fract() == 0.0 {
+        // A count of one run.
+        0
     } else {
         1
     };
