@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/p2c2g
+bin="${CARGO_TARGET_DIR:-target}/release/p2c2g"
 sweep=scenarios/sweeps/timeouts.toml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
