@@ -212,6 +212,19 @@ pub struct ReputationConfig {
     pub model: ReputationModel,
     pub initial: InitialReputation,
     pub exclude_below: f64,
+    /// Forgetting: the half-life of what was heard of a peer; none: never
+    /// forgotten.
+    pub half_life_s: Option<f64>,
+}
+
+impl ReputationConfig {
+    /// The rule a coordinator updates reputations by.
+    pub fn rule(&self) -> super::Rule {
+        super::Rule {
+            model: self.model,
+            forgetting: self.half_life_s.map(super::Forgetting::half_life_s),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

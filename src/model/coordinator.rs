@@ -9,9 +9,10 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use slab::Slab;
 
-use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
+use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig};
 use super::frame::Task;
 use super::policy::{Selector, Standing};
+use super::reputation::Rule;
 use super::{AttemptKey, PeerId, TaskId};
 use crate::engine::{SimTime, Stream};
 
@@ -76,6 +77,18 @@ impl TaskQueue {
     }
 }
 
+/// What became of a foreseen crossing of `exclude_below` by a fading
+/// reputation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crossing {
+    /// The peer was heard of since: another forecast stands.
+    Stale,
+    /// Its exclusion changed.
+    Crossed,
+    /// Rounding put the crossing a hair later: look again then.
+    NotYet(SimTime),
+}
+
 /// Where a task submitted to the coordinator went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
@@ -109,10 +122,15 @@ pub struct Coordinator {
     parked: VecDeque<TaskId>,
     mode: QueueMode,
     selector: Selector,
-    reputation: ReputationModel,
+    rule: Rule,
     exclude_below: f64,
-    /// Peers whose reputation is under `exclude_below`.
+    /// Whether each peer's reputation is under `exclude_below`, and how
+    /// many are.
+    is_excluded: Vec<bool>,
     excluded: usize,
+    /// Forgetting with exclusion: by peer, its reputation updates so far
+    /// (a crossing foreseen before the last one is stale).
+    updates: Vec<u32>,
     /// Whether each peer may be picked at all: registered and not leaving
     /// (churn); and how many may not.
     present: Vec<bool>,
@@ -146,6 +164,8 @@ pub struct Vote {
     /// Its time in a slot, wasted if its answer is not accepted.
     pub busy: SimTime,
     pub counted: bool,
+    /// Its attempt's number within the task.
+    pub number: u32,
 }
 
 impl Coordinator {
@@ -155,10 +175,12 @@ impl Coordinator {
         standings: Vec<Standing>,
         rng: Stream,
     ) -> Self {
-        let excluded = standings
+        let is_excluded: Vec<bool> = standings
             .iter()
-            .filter(|s| s.reputation.value() < reputation.exclude_below)
-            .count();
+            .map(|s| s.reputation.value() < reputation.exclude_below)
+            .collect();
+        let excluded = is_excluded.iter().filter(|&&x| x).count();
+        let rule = reputation.rule();
         let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
         let standings_len = standings.len();
         Coordinator {
@@ -168,10 +190,16 @@ impl Coordinator {
             queue: TaskQueue::new(cfg.discipline),
             parked: VecDeque::new(),
             mode: cfg.queue,
-            selector: Selector::new(cfg.policy, cfg.d, cfg.score),
-            reputation: reputation.model,
+            selector: Selector::new(cfg.policy, cfg.d, cfg.score, rule),
+            rule,
             exclude_below: reputation.exclude_below,
+            is_excluded,
             excluded,
+            updates: if rule.forgetting.is_some() && reputation.exclude_below > 0.0 {
+                vec![0; standings_len]
+            } else {
+                Vec::new()
+            },
             present: vec![true; standings_len],
             absent: 0,
             free_slots,
@@ -190,10 +218,10 @@ impl Coordinator {
     /// and nothing waits ahead of it (per_peer queues: always), else in the
     /// central queue, or parked when only peers that failed it are free.
     #[inline(always)]
-    pub fn place(&mut self, task: TaskId, tasks: &Slab<Task>) -> Placement {
+    pub fn place(&mut self, task: TaskId, tasks: &Slab<Task>, now: SimTime) -> Placement {
         if self.is_central() {
             if self.queued() == 0 {
-                match self.pick_for(task, tasks) {
+                match self.pick_for(task, tasks, now) {
                     Pick::Peer(peer) => return Placement::Peer(peer),
                     Pick::Blocked => {
                         self.parked.push_back(task);
@@ -205,7 +233,7 @@ impl Coordinator {
             self.queue.push(task, tasks[task.index()].due);
             Placement::Queued
         } else {
-            match self.pick_for(task, tasks) {
+            match self.pick_for(task, tasks, now) {
                 Pick::Peer(peer) => Placement::Peer(peer),
                 // No peer may be picked at all (churn: none registered):
                 // it waits, in order, until one registers.
@@ -226,10 +254,11 @@ impl Coordinator {
         &mut self,
         tasks: &Slab<Task>,
         parked_at: &mut usize,
+        now: SimTime,
     ) -> Option<(TaskId, PeerId)> {
         while *parked_at < self.parked.len() {
             let task = self.parked[*parked_at];
-            match self.pick_for(task, tasks) {
+            match self.pick_for(task, tasks, now) {
                 Pick::Peer(peer) => {
                     self.parked.remove(*parked_at);
                     return Some((task, peer));
@@ -239,7 +268,7 @@ impl Coordinator {
             }
         }
         while let Some(task) = self.queue.peek() {
-            match self.pick_for(task, tasks) {
+            match self.pick_for(task, tasks, now) {
                 Pick::Peer(peer) => {
                     self.queue.pop();
                     return Some((task, peer));
@@ -256,26 +285,26 @@ impl Coordinator {
     }
 
     #[inline(always)]
-    fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>) -> Pick {
+    fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>, now: SimTime) -> Pick {
         let t = &tasks[task.index()];
         if self.redundant && self.has_out(task) {
-            self.pick_copy(task, t)
+            self.pick_copy(task, t, now)
         } else {
-            self.pick(&t.failed_peers, t.work)
+            self.pick(&t.failed_peers, t.work, now)
         }
     }
 
     /// Chooses a peer for one more copy of `t`: as for a retry, and never
     /// a peer that holds one of its copies.
     #[inline(never)]
-    fn pick_copy(&mut self, task: TaskId, t: &Task) -> Pick {
+    fn pick_copy(&mut self, task: TaskId, t: &Task, now: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
         }
         let out = std::mem::take(&mut self.out[task.index()]);
         let holds = |p: PeerId| out.iter().any(|&(_, q)| q == p);
-        let pick = self.pick_by_scan_except(&t.failed_peers, holds, t.work, central);
+        let pick = self.pick_by_scan_except(&t.failed_peers, holds, t.work, now, central);
         self.out[task.index()] = out;
         pick
     }
@@ -299,9 +328,10 @@ impl Coordinator {
     ///
     /// Eligible: not excluded (unless all are); with a central queue, with
     /// a free slot. A peer that failed the task is chosen only when every
-    /// peer that is not excluded has failed it.
+    /// peer that is not excluded has failed it. `now`: when reputations
+    /// are read (they may fade).
     #[inline(always)]
-    pub fn pick(&mut self, failed: &[PeerId], work: SimTime) -> Pick {
+    pub fn pick(&mut self, failed: &[PeerId], work: SimTime, now: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
@@ -315,22 +345,22 @@ impl Coordinator {
             if failed.is_empty() && any_order {
                 let choice = self
                     .selector
-                    .choose(&self.standings, set, work, &mut self.rng);
+                    .choose(&self.standings, set, work, now, &mut self.rng);
                 return Pick::Peer(choice);
             }
             if self.selector.order_free() && set.len() >= 2 * (failed.len() + self.d) {
-                let choice =
-                    self.selector
-                        .choose_except(&self.standings, set, failed, work, &mut self.rng);
+                let choice = self.selector.choose_except(
+                    &self.standings,
+                    set,
+                    failed,
+                    work,
+                    now,
+                    &mut self.rng,
+                );
                 return Pick::Peer(choice);
             }
         }
-        self.pick_by_scan(failed, work, central)
-    }
-
-    /// `pick` the long way: a pass over every peer, to list the candidates.
-    fn pick_by_scan(&mut self, failed: &[PeerId], work: SimTime, central: bool) -> Pick {
-        self.pick_by_scan_except(failed, |_| false, work, central)
+        self.pick_by_scan_except(failed, |_| false, work, now, central)
     }
 
     /// `pick_by_scan` among the peers that `held` does not rule out.
@@ -340,6 +370,7 @@ impl Coordinator {
         failed: &[PeerId],
         held: impl Fn(PeerId) -> bool,
         work: SimTime,
+        now: SimTime,
         central: bool,
     ) -> Pick {
         let all_excluded = if self.absent == 0 {
@@ -347,16 +378,16 @@ impl Coordinator {
         } else {
             // Only the peers present count.
             !self
-                .standings
+                .is_excluded
                 .iter()
                 .zip(&self.present)
-                .any(|(s, &here)| here && s.reputation.value() >= self.exclude_below)
+                .any(|(&out, &here)| here && !out)
         };
         self.candidates.clear();
         let mut untried_exists = false;
         let mut free_but_failed = false;
         for (i, s) in self.standings.iter().enumerate() {
-            if !self.present[i] || (!all_excluded && s.reputation.value() < self.exclude_below) {
+            if !self.present[i] || (!all_excluded && self.is_excluded[i]) {
                 continue;
             }
             let peer = PeerId(i as u32);
@@ -386,7 +417,7 @@ impl Coordinator {
             }
             // Every eligible peer failed this task: any of them may retry it.
             for (i, s) in self.standings.iter().enumerate() {
-                let excluded = !all_excluded && s.reputation.value() < self.exclude_below;
+                let excluded = !all_excluded && self.is_excluded[i];
                 let ok = !held(PeerId(i as u32));
                 if ok && self.present[i] && !excluded && (!central || s.assigned < s.slots) {
                     self.candidates.push(PeerId(i as u32));
@@ -401,10 +432,13 @@ impl Coordinator {
                 };
             }
         }
-        Pick::Peer(
-            self.selector
-                .choose(&self.standings, &self.candidates, work, &mut self.rng),
-        )
+        Pick::Peer(self.selector.choose(
+            &self.standings,
+            &self.candidates,
+            work,
+            now,
+            &mut self.rng,
+        ))
     }
 
     /// An attempt of `work` (at speed 1) was dispatched to `peer`.
@@ -462,9 +496,9 @@ impl Coordinator {
         }
     }
 
-    /// Copies: an attempt of `work` on `peer` is no longer counted in its
-    /// load (cancelled, or answered after its task was decided), and what
-    /// it did tells nothing of the peer.
+    /// An attempt of `work` on `peer` is no longer counted in its load:
+    /// answered, timed out or cancelled. What it tells of the peer, if
+    /// anything, is for `hear`.
     #[inline(always)]
     pub fn release_unheard(&mut self, peer: PeerId, work: SimTime) {
         let s = &mut self.standings[peer.index()];
@@ -489,27 +523,57 @@ impl Coordinator {
         &mut self.votes[i]
     }
 
-    /// Quorum: what a vote, once the task is decided, tells of its peer:
-    /// a success if it agreed with the accepted answer, else a failure.
-    /// (Every outcome the coordinator hears ends here.)
+    /// What an outcome heard at `now` tells of its peer (every outcome the
+    /// coordinator hears ends here; under a quorum, a vote once its task
+    /// is decided: a success if it agreed with the accepted answer). With
+    /// forgetting and exclusion, says when the peer's exclusion will
+    /// change by forgetting alone, if it will, and the forecast's version.
     #[inline(always)]
-    pub fn hear(&mut self, peer: PeerId, success: bool) {
-        let heard = &mut self.heard[peer.index()];
+    pub fn hear(&mut self, peer: PeerId, success: bool, now: SimTime) -> Option<(SimTime, u32)> {
+        let i = peer.index();
+        let heard = &mut self.heard[i];
         heard.attempts += 1;
         if success {
             heard.successes += 1;
         } else {
             heard.failures += 1;
         }
-        let s = &mut self.standings[peer.index()];
-        let was_excluded = s.reputation.value() < self.exclude_below;
-        s.reputation.update(self.reputation, success);
-        let is_excluded = s.reputation.value() < self.exclude_below;
-        match (was_excluded, is_excluded) {
+        let r = &mut self.standings[i].reputation;
+        r.update(self.rule, success, now);
+        let excluded = r.value() < self.exclude_below;
+        self.set_excluded(i, excluded);
+        if self.updates.is_empty() {
+            return None;
+        }
+        self.updates[i] = self.updates[i].wrapping_add(1);
+        let r = &self.standings[i].reputation;
+        r.crossing(self.rule, self.exclude_below)
+            .map(|at| (at, self.updates[i]))
+    }
+
+    fn set_excluded(&mut self, i: usize, excluded: bool) {
+        let was = std::mem::replace(&mut self.is_excluded[i], excluded);
+        match (was, excluded) {
             (false, true) => self.excluded += 1,
             (true, false) => self.excluded -= 1,
             _ => {}
         }
+    }
+
+    /// Forgetting: the instant that `hear` foresaw (as `version`) for
+    /// `peer` has come; its exclusion now follows its faded reputation.
+    pub fn reconsider(&mut self, peer: PeerId, version: u32, now: SimTime) -> Crossing {
+        let i = peer.index();
+        if self.updates[i] != version {
+            return Crossing::Stale;
+        }
+        let faded = self.standings[i].reputation.value_at(now, self.rule);
+        let excluded = faded < self.exclude_below;
+        if excluded == self.is_excluded[i] {
+            return Crossing::NotYet(now + SimTime::from_nanos(1));
+        }
+        self.set_excluded(i, excluded);
+        Crossing::Crossed
     }
 
     /// Copies: how many copies of `task` wait at the coordinator, not yet
@@ -534,12 +598,9 @@ impl Coordinator {
         before - self.queue.len() - self.parked.len()
     }
 
-    /// An attempt of `work` on `peer` ended, as the coordinator sees it:
-    /// its reply arrived or its timeout fired.
-    #[inline(always)]
-    pub fn release(&mut self, peer: PeerId, work: SimTime, success: bool) {
-        self.release_unheard(peer, work);
-        self.hear(peer, success);
+    /// How it updates and reads reputations.
+    pub fn rule(&self) -> Rule {
+        self.rule
     }
 
     pub fn is_central(&self) -> bool {
@@ -674,6 +735,7 @@ mod tests {
                 model: ReputationModel::Additive { success: 0.1, failure: 0.2 },
                 initial: InitialReputation::Value(0.5),
                 exclude_below,
+                half_life_s: None,
             };
             let cfg = config(Policy::ALL[policy].1, d.min(n as u32), queue);
             let mut c = Coordinator::new(&cfg, &reputation, standings, stream(seed, 0, 0));
@@ -694,7 +756,8 @@ mod tests {
                     }
                     Op::Release(p, success) => {
                         if c.standings[p].assigned > 0 {
-                            c.release(PeerId(p as u32), SimTime::from_ms(5.0), success);
+                            c.release_unheard(PeerId(p as u32), SimTime::from_ms(5.0));
+                            c.hear(PeerId(p as u32), success, SimTime::ZERO);
                         }
                     }
                 }
@@ -720,7 +783,7 @@ mod tests {
                 .map(|i| u64::from(c.standings[i].slots.saturating_sub(c.standings[i].assigned)))
                 .sum();
             prop_assert_eq!(c.free_slots, free_slots);
-            let got = c.pick(&failed, SimTime::from_ms(5.0));
+            let got = c.pick(&failed, SimTime::from_ms(5.0), SimTime::ZERO);
             match (&expected, got) {
                 (Expected::OneOf(ok), Pick::Peer(p)) => prop_assert!(ok.contains(&p), "{p:?} not in {ok:?}"),
                 (Expected::NoSlot, Pick::NoSlot) | (Expected::Blocked, Pick::Blocked) => {}

@@ -239,6 +239,8 @@ impl Simulation {
         let now = self.now();
         let a = &self.attempts[key.index()];
         let (task, peer, wrong, work, counted) = (a.task, a.peer, a.wrong, a.work, a.counted);
+        let number = a.number;
+        let (a_renter, a_frame, a_task) = (a.renter.0, a.frame_index, a.task_index);
         let busy = wasted(a, None);
         // Its waste, if any, is counted once the task is decided.
         self.attempts[key.index()].accepted = true;
@@ -249,14 +251,16 @@ impl Simulation {
             wrong,
             busy,
             counted,
+            number,
         });
         let votes = self.coordinator.votes_mut(task);
         let agreeing = votes.iter().filter(|v| v.wrong == wrong).count() as u32;
         if agreeing >= self.quorum {
             let votes = std::mem::take(votes);
+            let (renter, frame, task_index) = (a_renter, a_frame, a_task);
             for v in &votes {
                 let agrees = v.wrong == wrong;
-                self.coordinator.hear(v.peer, agrees);
+                self.hear_of(v.peer, agrees, (renter, frame, task_index, v.number), rec);
                 if !agrees {
                     self.tally.count(v.counted, |c| c.wasted += v.busy);
                 }

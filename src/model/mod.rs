@@ -30,11 +30,11 @@ pub use config::*;
 pub use dist::{num, Dist, DistError, Millis};
 pub use ids::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
 pub use record::{
-    AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, PeerChange, PeerRecord, Recorder,
-    Sample, TaskRecord,
+    AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, HeardRecord, PeerChange, PeerRecord,
+    Recorder, Sample, TaskRecord,
 };
 pub use report::summary_shape;
-pub use reputation::Reputation;
+pub use reputation::{Forgetting, Reputation, Rule};
 pub use sim::Simulation;
 pub use stats::{LatencyBucket, PeerReport, Report, Summary};
 

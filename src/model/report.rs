@@ -173,7 +173,7 @@ pub fn build(run: &Ending) -> Report {
             failures: heard.failures,
             busy_ms: p.busy.as_ms(),
             utilization: share(p.busy_counted.as_nanos() as f64, slot_ns(i, p)),
-            reputation: s.reputation.value(),
+            reputation: s.reputation.value_at(run.end, view.rule()),
             online_s: run.churn.map(|_| online(i).0.as_secs()),
             sessions: run.churn.map(|ch| ch.sessions[i]),
             lost: run.churn.map(|ch| ch.lost[i]),

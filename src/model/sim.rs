@@ -9,7 +9,7 @@ use slab::Slab;
 use super::attempt::Attempt;
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
-use super::coordinator::{Coordinator, Placement};
+use super::coordinator::{Coordinator, Crossing, Placement};
 use super::cost::Costs;
 use super::frame::{Frame, Task};
 use super::link::Links;
@@ -62,6 +62,9 @@ pub(super) enum Event {
     CancelReachesPeer(AttemptKey),
     /// `drop_late`: the deadline of this renter's frame.
     FrameDeadline(FrameId, RenterId),
+    /// Forgetting: a peer's fading reputation crosses `exclude_below`
+    /// (as foreseen at its update of this version).
+    ReputationCrosses(PeerId, u32),
 }
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
@@ -340,6 +343,7 @@ impl Simulation {
             Event::Hedge(key) => self.hedge(key),
             Event::CancelReachesPeer(key) => self.cancel_reaches_peer(key, rec),
             Event::FrameDeadline(frame, renter) => self.frame_deadline(frame, renter, rec),
+            Event::ReputationCrosses(peer, version) => self.reputation_crosses(peer, version),
         }
     }
 
@@ -419,7 +423,7 @@ impl Simulation {
     /// Hands a new or retried task to the coordinator, and dispatches it if
     /// the coordinator places it on a peer.
     pub(super) fn submit(&mut self, task: TaskId) {
-        match self.coordinator.place(task, &self.tasks) {
+        match self.coordinator.place(task, &self.tasks, self.now()) {
             Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
                 self.levels.waiting_coordinator.up(self.now(), &self.series);
@@ -439,8 +443,11 @@ impl Simulation {
     }
 
     fn dispatch_waiting(&mut self) {
-        let mut parked_at = 0;
-        while let Some((task, peer)) = self.coordinator.next_waiting(&self.tasks, &mut parked_at) {
+        let (mut parked_at, now) = (0, self.now());
+        while let Some((task, peer)) =
+            self.coordinator
+                .next_waiting(&self.tasks, &mut parked_at, now)
+        {
             self.levels
                 .waiting_coordinator
                 .down(self.now(), &self.series);
@@ -700,7 +707,8 @@ impl Simulation {
         }
         let a = &self.attempts[key.index()];
         let (task, peer) = (a.task, a.peer);
-        self.coordinator.release(peer, a.work, success);
+        self.coordinator.release_unheard(peer, a.work);
+        self.hear(key, peer, success, rec);
         self.levels.in_flight.down(self.now(), &self.series);
         if success {
             if self.tail {
@@ -735,6 +743,60 @@ impl Simulation {
         }
         if self.coordinator.is_central() {
             self.dispatch_queued();
+        }
+    }
+
+    /// The coordinator counts the outcome of attempt `key` (live) in the
+    /// reputation of `peer`.
+    #[inline(always)]
+    fn hear<R: Recorder>(&mut self, key: AttemptKey, peer: PeerId, success: bool, rec: &mut R) {
+        let a = &self.attempts[key.index()];
+        let (renter, frame, task, attempt) = (a.renter.0, a.frame_index, a.task_index, a.number);
+        self.hear_of(peer, success, (renter, frame, task, attempt), rec);
+    }
+
+    /// The coordinator counts an outcome in the reputation of `peer`: of
+    /// the attempt `(renter, frame, task, attempt)`, which may be gone.
+    #[inline(always)]
+    pub(super) fn hear_of<R: Recorder>(
+        &mut self,
+        peer: PeerId,
+        success: bool,
+        (renter, frame, task, attempt): (u32, u64, u32, u32),
+        rec: &mut R,
+    ) {
+        let now = self.now();
+        if let Some((at, version)) = self.coordinator.hear(peer, success, now) {
+            self.schedule(at, Event::ReputationCrosses(peer, version));
+        }
+        rec.heard(&HeardRecord {
+            at: now,
+            peer,
+            renter,
+            frame,
+            task,
+            attempt,
+            success,
+        });
+    }
+
+    /// Forgetting: a peer's reputation has faded across `exclude_below`,
+    /// as foreseen at its update `version`: it is excluded, or may be
+    /// picked again (and then takes what waits for a slot).
+    #[inline(never)]
+    fn reputation_crosses(&mut self, peer: PeerId, version: u32) {
+        let now = self.now();
+        match self.coordinator.reconsider(peer, version, now) {
+            Crossing::Stale => self.stale += 1,
+            Crossing::NotYet(again) => {
+                self.stale += 1;
+                self.schedule(again, Event::ReputationCrosses(peer, version));
+            }
+            Crossing::Crossed => {
+                if self.coordinator.queued() > 0 {
+                    self.dispatch_waiting();
+                }
+            }
         }
     }
 

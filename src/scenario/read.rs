@@ -446,10 +446,20 @@ fn reputation(t: &Table) -> ReputationConfig {
         _ => InitialReputation::Value(t.number("initial", 0.5, unit)),
     };
     let exclude_below = t.number("exclude_below", 0.0, unit);
+    // Written into the resolved scenario only if given, as before it was.
+    let half_life_s = t.peek("half_life_s").is_some().then(|| {
+        t.number("half_life_s", 1.0, |x| {
+            range_msg(
+                x > 0.0 && x * 1e3 <= MAX_TIME_MS,
+                "a half-life in seconds, > 0 (how long until half of what was heard of a peer is forgotten)",
+            )
+        })
+    });
     ReputationConfig {
         model,
         initial,
         exclude_below,
+        half_life_s,
     }
 }
 

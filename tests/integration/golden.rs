@@ -421,6 +421,10 @@ const REFUSED: &[(&str, &[&str])] = &[
         "cost_negative_revenue",
         &["check", "tests/golden/refused/cost_negative_revenue.toml"],
     ),
+    (
+        "half_life_zero",
+        &["check", "tests/golden/refused/half_life_zero.toml"],
+    ),
 ];
 
 fn blessing() -> bool {

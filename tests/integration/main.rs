@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod copies;
 mod cost;
+mod forgetting;
 mod fuzz;
 mod golden;
 mod invariants;
