@@ -539,9 +539,28 @@ impl Coordinator {
             heard.failures += 1;
         }
         let r = &mut self.standings[i].reputation;
-        r.update(self.rule, success, now);
-        let excluded = r.value() < self.exclude_below;
-        self.set_excluded(i, excluded);
+        r.update(&self.rule, success, now);
+        if self.exclude_below > 0.0 {
+            let excluded = r.value() < self.exclude_below;
+            self.set_excluded(i, excluded);
+        }
+        if self.rule.forgetting.is_some() {
+            self.foresee(i)
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn set_excluded(&mut self, i: usize, excluded: bool) {
+        let was = std::mem::replace(&mut self.is_excluded[i], excluded);
+        self.excluded = self.excluded + usize::from(excluded) - usize::from(was);
+    }
+
+    /// Forgetting, after an update of peer `i`: when its exclusion will
+    /// change by fading alone (only if something is excluded at all).
+    #[inline(never)]
+    fn foresee(&mut self, i: usize) -> Option<(SimTime, u32)> {
         if self.updates.is_empty() {
             return None;
         }
@@ -549,15 +568,6 @@ impl Coordinator {
         let r = &self.standings[i].reputation;
         r.crossing(self.rule, self.exclude_below)
             .map(|at| (at, self.updates[i]))
-    }
-
-    fn set_excluded(&mut self, i: usize, excluded: bool) {
-        let was = std::mem::replace(&mut self.is_excluded[i], excluded);
-        match (was, excluded) {
-            (false, true) => self.excluded += 1,
-            (true, false) => self.excluded -= 1,
-            _ => {}
-        }
     }
 
     /// Forgetting: the instant that `hear` foresaw (as `version`) for

@@ -60,7 +60,7 @@ impl From<ReputationModel> for Rule {
 /// use p2c2g::model::{Forgetting, Reputation, ReputationModel, Rule};
 /// let additive = ReputationModel::Additive { success: 0.02, failure: 0.05 };
 /// let mut r = Reputation::new(0.5);
-/// r.update(additive.into(), false, SimTime::ZERO);
+/// r.update(&additive.into(), false, SimTime::ZERO);
 /// assert!((r.value() - 0.45).abs() < 1e-12);
 /// // Forgetting with a half-life of 1 s: a second later, half the way back.
 /// let rule = Rule { model: additive, forgetting: Some(Forgetting::half_life_s(1.0)) };
@@ -115,14 +115,11 @@ impl Reputation {
     }
 
     /// An outcome heard at `now` (not before the last update).
-    pub fn update(&mut self, rule: Rule, success: bool, now: SimTime) {
+    #[inline(always)]
+    pub fn update(&mut self, rule: &Rule, success: bool, now: SimTime) {
         if let Some(f) = rule.forgetting {
-            let k = f.kept(now - self.updated);
-            self.value = self.with_kept(k, rule.model);
-            self.successes *= k;
-            self.failures *= k;
+            self.fade(f, rule.model, now);
         }
-        self.updated = now;
         if success {
             self.successes += 1.0;
         } else {
@@ -144,6 +141,17 @@ impl Reputation {
                 (2.0 * self.initial + self.successes) / (2.0 + self.successes + self.failures)
             }
         };
+    }
+
+    /// Forgetting, before an update at `now`: the value and the counts
+    /// fade to what they are then.
+    #[inline(never)]
+    fn fade(&mut self, f: Forgetting, model: ReputationModel, now: SimTime) {
+        let k = f.kept(now - self.updated);
+        self.value = self.with_kept(k, model);
+        self.successes *= k;
+        self.failures *= k;
+        self.updated = now;
     }
 
     /// Forgetting: the first instant after the last update at which the
@@ -179,10 +187,10 @@ mod tests {
             failure: 0.4,
         };
         let mut r = Reputation::new(0.9);
-        r.update(m.into(), true, SimTime::ZERO);
+        r.update(&m.into(), true, SimTime::ZERO);
         assert_eq!(r.value(), 1.0);
         for _ in 0..3 {
-            r.update(m.into(), false, SimTime::ZERO);
+            r.update(&m.into(), false, SimTime::ZERO);
         }
         assert_eq!(r.value(), 0.0);
     }
@@ -191,9 +199,9 @@ mod tests {
     fn ewma_moves_a_fraction_toward_the_outcome() {
         let m = ReputationModel::Ewma { alpha: 0.1 };
         let mut r = Reputation::new(0.5);
-        r.update(m.into(), true, SimTime::ZERO);
+        r.update(&m.into(), true, SimTime::ZERO);
         assert!((r.value() - 0.55).abs() < 1e-12);
-        r.update(m.into(), false, SimTime::ZERO);
+        r.update(&m.into(), false, SimTime::ZERO);
         assert!((r.value() - 0.495).abs() < 1e-12);
     }
 
@@ -201,9 +209,9 @@ mod tests {
     fn beta_is_the_posterior_mean_with_two_prior_observations() {
         let mut r = Reputation::new(0.5);
         assert_eq!(r.value(), 0.5);
-        r.update(ReputationModel::Beta.into(), true, SimTime::ZERO);
-        r.update(ReputationModel::Beta.into(), true, SimTime::ZERO);
-        r.update(ReputationModel::Beta.into(), false, SimTime::ZERO);
+        r.update(&ReputationModel::Beta.into(), true, SimTime::ZERO);
+        r.update(&ReputationModel::Beta.into(), true, SimTime::ZERO);
+        r.update(&ReputationModel::Beta.into(), false, SimTime::ZERO);
         // (2 * 0.5 + 2) / (2 + 2 + 1)
         assert!((r.value() - 0.6).abs() < 1e-12);
     }
@@ -219,14 +227,14 @@ mod tests {
     fn forgetting_halves_the_distance_to_the_initial_value_every_half_life() {
         let rule = forgetting(ReputationModel::Ewma { alpha: 0.5 }, 2.0);
         let mut r = Reputation::new(0.5);
-        r.update(rule, false, SimTime::from_secs(1.0));
+        r.update(&rule, false, SimTime::from_secs(1.0));
         assert!((r.value() - 0.25).abs() < 1e-12);
         for (after_s, expected) in [(0.0, 0.25), (2.0, 0.375), (4.0, 0.4375)] {
             let v = r.value_at(SimTime::from_secs(1.0 + after_s), rule);
             assert!((v - expected).abs() < 1e-12, "{after_s} s: {v}");
         }
         // The next update starts from the decayed value: 0.375 + 0.5 * (1 - 0.375).
-        r.update(rule, true, SimTime::from_secs(3.0));
+        r.update(&rule, true, SimTime::from_secs(3.0));
         assert!((r.value() - 0.6875).abs() < 1e-12);
     }
 
@@ -235,12 +243,12 @@ mod tests {
         let rule = forgetting(ReputationModel::Beta, 1.0);
         let mut r = Reputation::new(0.5);
         for _ in 0..4 {
-            r.update(rule, false, SimTime::ZERO);
+            r.update(&rule, false, SimTime::ZERO);
         }
         // (1 + 0) / (2 + 4), then (1 + 0) / (2 + 2) a half-life later.
         assert!((r.value() - 1.0 / 6.0).abs() < 1e-12);
         assert!((r.value_at(SimTime::from_secs(1.0), rule) - 0.25).abs() < 1e-12);
-        r.update(rule, true, SimTime::from_secs(1.0));
+        r.update(&rule, true, SimTime::from_secs(1.0));
         // Counts 1 success and 2 failures: (1 + 1) / (2 + 3).
         assert!((r.value() - 0.4).abs() < 1e-12);
     }
@@ -257,8 +265,8 @@ mod tests {
         ] {
             let rule = forgetting(model, 0.001);
             let mut r = Reputation::new(0.6);
-            r.update(rule, false, SimTime::from_ms(3.0));
-            r.update(rule, false, SimTime::from_ms(3.0));
+            r.update(&rule, false, SimTime::from_ms(3.0));
+            r.update(&rule, false, SimTime::from_ms(3.0));
             let threshold = 0.5;
             assert!(r.value() < threshold, "{model:?}");
             let at = r.crossing(rule, threshold).expect("it recovers");
@@ -273,7 +281,7 @@ mod tests {
         // Downward: a peer above the threshold whose initial value is below.
         let rule = forgetting(ReputationModel::Ewma { alpha: 0.5 }, 1.0);
         let mut r = Reputation::new(0.2);
-        r.update(rule, true, SimTime::ZERO);
+        r.update(&rule, true, SimTime::ZERO);
         let at = r.crossing(rule, 0.5).expect("it sinks");
         assert!(r.value_at(SimTime::from_nanos(at.as_nanos() - 1), rule) >= 0.5);
         assert!(r.value_at(at, rule) < 0.5);

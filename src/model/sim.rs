@@ -602,7 +602,9 @@ impl Simulation {
         );
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
-        a.wrong = self.tail && success && p.is_wrong(|| a.luck(seed));
+        if self.tail && success {
+            a.wrong = p.is_wrong(|| a.luck(seed));
+        }
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
@@ -911,26 +913,28 @@ impl Simulation {
     #[inline(never)]
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
-            let a = self.attempts.remove(key.index());
-            if self.counts_waste {
-                self.tally
-                    .count(a.counted, |c| c.wasted += super::copies::wasted(&a, None));
-            }
-            if rec.keeps_attempts() || self.cost.is_some() {
-                self.retired(key, &a, rec);
+            if self.counts_waste || rec.keeps_attempts() || self.cost.is_some() {
+                self.retired(key, rec);
+            } else {
+                self.attempts.remove(key.index());
             }
         }
     }
 
-    /// Attempt `a` (behind `key`) is retired: its cost is counted, and the
+    /// Attempt `key` is retired: its waste and cost are counted, and the
     /// recorder gets its record, if they want it.
     #[inline(never)]
-    fn retired<R: Recorder>(&mut self, key: AttemptKey, a: &Attempt, rec: &mut R) {
+    fn retired<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+        let a = self.attempts.remove(key.index());
+        if self.counts_waste {
+            self.tally
+                .count(a.counted, |c| c.wasted += super::copies::wasted(&a, None));
+        }
         if let Some(cost) = self.cost.as_mut() {
-            cost.retired(a, None);
+            cost.retired(&a, None);
         }
         if rec.keeps_attempts() {
-            self.record_attempt(key, a, rec);
+            self.record_attempt(key, &a, rec);
         }
     }
 

@@ -600,7 +600,7 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
             "a cancelled attempt changed a reputation: {:?}",
             a
         );
-        replayed[h.peer.index()].update(rule, h.success, h.at);
+        replayed[h.peer.index()].update(&rule, h.success, h.at);
         let c = &mut heard_counts[h.peer.index()];
         if h.success {
             c.0 += 1;
