@@ -5,6 +5,7 @@
 use super::link::Stays;
 use super::luck::Luck;
 use super::record::{AttemptOutcome, AttemptRecord};
+use super::tally::Book;
 use super::{PeerId, RenterId, TaskId};
 use crate::engine::SimTime;
 
@@ -19,7 +20,8 @@ pub struct Attempt {
     pub renter: RenterId,
     pub frame_index: u64,
     pub task_index: u32,
-    pub counted: bool,
+    /// Where it is counted.
+    pub book: Book,
     pub dispatched: SimTime,
     pub reached: Option<SimTime>,
     pub started: Option<SimTime>,
@@ -83,7 +85,7 @@ impl Attempt {
             resolved: self.resolved,
             outcome: self.outcome,
             timed_out: self.timed_out,
-            counted: self.counted,
+            counted: self.book.counted,
         }
     }
 }

@@ -266,7 +266,7 @@ impl Simulation {
                     c.peers[peer.index()] = Some(sessions);
                     c.registered[peer.index()] = 0;
                     c.sessions[peer.index()] = 0;
-                    self.coordinator.set_present(peer, false);
+                    self.set_present(peer, false);
                     self.peers[peer.index()].online = false;
                     self.levels.online_peers.down(SimTime::ZERO, &self.series);
                     match at_start {
@@ -346,10 +346,18 @@ impl Simulation {
             self.fail_unresolved_on(peer, rec);
         }
         if !leaving {
-            self.coordinator.set_present(peer, true);
+            self.set_present(peer, true);
             note(rec, peer, self.now(), PeerChange::Registered);
         }
-        self.dispatch_queued();
+        self.dispatch_queued_everywhere();
+    }
+
+    /// Whether the coordinators may pick `peer` at all: all know the
+    /// same of its comings and goings.
+    fn set_present(&mut self, peer: PeerId, present: bool) {
+        for c in &mut self.coordinators {
+            c.set_present(peer, present);
+        }
     }
 
     /// A graceful peer's notice reaches the coordinator: no new attempts.
@@ -357,7 +365,7 @@ impl Simulation {
         let c = self.churn.as_mut().expect("churn is on");
         c.leaving[peer.index()] = session;
         if c.registered[peer.index()] == session {
-            self.coordinator.set_present(peer, false);
+            self.set_present(peer, false);
             note(rec, peer, self.now(), PeerChange::Leaving);
         }
     }
@@ -409,7 +417,7 @@ impl Simulation {
             return;
         }
         c.registered[peer.index()] = 0;
-        self.coordinator.set_present(peer, false);
+        self.set_present(peer, false);
         note(rec, peer, self.now(), PeerChange::Gone);
         self.fail_unresolved_on(peer, rec);
     }
@@ -473,8 +481,8 @@ impl Simulation {
         a.left = Some(now);
         self.at_peers -= 1;
         self.t_last = now;
-        let (peer, counted) = (a.peer, a.counted);
-        self.tally.count(counted, |c| c.attempts_lost += 1);
+        let (peer, book) = (a.peer, a.book);
+        self.tally.count(book, |c| c.attempts_lost += 1);
         if let Some(c) = self.churn.as_mut() {
             c.lost[peer.index()] += 1;
         }

@@ -9,10 +9,11 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use slab::Slab;
 
-use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig};
+use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
 use super::frame::Task;
 use super::policy::{Selector, Standing};
 use super::reputation::Rule;
+use super::tally::Book;
 use super::{AttemptKey, PeerId, TaskId};
 use crate::engine::{SimTime, Stream};
 
@@ -76,6 +77,10 @@ impl TaskQueue {
         }
     }
 }
+
+/// A coordinator heard back from more attempts on a peer than it sent
+/// there: a bug, never an input's fault.
+const NEGATIVE_LOAD: &str = "a coordinator's own load of a peer went below zero";
 
 /// What became of a foreseen crossing of `exclude_below` by a fading
 /// reputation.
@@ -154,6 +159,14 @@ pub struct Coordinator {
     out: Vec<Vec<(AttemptKey, PeerId)>>,
     /// Quorum: the votes each task has had, by task slot.
     votes: Vec<Vec<Vote>>,
+    /// What it knows of a peer's load, and under a view of heartbeats, by
+    /// peer: the load it last reported, this coordinator's dispatches
+    /// less its replies since, and its attempts out there (empty under
+    /// `own`, where `standings` has them).
+    view: View,
+    reported: Vec<u32>,
+    since: Vec<i32>,
+    own: Vec<u32>,
 }
 
 /// Quorum: a success heard, for the answer it gave.
@@ -163,7 +176,7 @@ pub struct Vote {
     pub wrong: bool,
     /// Its time in a slot, wasted if its answer is not accepted.
     pub busy: SimTime,
-    pub counted: bool,
+    pub book: Book,
     /// Its attempt's number within the task.
     pub number: u32,
 }
@@ -181,6 +194,11 @@ impl Coordinator {
             .collect();
         let excluded = is_excluded.iter().filter(|&&x| x).count();
         let rule = reputation.rule();
+        let viewed = if cfg.view == View::Own {
+            Vec::new()
+        } else {
+            vec![0; standings.len()]
+        };
         let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
         let standings_len = standings.len();
         Coordinator {
@@ -211,6 +229,10 @@ impl Coordinator {
             redundant: cfg.redundant(),
             out: Vec::new(),
             votes: Vec::new(),
+            view: cfg.view,
+            reported: viewed.clone(),
+            since: vec![0; viewed.len()],
+            own: viewed,
         }
     }
 
@@ -316,6 +338,11 @@ impl Coordinator {
 
     /// Copies: the attempts of `task` that are out, and their peers, in
     /// the order sent.
+    pub fn out(&self, task: TaskId) -> &[(AttemptKey, PeerId)] {
+        self.out.get(task.index()).map_or(&[], |o| o.as_slice())
+    }
+
+    /// The same, to change.
     pub fn out_mut(&mut self, task: TaskId) -> &mut Vec<(AttemptKey, PeerId)> {
         let i = task.index();
         if i >= self.out.len() {
@@ -444,6 +471,9 @@ impl Coordinator {
     /// An attempt of `work` (at speed 1) was dispatched to `peer`.
     #[inline(always)]
     pub fn assign(&mut self, peer: PeerId, work: SimTime) {
+        if self.view != View::Own {
+            return self.assign_viewed(peer, work);
+        }
         let s = &mut self.standings[peer.index()];
         if s.assigned < s.slots {
             self.free_slots -= 1;
@@ -501,8 +531,11 @@ impl Coordinator {
     /// anything, is for `hear`.
     #[inline(always)]
     pub fn release_unheard(&mut self, peer: PeerId, work: SimTime) {
+        if self.view != View::Own {
+            return self.release_viewed(peer, work);
+        }
         let s = &mut self.standings[peer.index()];
-        s.assigned -= 1;
+        s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
         s.backlog = s.backlog - work;
         if self.absent == 0 || self.present[peer.index()] {
             if s.assigned < s.slots {
@@ -511,6 +544,76 @@ impl Coordinator {
             if s.assigned + 1 == s.slots {
                 self.add_free(peer);
             }
+        }
+    }
+
+    /// `assign` under a view of heartbeats: its own count goes up; the
+    /// load it sees, only if the view adds its own dispatches.
+    #[inline(never)]
+    fn assign_viewed(&mut self, peer: PeerId, work: SimTime) {
+        let i = peer.index();
+        self.own[i] += 1;
+        self.standings[i].backlog += work;
+        if self.view == View::Heartbeat {
+            self.since[i] += 1;
+            self.set_load(i, self.viewed_load(i));
+        }
+    }
+
+    /// `release_unheard` under a view of heartbeats.
+    #[inline(never)]
+    fn release_viewed(&mut self, peer: PeerId, work: SimTime) {
+        let i = peer.index();
+        self.own[i] = self.own[i].checked_sub(1).expect(NEGATIVE_LOAD);
+        self.standings[i].backlog = self.standings[i].backlog - work;
+        if self.view == View::Heartbeat {
+            self.since[i] -= 1;
+            self.set_load(i, self.viewed_load(i));
+        }
+    }
+
+    /// A heartbeat of `peer` arrives, reporting `load` attempts queued and
+    /// running there. Says whether the peer now looks as if it had a free
+    /// slot where it did not (so waiting tasks may go).
+    pub fn heartbeat(&mut self, peer: PeerId, load: u32) -> bool {
+        let i = peer.index();
+        self.reported[i] = load;
+        self.since[i] = 0;
+        let s = &self.standings[i];
+        let was_full = s.assigned >= s.slots;
+        self.set_load(i, self.viewed_load(i));
+        let s = &self.standings[i];
+        was_full && s.assigned < s.slots
+    }
+
+    /// The load of peer `i` as the view has it: the last report, plus (for
+    /// `heartbeat`) its own dispatches since, less its replies since (not
+    /// below 0: a reply to an attempt that was still on its way when the
+    /// report was made is not in the report).
+    fn viewed_load(&self, i: usize) -> u32 {
+        match self.view {
+            View::Heartbeat => {
+                (i64::from(self.reported[i]) + i64::from(self.since[i])).max(0) as u32
+            }
+            _ => self.reported[i],
+        }
+    }
+
+    /// Sets the load the coordinator sees on peer `i`, keeping the free
+    /// slots (and the set of peers with one) in step.
+    fn set_load(&mut self, i: usize, load: u32) {
+        let s = &mut self.standings[i];
+        let (was, slots) = (s.assigned, s.slots);
+        s.assigned = load;
+        if !self.present[i] {
+            return;
+        }
+        let (free_was, free_now) = (slots.saturating_sub(was), slots.saturating_sub(load));
+        self.free_slots = self.free_slots + u64::from(free_now) - u64::from(free_was);
+        match (free_was > 0, free_now > 0) {
+            (false, true) => self.add_free(PeerId(i as u32)),
+            (true, false) => self.remove_free(PeerId(i as u32)),
+            _ => {}
         }
     }
 
@@ -686,6 +789,8 @@ mod tests {
         Assign(usize),
         Release(usize, bool),
         Present(usize, bool),
+        /// Views: a heartbeat reports this load.
+        Heartbeat(usize, u32),
     }
 
     fn config(policy: Policy, d: u32, queue: QueueMode) -> CoordinatorConfig {
@@ -712,6 +817,9 @@ mod tests {
             drop_late: false,
             tail_keys: false,
             quorum_given: false,
+            count: 1,
+            view: View::Own,
+            heartbeat_phase: super::super::config::HeartbeatPhase::Random,
         }
     }
 
@@ -720,7 +828,8 @@ mod tests {
         #[test]
         fn pick_agrees_with_a_scan_over_every_peer(
             peers in proptest::collection::vec((1u32..4, 0.0f64..1.0, 0.0f64..30.0), 1..12),
-            ops in proptest::collection::vec((0usize..12, 0u8..6), 0..40),
+            ops in proptest::collection::vec((0usize..12, 0u8..8), 0..40),
+            view in 0usize..3,
             failed in proptest::collection::vec(0usize..12, 0..8),
             exclude_below in prop_oneof![Just(0.0), 0.0f64..1.0],
             policy in 0usize..Policy::ALL.len(),
@@ -747,17 +856,24 @@ mod tests {
                 exclude_below,
                 half_life_s: None,
             };
-            let cfg = config(Policy::ALL[policy].1, d.min(n as u32), queue);
+            let mut cfg = config(Policy::ALL[policy].1, d.min(n as u32), queue);
+            cfg.view = [View::Own, View::Heartbeat, View::Board][view];
             let mut c = Coordinator::new(&cfg, &reputation, standings, stream(seed, 0, 0));
             for (peer, op) in ops {
                 let peer = peer % n;
                 let op = match op {
                     0 | 1 => Op::Release(peer, op == 1),
                     2 | 3 => Op::Assign(peer),
-                    _ => Op::Present(peer, op == 5),
+                    4 | 5 => Op::Present(peer, op == 5),
+                    _ => Op::Heartbeat(peer, (seed % 4) as u32 + u32::from(op == 7)),
                 };
                 match op {
                     Op::Present(p, here) => c.set_present(PeerId(p as u32), here),
+                    Op::Heartbeat(p, load) => {
+                        if cfg.view != View::Own {
+                            c.heartbeat(PeerId(p as u32), load);
+                        }
+                    }
                     Op::Assign(p) => {
                         let s = &c.standings[p];
                         if c.present[p] && (!central || s.assigned < s.slots) {
@@ -765,16 +881,25 @@ mod tests {
                         }
                     }
                     Op::Release(p, success) => {
-                        if c.standings[p].assigned > 0 {
+                        let out = if cfg.view == View::Own { c.standings[p].assigned } else { c.own[p] };
+                        if out > 0 {
                             c.release_unheard(PeerId(p as u32), SimTime::from_ms(5.0));
                             c.hear(PeerId(p as u32), success, SimTime::ZERO);
                         }
                     }
                 }
             }
-            for s in &c.standings {
-                // Every attempt here is of 5 ms: the backlog is what is in flight.
-                prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(s.assigned)));
+            for (i, s) in c.standings.iter().enumerate() {
+                // Every attempt here is of 5 ms: the backlog is what is in
+                // flight; and a view's load is what it says.
+                let out = if cfg.view == View::Own { s.assigned } else { c.own[i] };
+                prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(out)));
+                let seen = match cfg.view {
+                    View::Own => out,
+                    View::Heartbeat => (i64::from(c.reported[i]) + i64::from(c.since[i])).max(0) as u32,
+                    View::Board => c.reported[i],
+                };
+                prop_assert_eq!(s.assigned, seen);
             }
             let mut failed: Vec<PeerId> = failed.iter().map(|&p| PeerId((p % n) as u32)).collect();
             failed.sort();

@@ -73,6 +73,9 @@ struct Params {
     drop_late: bool,
     /// Forgetting: the reputation's half-life (s).
     half_life_s: Option<f64>,
+    /// Several coordinators: how many, their view and whether heartbeats
+    /// are synchronised.
+    coordinators: Option<(u32, &'static str, bool)>,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -135,6 +138,11 @@ fn params() -> impl Strategy<Value = Params> {
             any::<bool>(),
             any::<bool>(),
             prop::option::of(prop::sample::select(vec![0.01, 0.1, 1.0])),
+            prop::option::of((
+                1u32..5,
+                prop::sample::select(vec!["own", "heartbeat", "board"]),
+                any::<bool>(),
+            )),
         ),
     )
         .prop_map(
@@ -161,6 +169,7 @@ fn params() -> impl Strategy<Value = Params> {
                 cancel_on_timeout: late.0,
                 drop_late: late.1,
                 half_life_s: late.2,
+                coordinators: late.3,
             },
         )
 }
@@ -185,7 +194,14 @@ fn scenario_text(p: &Params) -> String {
         + &format!(
             "cancel_on_timeout = {}\ndrop_late = {}\n",
             p.cancel_on_timeout, p.drop_late
-        );
+        )
+        + &p.coordinators.map_or(String::new(), |(count, view, sync)| {
+            format!(
+                "count = {count}\nview = \"{view}\"\nheartbeat_ms = {}\nheartbeat_phase = \"{}\"\n",
+                p.heartbeat_ms,
+                if sync { "sync" } else { "random" }
+            )
+        });
     let wrong = match p.copies {
         Some((.., true)) => "wrong = 0.2\n",
         _ => "",
@@ -557,14 +573,20 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
     // it is resolved (under a quorum, a vote when its task is decided),
     // and never if it was cancelled before its outcome was known.
     let rule = cfg.reputation.rule();
-    let mut replayed: Vec<Reputation> = report
-        .peers
-        .iter()
-        .map(|r| {
-            Reputation::new(match cfg.reputation.initial {
-                InitialReputation::Value(v) => v,
-                InitialReputation::Reliability => r.reliability,
-            })
+    let count = cfg.coordinator.count;
+    // By coordinator (renter r's is r mod count), then by peer.
+    let mut replayed: Vec<Vec<Reputation>> = (0..count)
+        .map(|_| {
+            report
+                .peers
+                .iter()
+                .map(|r| {
+                    Reputation::new(match cfg.reputation.initial {
+                        InitialReputation::Value(v) => v,
+                        InitialReputation::Reliability => r.reliability,
+                    })
+                })
+                .collect()
         })
         .collect();
     let mut heard_counts = vec![(0u64, 0u64); report.peers.len()];
@@ -600,7 +622,7 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
             "a cancelled attempt changed a reputation: {:?}",
             a
         );
-        replayed[h.peer.index()].update(&rule, h.success, h.at);
+        replayed[(h.renter % count) as usize][h.peer.index()].update(&rule, h.success, h.at);
         let c = &mut heard_counts[h.peer.index()];
         if h.success {
             c.0 += 1;
@@ -611,7 +633,8 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
     for (i, r) in report.peers.iter().enumerate() {
         prop_assert_eq!((r.successes, r.failures), heard_counts[i]);
         prop_assert_eq!(r.attempts, r.successes + r.failures);
-        prop_assert_eq!(r.reputation, replayed[i].value_at(run_end, rule));
+        let sum: f64 = replayed.iter().map(|c| c[i].value_at(run_end, rule)).sum();
+        prop_assert_eq!(r.reputation, sum / f64::from(count));
     }
 
     // Counters agree with the records.

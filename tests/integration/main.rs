@@ -19,6 +19,7 @@ mod resolved;
 mod rules;
 mod sweeps;
 mod textbook;
+mod views;
 
 #[global_allocator]
 static METER: meter::Meter = meter::Meter;

@@ -25,6 +25,7 @@ use run::Run;
 use style::{charts_dir, register_font, render, DrawResult, Drawable, FONT};
 
 mod attempts;
+mod coordinators;
 mod latency_by_group;
 mod latency_cdf;
 mod links;
@@ -63,16 +64,18 @@ pub enum Chart {
     Peers,
     Attempts,
     Links,
+    Coordinators,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 6] = [
+    pub const ALL: [Chart; 7] = [
         Chart::LatencyCdf,
         Chart::LatencyByGroup,
         Chart::TimeSeries,
         Chart::Peers,
         Chart::Attempts,
         Chart::Links,
+        Chart::Coordinators,
     ];
 
     pub fn file_stem(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Chart {
             Chart::Peers => "peers",
             Chart::Attempts => "attempts",
             Chart::Links => "links",
+            Chart::Coordinators => "coordinators",
         }
     }
 
@@ -90,7 +94,7 @@ impl Chart {
     pub fn size(self) -> (u32, u32) {
         match self {
             Chart::TimeSeries => (1000, 860),
-            Chart::Peers | Chart::Links => (1100, 520),
+            Chart::Peers | Chart::Links | Chart::Coordinators => (1100, 520),
             _ => (1000, 600),
         }
     }
@@ -104,6 +108,7 @@ impl Chart {
             Chart::Peers => "peers: utilisation and reputation against true reliability",
             Chart::Attempts => "attempts, failovers and timeouts over time",
             Chart::Links => "access links: time spent sending against bandwidth",
+            Chart::Coordinators => "coordinators side by side",
         }
     }
 
@@ -112,6 +117,7 @@ impl Chart {
     fn applies(self, run: &Run) -> bool {
         match self {
             Chart::Links => links::applies(run),
+            Chart::Coordinators => coordinators::applies(run),
             _ => true,
         }
     }
@@ -127,6 +133,7 @@ impl Chart {
             Chart::Peers => peers::draw(&root, run),
             Chart::Attempts => attempts::draw(&root, run),
             Chart::Links => links::draw(&root, run),
+            Chart::Coordinators => coordinators::draw(&root, run),
         }
     }
 }
