@@ -7,7 +7,7 @@ use super::luck::Luck;
 use super::record::{AttemptOutcome, AttemptRecord};
 use super::tally::Book;
 use super::{PeerId, RenterId, TaskId};
-use crate::engine::SimTime;
+use crate::engine::{Moment, SimTime};
 
 pub struct Attempt {
     /// Tells this attempt from a later one in the same slab slot.
@@ -23,14 +23,14 @@ pub struct Attempt {
     /// Where it is counted.
     pub book: Book,
     pub dispatched: SimTime,
-    pub reached: Option<SimTime>,
-    pub started: Option<SimTime>,
+    pub reached: Moment,
+    pub started: Moment,
     /// When it left its peer: processed there, or lost (outcome `Lost`:
     /// churn, the peer left or was offline when it arrived). One field for
-    /// both keeps an attempt within 120 bytes.
-    pub left: Option<SimTime>,
+    /// both keeps an attempt small.
+    pub left: Moment,
     /// When the coordinator learnt the outcome: reply or timeout.
-    pub resolved: Option<SimTime>,
+    pub resolved: Moment,
     pub outcome: AttemptOutcome,
     pub timed_out: bool,
     /// A reply is travelling to the coordinator.
@@ -75,14 +75,20 @@ impl Attempt {
             attempt: self.number,
             peer: self.peer,
             dispatched: self.dispatched,
-            reached: self.reached,
-            started: self.started,
-            processed: self.left.filter(|_| self.outcome != AttemptOutcome::Lost),
-            lost: self.left.filter(|_| self.outcome == AttemptOutcome::Lost),
+            reached: self.reached.get(),
+            started: self.started.get(),
+            processed: self
+                .left
+                .get()
+                .filter(|_| self.outcome != AttemptOutcome::Lost),
+            lost: self
+                .left
+                .get()
+                .filter(|_| self.outcome == AttemptOutcome::Lost),
             churn,
             links,
             vote: trust.then(|| (self.outcome == AttemptOutcome::Success).then_some(!self.wrong)),
-            resolved: self.resolved,
+            resolved: self.resolved.get(),
             outcome: self.outcome,
             timed_out: self.timed_out,
             counted: self.book.counted,

@@ -13,7 +13,7 @@ use super::config::{Churn, Leave, PeerGroup, Sessions};
 use super::record::{AttemptOutcome, PeerChange, PeerRecord, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, Dist, PeerId};
-use crate::engine::{stream, SimTime, Stream};
+use crate::engine::{stream, Moment, SimTime, Stream};
 
 /// Signed nanoseconds since the start of the run.
 type Ns = i128;
@@ -446,7 +446,7 @@ impl Simulation {
         }
         let running = self.attempts_on(peer, |a| a.started.is_some() && a.left.is_none());
         for key in running {
-            let started = self.attempts[key.index()].started.expect("running");
+            let started = self.attempts[key.index()].started.get().expect("running");
             self.peers[peer.index()].add_busy(started, now, window);
             self.peers[peer.index()].running -= 1;
             self.levels.running.down(now, &self.series);
@@ -478,7 +478,7 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Lost;
-        a.left = Some(now);
+        a.left = Moment::at(now);
         self.at_peers -= 1;
         self.t_last = now;
         let (peer, book) = (a.peer, a.book);
@@ -494,7 +494,7 @@ impl Simulation {
     fn fail_unresolved_on<R: Recorder>(&mut self, peer: PeerId, rec: &mut R) {
         let now = self.now();
         for key in self.attempts_on(peer, |a| a.resolved.is_none()) {
-            self.attempts[key.index()].resolved = Some(now);
+            self.attempts[key.index()].resolved = Moment::at(now);
             self.answered(key);
             self.resolve(key, false, rec);
             self.retire_if_settled(key, rec);

@@ -387,6 +387,19 @@ impl Coordinator {
                 return Pick::Peer(choice);
             }
         }
+        self.pick_by_scan(failed, work, now, central)
+    }
+
+    /// `pick` the long way: a pass over every peer, to list the candidates.
+    /// Out of line, so that the common way stays small.
+    #[inline(never)]
+    fn pick_by_scan(
+        &mut self,
+        failed: &[PeerId],
+        work: SimTime,
+        now: SimTime,
+        central: bool,
+    ) -> Pick {
         self.pick_by_scan_except(failed, |_| false, work, now, central)
     }
 

@@ -12,7 +12,7 @@ use super::luck::Purpose;
 use super::record::{AttemptOutcome, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
-use crate::engine::SimTime;
+use crate::engine::{Moment, SimTime};
 
 impl Simulation {
     /// A new task, its first copy placed: places the others.
@@ -118,7 +118,7 @@ impl Simulation {
         let now = self.now();
         self.answered(key);
         let a = &mut self.attempts[key.index()];
-        a.resolved = Some(now);
+        a.resolved = Moment::at(now);
         let (peer, work, c) = (a.peer, a.work, a.book.coordinator);
         self.coordinators[c.index()].release_unheard(peer, work);
         self.levels.in_flight.down(now, &self.series);
@@ -211,7 +211,7 @@ impl Simulation {
             a.cancel_arrived = true;
             return;
         }
-        let (peer, started) = (a.peer, a.started);
+        let (peer, started) = (a.peer, a.started.get());
         let p = &mut self.peers[peer.index()];
         match started {
             None => {
@@ -323,7 +323,7 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Cancelled;
-        a.left = Some(now);
+        a.left = Moment::at(now);
         let book = a.book;
         self.at_peers -= 1;
         self.t_last = now;
@@ -335,7 +335,7 @@ impl Simulation {
 /// its time in a slot, unless it is the one accepted; `end` stands in for
 /// when it left if it is still running at the end of the run.
 pub fn wasted(a: &Attempt, end: Option<SimTime>) -> SimTime {
-    match (a.started, a.left.or(end)) {
+    match (a.started.get(), a.left.get().or(end)) {
         (Some(started), Some(left)) if !a.accepted => left - started,
         _ => SimTime::ZERO,
     }

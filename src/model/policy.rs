@@ -95,7 +95,6 @@ impl Selector {
         debug_assert!(except.is_empty() || self.order_free());
         debug_assert!(!candidates.is_empty());
         let of = |p: PeerId| &standings[p.index()];
-        let w = self.weights;
         let reputation = |s: &Standing| s.reputation.value_at(now, self.rule);
         match self.policy {
             Policy::Random => loop {
@@ -152,7 +151,7 @@ impl Selector {
             Policy::Score => lowest(
                 candidates.iter().copied(),
                 |p| {
-                    let s = of(p);
+                    let (s, w) = (of(p), &self.weights);
                     s.latency_ms * w.latency
                         + f64::from(s.assigned) * w.load
                         + (1.0 - reputation(s)) * w.reputation

@@ -9,6 +9,7 @@ use super::link::Links;
 use super::peer::Peer;
 use super::stats::{CoordinatorReport, LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
 use super::tally::Counters;
+use super::CoordinatorId;
 use crate::engine::SimTime;
 
 /// Latencies of counted frames and of their completed tasks.
@@ -22,6 +23,13 @@ pub struct Latencies {
 }
 
 impl Latencies {
+    /// A frame of coordinator `c` was delivered after `latency` (several
+    /// coordinators only).
+    #[inline(never)]
+    pub fn record_by_coordinator(&mut self, c: CoordinatorId, latency: SimTime) {
+        self.frame_by_coordinator[c.index()].record(latency);
+    }
+
     pub fn new(groups: usize, coordinators: u32) -> Latencies {
         let by = if coordinators > 1 { coordinators } else { 0 };
         Latencies {

@@ -26,7 +26,7 @@ use super::{
     AttemptKey, CoordinatorId, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId,
     Reputation, TaskId,
 };
-use crate::engine::{stream, EventQueue, SimTime};
+use crate::engine::{stream, EventQueue, Moment, SimTime};
 
 /// Stream families: one stream per renter, per peer, and the coordinator's.
 const RENTER_STREAMS: u32 = 1;
@@ -437,7 +437,7 @@ impl Simulation {
                 dropped: false,
                 failed_peers: Vec::new(),
             }) as u32);
-            self.submit(task);
+            self.submit_to(book.coordinator, task);
             if self.redundant {
                 self.start_copies(task);
             }
@@ -447,7 +447,13 @@ impl Simulation {
     /// Hands a new or retried task to the coordinator, and dispatches it if
     /// the coordinator places it on a peer.
     pub(super) fn submit(&mut self, task: TaskId) {
-        let (c, now) = (self.tasks[task.index()].coordinator, self.now());
+        self.submit_to(self.tasks[task.index()].coordinator, task);
+    }
+
+    /// `submit` to `task`'s coordinator, `c`.
+    #[inline(always)]
+    fn submit_to(&mut self, c: CoordinatorId, task: TaskId) {
+        let now = self.now();
         match self.coordinators[c.index()].place(task, &self.tasks, now) {
             Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
@@ -524,10 +530,10 @@ impl Simulation {
             task_index: t.index,
             book: f.book,
             dispatched: now,
-            reached: None,
-            started: None,
-            left: None,
-            resolved: None,
+            reached: Moment::NONE,
+            started: Moment::NONE,
+            left: Moment::NONE,
+            resolved: Moment::NONE,
             outcome: AttemptOutcome::Unfinished,
             timed_out: false,
             reply_pending: false,
@@ -587,7 +593,7 @@ impl Simulation {
     fn reach_peer(&mut self, key: AttemptKey) -> bool {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
-        a.reached = Some(now);
+        a.reached = Moment::at(now);
         if a.cancel_arrived {
             // Copies: its cancel overtook it.
             self.stop_cancelled(key);
@@ -629,14 +635,14 @@ impl Simulation {
             return;
         }
         let a = &mut self.attempts[key.index()];
-        a.left = Some(now);
+        a.left = Moment::at(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
         self.levels.running.down(now, &self.series);
         self.at_peers -= 1;
         self.t_last = now;
         p.add_busy(
-            a.started.expect("processed after start"),
+            a.started.get().expect("processed after start"),
             now,
             self.cfg.counted(),
         );
@@ -680,7 +686,7 @@ impl Simulation {
         let a = &mut self.attempts[key.index()];
         a.reply_pending = false;
         if a.resolved.is_none() {
-            a.resolved = Some(now);
+            a.resolved = Moment::at(now);
             let success = a.outcome == AttemptOutcome::Success;
             self.answered(key);
             self.resolve(key, success, rec);
@@ -730,7 +736,7 @@ impl Simulation {
             return;
         }
         let a = &mut self.attempts[key.index()];
-        a.resolved = Some(now);
+        a.resolved = Moment::at(now);
         a.timed_out = true;
         let book = a.book;
         self.tally.count(book, |c| c.timeouts += 1);
@@ -747,11 +753,14 @@ impl Simulation {
         if self.tail && self.resolve_aside(key, success, rec) {
             return;
         }
+        let now = self.now();
         let a = &self.attempts[key.index()];
         let (task, peer, c) = (a.task, a.peer, a.book.coordinator);
-        self.coordinators[c.index()].release_unheard(peer, a.work);
-        self.hear(key, peer, success, rec);
-        self.levels.in_flight.down(self.now(), &self.series);
+        let coordinator = &mut self.coordinators[c.index()];
+        coordinator.release_unheard(peer, a.work);
+        let crossing = coordinator.hear(peer, success, now);
+        self.heard(key, c, peer, success, crossing, rec);
+        self.levels.in_flight.down(now, &self.series);
         if success {
             if self.tail {
                 self.accept(key, task, rec);
@@ -789,29 +798,60 @@ impl Simulation {
         }
     }
 
-    /// The coordinator of attempt `key` (live) counts its outcome in the
-    /// reputation of `peer`.
+    /// Coordinator `c` has counted the outcome of attempt `key` (live) in
+    /// the reputation of `peer`, which will cross `exclude_below` as
+    /// `crossing` says.
     #[inline(always)]
-    fn hear<R: Recorder>(&mut self, key: AttemptKey, peer: PeerId, success: bool, rec: &mut R) {
+    fn heard<R: Recorder>(
+        &mut self,
+        key: AttemptKey,
+        c: CoordinatorId,
+        peer: PeerId,
+        success: bool,
+        crossing: Option<(SimTime, u32)>,
+        rec: &mut R,
+    ) {
         let a = &self.attempts[key.index()];
         let (renter, frame, task, attempt) = (a.renter.0, a.frame_index, a.task_index, a.number);
-        let c = a.book.coordinator;
-        self.hear_of(c, peer, success, (renter, frame, task, attempt), rec);
+        self.heard_of(
+            c,
+            peer,
+            success,
+            crossing,
+            (renter, frame, task, attempt),
+            rec,
+        );
     }
 
     /// Coordinator `c` counts an outcome in the reputation of `peer`: of
     /// the attempt `(renter, frame, task, attempt)`, which may be gone.
-    #[inline(always)]
     pub(super) fn hear_of<R: Recorder>(
         &mut self,
         c: CoordinatorId,
         peer: PeerId,
         success: bool,
+        attempt: (u32, u64, u32, u32),
+        rec: &mut R,
+    ) {
+        let now = self.now();
+        let crossing = self.coordinators[c.index()].hear(peer, success, now);
+        self.heard_of(c, peer, success, crossing, attempt, rec);
+    }
+
+    /// What follows a reputation update: the crossing it foresees is
+    /// scheduled, and the recorder told.
+    #[inline(always)]
+    fn heard_of<R: Recorder>(
+        &mut self,
+        c: CoordinatorId,
+        peer: PeerId,
+        success: bool,
+        crossing: Option<(SimTime, u32)>,
         (renter, frame, task, attempt): (u32, u64, u32, u32),
         rec: &mut R,
     ) {
         let now = self.now();
-        if let Some((at, version)) = self.coordinators[c.index()].hear(peer, success, now) {
+        if let Some((at, version)) = crossing {
             self.schedule(at, Event::ReputationCrosses(c, peer, version));
         }
         rec.heard(&HeardRecord {
@@ -932,12 +972,9 @@ impl Simulation {
         }
         if let (Some(at), true) = (delivered, f.book.counted) {
             self.latencies.frame.record(at - f.created);
-            if let Some(l) = self
-                .latencies
-                .frame_by_coordinator
-                .get_mut(f.book.coordinator.index())
-            {
-                l.record(at - f.created);
+            if !self.latencies.frame_by_coordinator.is_empty() {
+                self.latencies
+                    .record_by_coordinator(f.book.coordinator, at - f.created);
             }
         }
         if !rec.keeps_frames() {
@@ -999,7 +1036,7 @@ impl Simulation {
         self.queue.advance_to(end);
         let counted = self.cfg.counted();
         for (slot, a) in &self.attempts {
-            if let (Some(started), None) = (a.started, a.left) {
+            if let (Some(started), None) = (a.started.get(), a.left.get()) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
             if self.counts_waste {
@@ -1056,7 +1093,7 @@ fn begin_processing(
     draws: &Draws,
     seed: u64,
 ) -> SimTime {
-    a.started = Some(now);
+    a.started = Moment::at(now);
     p.running += 1;
     now + if p.takes_work {
         a.work

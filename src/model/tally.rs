@@ -1,7 +1,6 @@
 //! Counting what happens: every count is kept twice, over all frames (for
-//! the time series) and over counted frames only (for the summary; and
-//! per coordinator when there are several), by one call that cannot
-//! forget any.
+//! the time series) and over counted frames only, by coordinator (the
+//! summary's are their sum), by one call that cannot forget either.
 
 use super::CoordinatorId;
 
@@ -96,16 +95,21 @@ impl Tally {
     }
 
     /// Applies `add` to the counts of all frames, and to the counted ones
-    /// (the summary's and its coordinator's) if the thing counted belongs
-    /// to a counted frame.
+    /// (the summary's, and its coordinator's when there are several) if
+    /// the thing counted belongs to a counted frame.
     #[inline(always)]
     pub fn count(&mut self, book: Book, add: impl Fn(&mut Counters)) {
         add(&mut self.all);
         if book.counted {
             add(&mut self.counted);
-            if let Some(c) = self.by_coordinator.get_mut(book.coordinator.index()) {
-                add(c);
+            if !self.by_coordinator.is_empty() {
+                self.count_by(book, add);
             }
         }
+    }
+
+    #[inline(never)]
+    fn count_by(&mut self, book: Book, add: impl Fn(&mut Counters)) {
+        add(&mut self.by_coordinator[book.coordinator.index()]);
     }
 }
