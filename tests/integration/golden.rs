@@ -425,6 +425,14 @@ const REFUSED: &[(&str, &[&str])] = &[
         "half_life_zero",
         &["check", "tests/golden/refused/half_life_zero.toml"],
     ),
+    (
+        "coordinators_zero",
+        &["check", "tests/golden/refused/coordinators_zero.toml"],
+    ),
+    (
+        "view_unknown",
+        &["check", "tests/golden/refused/view_unknown.toml"],
+    ),
 ];
 
 fn blessing() -> bool {
