@@ -9,4 +9,4 @@ pub mod time;
 pub use keyed::Keyed;
 pub use queue::EventQueue;
 pub use rng::{stream, Stream};
-pub use time::SimTime;
+pub use time::{Moment, SimTime};

@@ -53,6 +53,46 @@ impl SimTime {
     }
 }
 
+/// An instant that may not have come yet: an `Option<SimTime>` in eight
+/// bytes rather than sixteen (the clock never reads `SimTime::MAX`, which
+/// stands for none), so that the records of things in progress stay small.
+///
+/// ```
+/// use p2c2g::engine::{Moment, SimTime};
+/// let mut started = Moment::NONE;
+/// assert_eq!(started.get(), None);
+/// started = Moment::at(SimTime::from_ms(2.0));
+/// assert_eq!(started.get(), Some(SimTime::from_ms(2.0)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Moment(u64);
+
+impl Moment {
+    pub const NONE: Moment = Moment(u64::MAX);
+
+    /// `t`, which must not be `SimTime::MAX`.
+    #[inline(always)]
+    pub fn at(t: SimTime) -> Moment {
+        debug_assert!(t != SimTime::MAX);
+        Moment(t.0)
+    }
+
+    #[inline(always)]
+    pub fn get(self) -> Option<SimTime> {
+        (self.0 != u64::MAX).then_some(SimTime(self.0))
+    }
+
+    #[inline(always)]
+    pub fn is_some(self) -> bool {
+        self.0 != u64::MAX
+    }
+
+    #[inline(always)]
+    pub fn is_none(self) -> bool {
+        self.0 == u64::MAX
+    }
+}
+
 impl Add for SimTime {
     type Output = SimTime;
     fn add(self, rhs: SimTime) -> SimTime {

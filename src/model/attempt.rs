@@ -5,8 +5,9 @@
 use super::link::Stays;
 use super::luck::Luck;
 use super::record::{AttemptOutcome, AttemptRecord};
+use super::tally::Book;
 use super::{PeerId, RenterId, TaskId};
-use crate::engine::SimTime;
+use crate::engine::{Moment, SimTime};
 
 pub struct Attempt {
     /// Tells this attempt from a later one in the same slab slot.
@@ -19,16 +20,17 @@ pub struct Attempt {
     pub renter: RenterId,
     pub frame_index: u64,
     pub task_index: u32,
-    pub counted: bool,
+    /// Where it is counted.
+    pub book: Book,
     pub dispatched: SimTime,
-    pub reached: Option<SimTime>,
-    pub started: Option<SimTime>,
+    pub reached: Moment,
+    pub started: Moment,
     /// When it left its peer: processed there, or lost (outcome `Lost`:
     /// churn, the peer left or was offline when it arrived). One field for
-    /// both keeps an attempt within 120 bytes.
-    pub left: Option<SimTime>,
+    /// both keeps an attempt small.
+    pub left: Moment,
     /// When the coordinator learnt the outcome: reply or timeout.
-    pub resolved: Option<SimTime>,
+    pub resolved: Moment,
     pub outcome: AttemptOutcome,
     pub timed_out: bool,
     /// A reply is travelling to the coordinator.
@@ -73,17 +75,23 @@ impl Attempt {
             attempt: self.number,
             peer: self.peer,
             dispatched: self.dispatched,
-            reached: self.reached,
-            started: self.started,
-            processed: self.left.filter(|_| self.outcome != AttemptOutcome::Lost),
-            lost: self.left.filter(|_| self.outcome == AttemptOutcome::Lost),
+            reached: self.reached.get(),
+            started: self.started.get(),
+            processed: self
+                .left
+                .get()
+                .filter(|_| self.outcome != AttemptOutcome::Lost),
+            lost: self
+                .left
+                .get()
+                .filter(|_| self.outcome == AttemptOutcome::Lost),
             churn,
             links,
             vote: trust.then(|| (self.outcome == AttemptOutcome::Success).then_some(!self.wrong)),
-            resolved: self.resolved,
+            resolved: self.resolved.get(),
             outcome: self.outcome,
             timed_out: self.timed_out,
-            counted: self.counted,
+            counted: self.book.counted,
         }
     }
 }

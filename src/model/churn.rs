@@ -13,7 +13,7 @@ use super::config::{Churn, Leave, PeerGroup, Sessions};
 use super::record::{AttemptOutcome, PeerChange, PeerRecord, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, Dist, PeerId};
-use crate::engine::{stream, SimTime, Stream};
+use crate::engine::{stream, Moment, SimTime, Stream};
 
 /// Signed nanoseconds since the start of the run.
 type Ns = i128;
@@ -266,7 +266,7 @@ impl Simulation {
                     c.peers[peer.index()] = Some(sessions);
                     c.registered[peer.index()] = 0;
                     c.sessions[peer.index()] = 0;
-                    self.coordinator.set_present(peer, false);
+                    self.set_present(peer, false);
                     self.peers[peer.index()].online = false;
                     self.levels.online_peers.down(SimTime::ZERO, &self.series);
                     match at_start {
@@ -346,10 +346,18 @@ impl Simulation {
             self.fail_unresolved_on(peer, rec);
         }
         if !leaving {
-            self.coordinator.set_present(peer, true);
+            self.set_present(peer, true);
             note(rec, peer, self.now(), PeerChange::Registered);
         }
-        self.dispatch_queued();
+        self.dispatch_queued_everywhere();
+    }
+
+    /// Whether the coordinators may pick `peer` at all: all know the
+    /// same of its comings and goings.
+    fn set_present(&mut self, peer: PeerId, present: bool) {
+        for c in &mut self.coordinators {
+            c.set_present(peer, present);
+        }
     }
 
     /// A graceful peer's notice reaches the coordinator: no new attempts.
@@ -357,7 +365,7 @@ impl Simulation {
         let c = self.churn.as_mut().expect("churn is on");
         c.leaving[peer.index()] = session;
         if c.registered[peer.index()] == session {
-            self.coordinator.set_present(peer, false);
+            self.set_present(peer, false);
             note(rec, peer, self.now(), PeerChange::Leaving);
         }
     }
@@ -409,7 +417,7 @@ impl Simulation {
             return;
         }
         c.registered[peer.index()] = 0;
-        self.coordinator.set_present(peer, false);
+        self.set_present(peer, false);
         note(rec, peer, self.now(), PeerChange::Gone);
         self.fail_unresolved_on(peer, rec);
     }
@@ -438,7 +446,7 @@ impl Simulation {
         }
         let running = self.attempts_on(peer, |a| a.started.is_some() && a.left.is_none());
         for key in running {
-            let started = self.attempts[key.index()].started.expect("running");
+            let started = self.attempts[key.index()].started.get().expect("running");
             self.peers[peer.index()].add_busy(started, now, window);
             self.peers[peer.index()].running -= 1;
             self.levels.running.down(now, &self.series);
@@ -470,11 +478,11 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Lost;
-        a.left = Some(now);
+        a.left = Moment::at(now);
         self.at_peers -= 1;
         self.t_last = now;
-        let (peer, counted) = (a.peer, a.counted);
-        self.tally.count(counted, |c| c.attempts_lost += 1);
+        let (peer, book) = (a.peer, a.book);
+        self.tally.count(book, |c| c.attempts_lost += 1);
         if let Some(c) = self.churn.as_mut() {
             c.lost[peer.index()] += 1;
         }
@@ -486,7 +494,7 @@ impl Simulation {
     fn fail_unresolved_on<R: Recorder>(&mut self, peer: PeerId, rec: &mut R) {
         let now = self.now();
         for key in self.attempts_on(peer, |a| a.resolved.is_none()) {
-            self.attempts[key.index()].resolved = Some(now);
+            self.attempts[key.index()].resolved = Moment::at(now);
             self.answered(key);
             self.resolve(key, false, rec);
             self.retire_if_settled(key, rec);

@@ -130,6 +130,36 @@ pub struct CoordinatorConfig {
     /// written, so that every point of a sweep has the same columns.
     pub tail_keys: bool,
     pub quorum_given: bool,
+    /// Coordinators sharing the peers; renter `r` is served by coordinator
+    /// `r mod count`.
+    pub count: u32,
+    /// What each coordinator knows of a peer's load.
+    pub view: View,
+    /// Whether the peers' heartbeats are sent at the same instants.
+    pub heartbeat_phase: HeartbeatPhase,
+}
+
+/// What a coordinator knows of a peer's load (MODEL.md section 13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// The attempts it dispatched there and has not heard back from.
+    Own,
+    /// The load the peer reported at its last heartbeat (attempts queued
+    /// and running there, from every coordinator), plus its own
+    /// dispatches since, minus its own replies since.
+    Heartbeat,
+    /// The last heartbeat alone: a bulletin board.
+    Board,
+}
+
+/// When each peer sends its heartbeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeartbeatPhase {
+    /// All at once, every `heartbeat_ms`: the bulletin board is refreshed
+    /// in one go.
+    Sync,
+    /// Each peer at its own random phase.
+    Random,
 }
 
 impl CoordinatorConfig {
@@ -212,6 +242,19 @@ pub struct ReputationConfig {
     pub model: ReputationModel,
     pub initial: InitialReputation,
     pub exclude_below: f64,
+    /// Forgetting: the half-life of what was heard of a peer; none: never
+    /// forgotten.
+    pub half_life_s: Option<f64>,
+}
+
+impl ReputationConfig {
+    /// The rule a coordinator updates reputations by.
+    pub fn rule(&self) -> super::Rule {
+        super::Rule {
+            model: self.model,
+            forgetting: self.half_life_s.map(super::Forgetting::half_life_s),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

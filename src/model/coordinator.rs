@@ -9,9 +9,11 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use slab::Slab;
 
-use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, ReputationModel};
+use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
 use super::frame::Task;
 use super::policy::{Selector, Standing};
+use super::reputation::Rule;
+use super::tally::Book;
 use super::{AttemptKey, PeerId, TaskId};
 use crate::engine::{SimTime, Stream};
 
@@ -76,6 +78,22 @@ impl TaskQueue {
     }
 }
 
+/// A coordinator heard back from more attempts on a peer than it sent
+/// there: a bug, never an input's fault.
+const NEGATIVE_LOAD: &str = "a coordinator's own load of a peer went below zero";
+
+/// What became of a foreseen crossing of `exclude_below` by a fading
+/// reputation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crossing {
+    /// The peer was heard of since: another forecast stands.
+    Stale,
+    /// Its exclusion changed.
+    Crossed,
+    /// Rounding put the crossing a hair later: look again then.
+    NotYet(SimTime),
+}
+
 /// Where a task submitted to the coordinator went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
@@ -109,10 +127,15 @@ pub struct Coordinator {
     parked: VecDeque<TaskId>,
     mode: QueueMode,
     selector: Selector,
-    reputation: ReputationModel,
+    rule: Rule,
     exclude_below: f64,
-    /// Peers whose reputation is under `exclude_below`.
+    /// Whether each peer's reputation is under `exclude_below`, and how
+    /// many are.
+    is_excluded: Vec<bool>,
     excluded: usize,
+    /// Forgetting with exclusion: by peer, its reputation updates so far
+    /// (a crossing foreseen before the last one is stale).
+    updates: Vec<u32>,
     /// Whether each peer may be picked at all: registered and not leaving
     /// (churn); and how many may not.
     present: Vec<bool>,
@@ -136,6 +159,14 @@ pub struct Coordinator {
     out: Vec<Vec<(AttemptKey, PeerId)>>,
     /// Quorum: the votes each task has had, by task slot.
     votes: Vec<Vec<Vote>>,
+    /// What it knows of a peer's load, and under a view of heartbeats, by
+    /// peer: the load it last reported, this coordinator's dispatches
+    /// less its replies since, and its attempts out there (empty under
+    /// `own`, where `standings` has them).
+    view: View,
+    reported: Vec<u32>,
+    since: Vec<i32>,
+    own: Vec<u32>,
 }
 
 /// Quorum: a success heard, for the answer it gave.
@@ -145,7 +176,9 @@ pub struct Vote {
     pub wrong: bool,
     /// Its time in a slot, wasted if its answer is not accepted.
     pub busy: SimTime,
-    pub counted: bool,
+    pub book: Book,
+    /// Its attempt's number within the task.
+    pub number: u32,
 }
 
 impl Coordinator {
@@ -155,10 +188,17 @@ impl Coordinator {
         standings: Vec<Standing>,
         rng: Stream,
     ) -> Self {
-        let excluded = standings
+        let is_excluded: Vec<bool> = standings
             .iter()
-            .filter(|s| s.reputation.value() < reputation.exclude_below)
-            .count();
+            .map(|s| s.reputation.value() < reputation.exclude_below)
+            .collect();
+        let excluded = is_excluded.iter().filter(|&&x| x).count();
+        let rule = reputation.rule();
+        let viewed = if cfg.view == View::Own {
+            Vec::new()
+        } else {
+            vec![0; standings.len()]
+        };
         let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
         let standings_len = standings.len();
         Coordinator {
@@ -168,10 +208,16 @@ impl Coordinator {
             queue: TaskQueue::new(cfg.discipline),
             parked: VecDeque::new(),
             mode: cfg.queue,
-            selector: Selector::new(cfg.policy, cfg.d, cfg.score),
-            reputation: reputation.model,
+            selector: Selector::new(cfg.policy, cfg.d, cfg.score, rule),
+            rule,
             exclude_below: reputation.exclude_below,
+            is_excluded,
             excluded,
+            updates: if rule.forgetting.is_some() && reputation.exclude_below > 0.0 {
+                vec![0; standings_len]
+            } else {
+                Vec::new()
+            },
             present: vec![true; standings_len],
             absent: 0,
             free_slots,
@@ -183,6 +229,10 @@ impl Coordinator {
             redundant: cfg.redundant(),
             out: Vec::new(),
             votes: Vec::new(),
+            view: cfg.view,
+            reported: viewed.clone(),
+            since: vec![0; viewed.len()],
+            own: viewed,
         }
     }
 
@@ -190,10 +240,10 @@ impl Coordinator {
     /// and nothing waits ahead of it (per_peer queues: always), else in the
     /// central queue, or parked when only peers that failed it are free.
     #[inline(always)]
-    pub fn place(&mut self, task: TaskId, tasks: &Slab<Task>) -> Placement {
+    pub fn place(&mut self, task: TaskId, tasks: &Slab<Task>, now: SimTime) -> Placement {
         if self.is_central() {
             if self.queued() == 0 {
-                match self.pick_for(task, tasks) {
+                match self.pick_for(task, tasks, now) {
                     Pick::Peer(peer) => return Placement::Peer(peer),
                     Pick::Blocked => {
                         self.parked.push_back(task);
@@ -205,7 +255,7 @@ impl Coordinator {
             self.queue.push(task, tasks[task.index()].due);
             Placement::Queued
         } else {
-            match self.pick_for(task, tasks) {
+            match self.pick_for(task, tasks, now) {
                 Pick::Peer(peer) => Placement::Peer(peer),
                 // No peer may be picked at all (churn: none registered):
                 // it waits, in order, until one registers.
@@ -226,10 +276,11 @@ impl Coordinator {
         &mut self,
         tasks: &Slab<Task>,
         parked_at: &mut usize,
+        now: SimTime,
     ) -> Option<(TaskId, PeerId)> {
         while *parked_at < self.parked.len() {
             let task = self.parked[*parked_at];
-            match self.pick_for(task, tasks) {
+            match self.pick_for(task, tasks, now) {
                 Pick::Peer(peer) => {
                     self.parked.remove(*parked_at);
                     return Some((task, peer));
@@ -239,7 +290,7 @@ impl Coordinator {
             }
         }
         while let Some(task) = self.queue.peek() {
-            match self.pick_for(task, tasks) {
+            match self.pick_for(task, tasks, now) {
                 Pick::Peer(peer) => {
                     self.queue.pop();
                     return Some((task, peer));
@@ -256,26 +307,26 @@ impl Coordinator {
     }
 
     #[inline(always)]
-    fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>) -> Pick {
+    fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>, now: SimTime) -> Pick {
         let t = &tasks[task.index()];
         if self.redundant && self.has_out(task) {
-            self.pick_copy(task, t)
+            self.pick_copy(task, t, now)
         } else {
-            self.pick(&t.failed_peers, t.work)
+            self.pick(&t.failed_peers, t.work, now)
         }
     }
 
     /// Chooses a peer for one more copy of `t`: as for a retry, and never
     /// a peer that holds one of its copies.
     #[inline(never)]
-    fn pick_copy(&mut self, task: TaskId, t: &Task) -> Pick {
+    fn pick_copy(&mut self, task: TaskId, t: &Task, now: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
         }
         let out = std::mem::take(&mut self.out[task.index()]);
         let holds = |p: PeerId| out.iter().any(|&(_, q)| q == p);
-        let pick = self.pick_by_scan_except(&t.failed_peers, holds, t.work, central);
+        let pick = self.pick_by_scan_except(&t.failed_peers, holds, t.work, now, central);
         self.out[task.index()] = out;
         pick
     }
@@ -287,6 +338,11 @@ impl Coordinator {
 
     /// Copies: the attempts of `task` that are out, and their peers, in
     /// the order sent.
+    pub fn out(&self, task: TaskId) -> &[(AttemptKey, PeerId)] {
+        self.out.get(task.index()).map_or(&[], |o| o.as_slice())
+    }
+
+    /// The same, to change.
     pub fn out_mut(&mut self, task: TaskId) -> &mut Vec<(AttemptKey, PeerId)> {
         let i = task.index();
         if i >= self.out.len() {
@@ -299,9 +355,10 @@ impl Coordinator {
     ///
     /// Eligible: not excluded (unless all are); with a central queue, with
     /// a free slot. A peer that failed the task is chosen only when every
-    /// peer that is not excluded has failed it.
+    /// peer that is not excluded has failed it. `now`: when reputations
+    /// are read (they may fade).
     #[inline(always)]
-    pub fn pick(&mut self, failed: &[PeerId], work: SimTime) -> Pick {
+    pub fn pick(&mut self, failed: &[PeerId], work: SimTime, now: SimTime) -> Pick {
         let central = self.mode == QueueMode::Central;
         if central && self.free_slots == 0 {
             return Pick::NoSlot;
@@ -315,22 +372,35 @@ impl Coordinator {
             if failed.is_empty() && any_order {
                 let choice = self
                     .selector
-                    .choose(&self.standings, set, work, &mut self.rng);
+                    .choose(&self.standings, set, work, now, &mut self.rng);
                 return Pick::Peer(choice);
             }
             if self.selector.order_free() && set.len() >= 2 * (failed.len() + self.d) {
-                let choice =
-                    self.selector
-                        .choose_except(&self.standings, set, failed, work, &mut self.rng);
+                let choice = self.selector.choose_except(
+                    &self.standings,
+                    set,
+                    failed,
+                    work,
+                    now,
+                    &mut self.rng,
+                );
                 return Pick::Peer(choice);
             }
         }
-        self.pick_by_scan(failed, work, central)
+        self.pick_by_scan(failed, work, now, central)
     }
 
     /// `pick` the long way: a pass over every peer, to list the candidates.
-    fn pick_by_scan(&mut self, failed: &[PeerId], work: SimTime, central: bool) -> Pick {
-        self.pick_by_scan_except(failed, |_| false, work, central)
+    /// Out of line, so that the common way stays small.
+    #[inline(never)]
+    fn pick_by_scan(
+        &mut self,
+        failed: &[PeerId],
+        work: SimTime,
+        now: SimTime,
+        central: bool,
+    ) -> Pick {
+        self.pick_by_scan_except(failed, |_| false, work, now, central)
     }
 
     /// `pick_by_scan` among the peers that `held` does not rule out.
@@ -340,6 +410,7 @@ impl Coordinator {
         failed: &[PeerId],
         held: impl Fn(PeerId) -> bool,
         work: SimTime,
+        now: SimTime,
         central: bool,
     ) -> Pick {
         let all_excluded = if self.absent == 0 {
@@ -347,16 +418,16 @@ impl Coordinator {
         } else {
             // Only the peers present count.
             !self
-                .standings
+                .is_excluded
                 .iter()
                 .zip(&self.present)
-                .any(|(s, &here)| here && s.reputation.value() >= self.exclude_below)
+                .any(|(&out, &here)| here && !out)
         };
         self.candidates.clear();
         let mut untried_exists = false;
         let mut free_but_failed = false;
         for (i, s) in self.standings.iter().enumerate() {
-            if !self.present[i] || (!all_excluded && s.reputation.value() < self.exclude_below) {
+            if !self.present[i] || (!all_excluded && self.is_excluded[i]) {
                 continue;
             }
             let peer = PeerId(i as u32);
@@ -386,7 +457,7 @@ impl Coordinator {
             }
             // Every eligible peer failed this task: any of them may retry it.
             for (i, s) in self.standings.iter().enumerate() {
-                let excluded = !all_excluded && s.reputation.value() < self.exclude_below;
+                let excluded = !all_excluded && self.is_excluded[i];
                 let ok = !held(PeerId(i as u32));
                 if ok && self.present[i] && !excluded && (!central || s.assigned < s.slots) {
                     self.candidates.push(PeerId(i as u32));
@@ -401,15 +472,21 @@ impl Coordinator {
                 };
             }
         }
-        Pick::Peer(
-            self.selector
-                .choose(&self.standings, &self.candidates, work, &mut self.rng),
-        )
+        Pick::Peer(self.selector.choose(
+            &self.standings,
+            &self.candidates,
+            work,
+            now,
+            &mut self.rng,
+        ))
     }
 
     /// An attempt of `work` (at speed 1) was dispatched to `peer`.
     #[inline(always)]
     pub fn assign(&mut self, peer: PeerId, work: SimTime) {
+        if self.view != View::Own {
+            return self.assign_viewed(peer, work);
+        }
         let s = &mut self.standings[peer.index()];
         if s.assigned < s.slots {
             self.free_slots -= 1;
@@ -462,13 +539,16 @@ impl Coordinator {
         }
     }
 
-    /// Copies: an attempt of `work` on `peer` is no longer counted in its
-    /// load (cancelled, or answered after its task was decided), and what
-    /// it did tells nothing of the peer.
+    /// An attempt of `work` on `peer` is no longer counted in its load:
+    /// answered, timed out or cancelled. What it tells of the peer, if
+    /// anything, is for `hear`.
     #[inline(always)]
     pub fn release_unheard(&mut self, peer: PeerId, work: SimTime) {
+        if self.view != View::Own {
+            return self.release_viewed(peer, work);
+        }
         let s = &mut self.standings[peer.index()];
-        s.assigned -= 1;
+        s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
         s.backlog = s.backlog - work;
         if self.absent == 0 || self.present[peer.index()] {
             if s.assigned < s.slots {
@@ -477,6 +557,76 @@ impl Coordinator {
             if s.assigned + 1 == s.slots {
                 self.add_free(peer);
             }
+        }
+    }
+
+    /// `assign` under a view of heartbeats: its own count goes up; the
+    /// load it sees, only if the view adds its own dispatches.
+    #[inline(never)]
+    fn assign_viewed(&mut self, peer: PeerId, work: SimTime) {
+        let i = peer.index();
+        self.own[i] += 1;
+        self.standings[i].backlog += work;
+        if self.view == View::Heartbeat {
+            self.since[i] += 1;
+            self.set_load(i, self.viewed_load(i));
+        }
+    }
+
+    /// `release_unheard` under a view of heartbeats.
+    #[inline(never)]
+    fn release_viewed(&mut self, peer: PeerId, work: SimTime) {
+        let i = peer.index();
+        self.own[i] = self.own[i].checked_sub(1).expect(NEGATIVE_LOAD);
+        self.standings[i].backlog = self.standings[i].backlog - work;
+        if self.view == View::Heartbeat {
+            self.since[i] -= 1;
+            self.set_load(i, self.viewed_load(i));
+        }
+    }
+
+    /// A heartbeat of `peer` arrives, reporting `load` attempts queued and
+    /// running there. Says whether the peer now looks as if it had a free
+    /// slot where it did not (so waiting tasks may go).
+    pub fn heartbeat(&mut self, peer: PeerId, load: u32) -> bool {
+        let i = peer.index();
+        self.reported[i] = load;
+        self.since[i] = 0;
+        let s = &self.standings[i];
+        let was_full = s.assigned >= s.slots;
+        self.set_load(i, self.viewed_load(i));
+        let s = &self.standings[i];
+        was_full && s.assigned < s.slots
+    }
+
+    /// The load of peer `i` as the view has it: the last report, plus (for
+    /// `heartbeat`) its own dispatches since, less its replies since (not
+    /// below 0: a reply to an attempt that was still on its way when the
+    /// report was made is not in the report).
+    fn viewed_load(&self, i: usize) -> u32 {
+        match self.view {
+            View::Heartbeat => {
+                (i64::from(self.reported[i]) + i64::from(self.since[i])).max(0) as u32
+            }
+            _ => self.reported[i],
+        }
+    }
+
+    /// Sets the load the coordinator sees on peer `i`, keeping the free
+    /// slots (and the set of peers with one) in step.
+    fn set_load(&mut self, i: usize, load: u32) {
+        let s = &mut self.standings[i];
+        let (was, slots) = (s.assigned, s.slots);
+        s.assigned = load;
+        if !self.present[i] {
+            return;
+        }
+        let (free_was, free_now) = (slots.saturating_sub(was), slots.saturating_sub(load));
+        self.free_slots = self.free_slots + u64::from(free_now) - u64::from(free_was);
+        match (free_was > 0, free_now > 0) {
+            (false, true) => self.add_free(PeerId(i as u32)),
+            (true, false) => self.remove_free(PeerId(i as u32)),
+            _ => {}
         }
     }
 
@@ -489,27 +639,67 @@ impl Coordinator {
         &mut self.votes[i]
     }
 
-    /// Quorum: what a vote, once the task is decided, tells of its peer:
-    /// a success if it agreed with the accepted answer, else a failure.
-    /// (Every outcome the coordinator hears ends here.)
+    /// What an outcome heard at `now` tells of its peer (every outcome the
+    /// coordinator hears ends here; under a quorum, a vote once its task
+    /// is decided: a success if it agreed with the accepted answer). With
+    /// forgetting and exclusion, says when the peer's exclusion will
+    /// change by forgetting alone, if it will, and the forecast's version.
     #[inline(always)]
-    pub fn hear(&mut self, peer: PeerId, success: bool) {
-        let heard = &mut self.heard[peer.index()];
+    pub fn hear(&mut self, peer: PeerId, success: bool, now: SimTime) -> Option<(SimTime, u32)> {
+        let i = peer.index();
+        let heard = &mut self.heard[i];
         heard.attempts += 1;
         if success {
             heard.successes += 1;
         } else {
             heard.failures += 1;
         }
-        let s = &mut self.standings[peer.index()];
-        let was_excluded = s.reputation.value() < self.exclude_below;
-        s.reputation.update(self.reputation, success);
-        let is_excluded = s.reputation.value() < self.exclude_below;
-        match (was_excluded, is_excluded) {
-            (false, true) => self.excluded += 1,
-            (true, false) => self.excluded -= 1,
-            _ => {}
+        let r = &mut self.standings[i].reputation;
+        r.update(&self.rule, success, now);
+        if self.exclude_below > 0.0 {
+            let excluded = r.value() < self.exclude_below;
+            self.set_excluded(i, excluded);
         }
+        if self.rule.forgetting.is_some() {
+            self.foresee(i)
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn set_excluded(&mut self, i: usize, excluded: bool) {
+        let was = std::mem::replace(&mut self.is_excluded[i], excluded);
+        self.excluded = self.excluded + usize::from(excluded) - usize::from(was);
+    }
+
+    /// Forgetting, after an update of peer `i`: when its exclusion will
+    /// change by fading alone (only if something is excluded at all).
+    #[inline(never)]
+    fn foresee(&mut self, i: usize) -> Option<(SimTime, u32)> {
+        if self.updates.is_empty() {
+            return None;
+        }
+        self.updates[i] = self.updates[i].wrapping_add(1);
+        let r = &self.standings[i].reputation;
+        r.crossing(self.rule, self.exclude_below)
+            .map(|at| (at, self.updates[i]))
+    }
+
+    /// Forgetting: the instant that `hear` foresaw (as `version`) for
+    /// `peer` has come; its exclusion now follows its faded reputation.
+    pub fn reconsider(&mut self, peer: PeerId, version: u32, now: SimTime) -> Crossing {
+        let i = peer.index();
+        if self.updates[i] != version {
+            return Crossing::Stale;
+        }
+        let faded = self.standings[i].reputation.value_at(now, self.rule);
+        let excluded = faded < self.exclude_below;
+        if excluded == self.is_excluded[i] {
+            return Crossing::NotYet(now + SimTime::from_nanos(1));
+        }
+        self.set_excluded(i, excluded);
+        Crossing::Crossed
     }
 
     /// Copies: how many copies of `task` wait at the coordinator, not yet
@@ -534,12 +724,9 @@ impl Coordinator {
         before - self.queue.len() - self.parked.len()
     }
 
-    /// An attempt of `work` on `peer` ended, as the coordinator sees it:
-    /// its reply arrived or its timeout fired.
-    #[inline(always)]
-    pub fn release(&mut self, peer: PeerId, work: SimTime, success: bool) {
-        self.release_unheard(peer, work);
-        self.hear(peer, success);
+    /// How it updates and reads reputations.
+    pub fn rule(&self) -> Rule {
+        self.rule
     }
 
     pub fn is_central(&self) -> bool {
@@ -615,6 +802,8 @@ mod tests {
         Assign(usize),
         Release(usize, bool),
         Present(usize, bool),
+        /// Views: a heartbeat reports this load.
+        Heartbeat(usize, u32),
     }
 
     fn config(policy: Policy, d: u32, queue: QueueMode) -> CoordinatorConfig {
@@ -641,6 +830,9 @@ mod tests {
             drop_late: false,
             tail_keys: false,
             quorum_given: false,
+            count: 1,
+            view: View::Own,
+            heartbeat_phase: super::super::config::HeartbeatPhase::Random,
         }
     }
 
@@ -649,7 +841,8 @@ mod tests {
         #[test]
         fn pick_agrees_with_a_scan_over_every_peer(
             peers in proptest::collection::vec((1u32..4, 0.0f64..1.0, 0.0f64..30.0), 1..12),
-            ops in proptest::collection::vec((0usize..12, 0u8..6), 0..40),
+            ops in proptest::collection::vec((0usize..12, 0u8..8), 0..40),
+            view in 0usize..3,
             failed in proptest::collection::vec(0usize..12, 0..8),
             exclude_below in prop_oneof![Just(0.0), 0.0f64..1.0],
             policy in 0usize..Policy::ALL.len(),
@@ -674,18 +867,26 @@ mod tests {
                 model: ReputationModel::Additive { success: 0.1, failure: 0.2 },
                 initial: InitialReputation::Value(0.5),
                 exclude_below,
+                half_life_s: None,
             };
-            let cfg = config(Policy::ALL[policy].1, d.min(n as u32), queue);
+            let mut cfg = config(Policy::ALL[policy].1, d.min(n as u32), queue);
+            cfg.view = [View::Own, View::Heartbeat, View::Board][view];
             let mut c = Coordinator::new(&cfg, &reputation, standings, stream(seed, 0, 0));
             for (peer, op) in ops {
                 let peer = peer % n;
                 let op = match op {
                     0 | 1 => Op::Release(peer, op == 1),
                     2 | 3 => Op::Assign(peer),
-                    _ => Op::Present(peer, op == 5),
+                    4 | 5 => Op::Present(peer, op == 5),
+                    _ => Op::Heartbeat(peer, (seed % 4) as u32 + u32::from(op == 7)),
                 };
                 match op {
                     Op::Present(p, here) => c.set_present(PeerId(p as u32), here),
+                    Op::Heartbeat(p, load) => {
+                        if cfg.view != View::Own {
+                            c.heartbeat(PeerId(p as u32), load);
+                        }
+                    }
                     Op::Assign(p) => {
                         let s = &c.standings[p];
                         if c.present[p] && (!central || s.assigned < s.slots) {
@@ -693,15 +894,25 @@ mod tests {
                         }
                     }
                     Op::Release(p, success) => {
-                        if c.standings[p].assigned > 0 {
-                            c.release(PeerId(p as u32), SimTime::from_ms(5.0), success);
+                        let out = if cfg.view == View::Own { c.standings[p].assigned } else { c.own[p] };
+                        if out > 0 {
+                            c.release_unheard(PeerId(p as u32), SimTime::from_ms(5.0));
+                            c.hear(PeerId(p as u32), success, SimTime::ZERO);
                         }
                     }
                 }
             }
-            for s in &c.standings {
-                // Every attempt here is of 5 ms: the backlog is what is in flight.
-                prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(s.assigned)));
+            for (i, s) in c.standings.iter().enumerate() {
+                // Every attempt here is of 5 ms: the backlog is what is in
+                // flight; and a view's load is what it says.
+                let out = if cfg.view == View::Own { s.assigned } else { c.own[i] };
+                prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(out)));
+                let seen = match cfg.view {
+                    View::Own => out,
+                    View::Heartbeat => (i64::from(c.reported[i]) + i64::from(c.since[i])).max(0) as u32,
+                    View::Board => c.reported[i],
+                };
+                prop_assert_eq!(s.assigned, seen);
             }
             let mut failed: Vec<PeerId> = failed.iter().map(|&p| PeerId((p % n) as u32)).collect();
             failed.sort();
@@ -720,7 +931,7 @@ mod tests {
                 .map(|i| u64::from(c.standings[i].slots.saturating_sub(c.standings[i].assigned)))
                 .sum();
             prop_assert_eq!(c.free_slots, free_slots);
-            let got = c.pick(&failed, SimTime::from_ms(5.0));
+            let got = c.pick(&failed, SimTime::from_ms(5.0), SimTime::ZERO);
             match (&expected, got) {
                 (Expected::OneOf(ok), Pick::Peer(p)) => prop_assert!(ok.contains(&p), "{p:?} not in {ok:?}"),
                 (Expected::NoSlot, Pick::NoSlot) | (Expected::Blocked, Pick::Blocked) => {}

@@ -12,16 +12,16 @@ use super::luck::Purpose;
 use super::record::{AttemptOutcome, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
-use crate::engine::SimTime;
+use crate::engine::{Moment, SimTime};
 
 impl Simulation {
     /// A new task, its first copy placed: places the others.
     pub(super) fn start_copies(&mut self, task: TaskId) {
         let frame = self.tasks[task.index()].frame;
-        let counted = self.frames[frame.index()].counted;
+        let book = self.frames[frame.index()].book;
         let copies = self.cfg.coordinator.copies.max(self.quorum);
         for _ in 1..copies {
-            self.tally.count(counted, |c| c.copies += 1);
+            self.tally.count(book, |c| c.copies += 1);
             self.submit(task);
         }
     }
@@ -29,7 +29,7 @@ impl Simulation {
     /// An attempt of `task` was just sent to `peer`: it is out, and if
     /// hedging, one more copy follows unless a reply comes first.
     pub(super) fn track_copy(&mut self, task: TaskId, key: AttemptKey, peer: PeerId) {
-        self.coordinator.out_mut(task).push((key, peer));
+        self.coordinator_of(task).out_mut(task).push((key, peer));
         let more = self.tasks[task.index()].attempts < self.cfg.coordinator.max_attempts;
         if let (Some(hedge), true) = (&self.hedge, more) {
             let luck = self.attempts[key.index()].luck(self.cfg.seed);
@@ -47,15 +47,17 @@ impl Simulation {
             return;
         };
         let (task, waiting) = (a.task, a.resolved.is_none() && !a.moot);
-        let latest = waiting && self.coordinator.out_mut(task).last().map(|&(k, _)| k) == Some(key);
+        let c = a.book.coordinator;
+        let coordinator = &self.coordinators[c.index()];
+        let latest = waiting && coordinator.out(task).last().map(|&(k, _)| k) == Some(key);
         let t = latest.then(|| &self.tasks[task.index()]);
         match t {
             Some(t)
-                if t.attempts as usize + self.coordinator.waiting_for(task)
+                if t.attempts as usize + coordinator.waiting_for(task)
                     < self.cfg.coordinator.max_attempts as usize =>
             {
-                let counted = self.frames[t.frame.index()].counted;
-                self.tally.count(counted, |c| c.hedges += 1);
+                let book = self.frames[t.frame.index()].book;
+                self.tally.count(book, |c| c.hedges += 1);
                 self.submit(task);
             }
             _ => self.stale += 1,
@@ -68,15 +70,17 @@ impl Simulation {
     /// another is no longer out.
     pub(super) fn resolve_copy(&mut self, key: AttemptKey) -> bool {
         let a = &self.attempts[key.index()];
+        let (c, now) = (a.book.coordinator, self.now());
+        let coordinator = &mut self.coordinators[c.index()];
         if a.moot {
-            self.coordinator.release_unheard(a.peer, a.work);
-            self.levels.in_flight.down(self.now(), &self.series);
-            if self.coordinator.is_central() {
-                self.dispatch_queued();
+            coordinator.release_unheard(a.peer, a.work);
+            self.levels.in_flight.down(now, &self.series);
+            if coordinator.is_central() {
+                self.dispatch_queued(c);
             }
             return false;
         }
-        let out = self.coordinator.out_mut(a.task);
+        let out = coordinator.out_mut(a.task);
         if let Some(i) = out.iter().position(|&(k, _)| k == key) {
             out.remove(i);
         }
@@ -93,13 +97,13 @@ impl Simulation {
         rec: &mut R,
     ) {
         self.attempts[winner.index()].accepted = true;
-        let waiting = self.coordinator.forget_waiting(task);
+        let waiting = self.coordinator_of(task).forget_waiting(task);
         for _ in 0..waiting {
             self.levels
                 .waiting_coordinator
                 .down(self.now(), &self.series);
         }
-        let out = std::mem::take(self.coordinator.out_mut(task));
+        let out = std::mem::take(self.coordinator_of(task).out_mut(task));
         for (key, _) in out {
             self.attempts[key.index()].moot = true;
             if self.cfg.coordinator.cancel == Cancel::First {
@@ -114,9 +118,9 @@ impl Simulation {
         let now = self.now();
         self.answered(key);
         let a = &mut self.attempts[key.index()];
-        a.resolved = Some(now);
-        let (peer, work) = (a.peer, a.work);
-        self.coordinator.release_unheard(peer, work);
+        a.resolved = Moment::at(now);
+        let (peer, work, c) = (a.peer, a.work, a.book.coordinator);
+        self.coordinators[c.index()].release_unheard(peer, work);
         self.levels.in_flight.down(now, &self.series);
         if self.attempts[key.index()].left.is_none() {
             self.cancel_at_peer(key);
@@ -164,8 +168,8 @@ impl Simulation {
         }
         let f = &mut self.frames[frame.index()];
         f.failed = true;
-        let counted = f.counted;
-        self.tally.count(counted, |c| c.frames_dropped += 1);
+        let book = f.book;
+        self.tally.count(book, |c| c.frames_dropped += 1);
         let tasks: Vec<TaskId> = self
             .tasks
             .iter()
@@ -173,12 +177,12 @@ impl Simulation {
             .map(|(i, _)| TaskId(i as u32))
             .collect();
         for task in tasks {
-            let waiting = self.coordinator.forget_waiting(task);
+            let waiting = self.coordinator_of(task).forget_waiting(task);
             for _ in 0..waiting {
                 self.levels.waiting_coordinator.down(now, &self.series);
             }
-            self.coordinator.votes_mut(task).clear();
-            let out = std::mem::take(self.coordinator.out_mut(task));
+            self.coordinator_of(task).votes_mut(task).clear();
+            let out = std::mem::take(self.coordinator_of(task).out_mut(task));
             if out.is_empty() && waiting == 0 {
                 // Waiting out a backoff: it ends when that does.
                 self.tasks[task.index()].dropped = true;
@@ -207,7 +211,7 @@ impl Simulation {
             a.cancel_arrived = true;
             return;
         }
-        let (peer, started) = (a.peer, a.started);
+        let (peer, started) = (a.peer, a.started.get());
         let p = &mut self.peers[peer.index()];
         match started {
             None => {
@@ -238,27 +242,38 @@ impl Simulation {
     pub(super) fn vote<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
         let a = &self.attempts[key.index()];
-        let (task, peer, wrong, work, counted) = (a.task, a.peer, a.wrong, a.work, a.counted);
+        let (task, peer, wrong, work, book) = (a.task, a.peer, a.wrong, a.work, a.book);
+        let number = a.number;
+        let (a_renter, a_frame, a_task) = (a.renter.0, a.frame_index, a.task_index);
         let busy = wasted(a, None);
         // Its waste, if any, is counted once the task is decided.
         self.attempts[key.index()].accepted = true;
-        self.coordinator.release_unheard(peer, work);
+        let c = book.coordinator;
+        self.coordinators[c.index()].release_unheard(peer, work);
         self.levels.in_flight.down(now, &self.series);
-        self.coordinator.votes_mut(task).push(Vote {
+        self.coordinators[c.index()].votes_mut(task).push(Vote {
             peer,
             wrong,
             busy,
-            counted,
+            book,
+            number,
         });
-        let votes = self.coordinator.votes_mut(task);
+        let votes = self.coordinators[c.index()].votes_mut(task);
         let agreeing = votes.iter().filter(|v| v.wrong == wrong).count() as u32;
         if agreeing >= self.quorum {
             let votes = std::mem::take(votes);
+            let (renter, frame, task_index) = (a_renter, a_frame, a_task);
             for v in &votes {
                 let agrees = v.wrong == wrong;
-                self.coordinator.hear(v.peer, agrees);
+                self.hear_of(
+                    c,
+                    v.peer,
+                    agrees,
+                    (renter, frame, task_index, v.number),
+                    rec,
+                );
                 if !agrees {
-                    self.tally.count(v.counted, |c| c.wasted += v.busy);
+                    self.tally.count(v.book, |c| c.wasted += v.busy);
                 }
             }
             self.settle_copies(key, task, rec);
@@ -271,8 +286,8 @@ impl Simulation {
         } else {
             self.top_up(task, rec);
         }
-        if self.coordinator.is_central() {
-            self.dispatch_queued();
+        if self.coordinators[c.index()].is_central() {
+            self.dispatch_queued(c);
         }
     }
 
@@ -281,23 +296,23 @@ impl Simulation {
     /// attempts remain); with none out and none left to send, the task
     /// fails.
     pub(super) fn top_up<R: Recorder>(&mut self, task: TaskId, rec: &mut R) {
-        let votes = self.coordinator.votes_mut(task);
+        let votes = self.coordinator_of(task).votes_mut(task);
         let wrong = votes.iter().filter(|v| v.wrong).count() as u32;
         let most = wrong.max(votes.len() as u32 - wrong);
-        let out = self.coordinator.out_mut(task).len() as u32;
-        let waiting = self.coordinator.waiting_for(task) as u32;
+        let out = self.coordinator_of(task).out_mut(task).len() as u32;
+        let waiting = self.coordinator_of(task).waiting_for(task) as u32;
         if most + out + waiting >= self.quorum {
             return;
         }
         let t = &self.tasks[task.index()];
         if t.attempts + waiting < self.cfg.coordinator.max_attempts {
-            let counted = self.frames[t.frame.index()].counted;
-            self.tally.count(counted, |c| c.copies += 1);
+            let book = self.frames[t.frame.index()].book;
+            self.tally.count(book, |c| c.copies += 1);
             self.submit(task);
         } else if out + waiting == 0 {
-            let votes = std::mem::take(self.coordinator.votes_mut(task));
+            let votes = std::mem::take(self.coordinator_of(task).votes_mut(task));
             for v in votes {
-                self.tally.count(v.counted, |c| c.wasted += v.busy);
+                self.tally.count(v.book, |c| c.wasted += v.busy);
             }
             self.end_task(task, None, rec);
         }
@@ -308,11 +323,11 @@ impl Simulation {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
         a.outcome = AttemptOutcome::Cancelled;
-        a.left = Some(now);
-        let counted = a.counted;
+        a.left = Moment::at(now);
+        let book = a.book;
         self.at_peers -= 1;
         self.t_last = now;
-        self.tally.count(counted, |c| c.cancelled += 1);
+        self.tally.count(book, |c| c.cancelled += 1);
     }
 }
 
@@ -320,7 +335,7 @@ impl Simulation {
 /// its time in a slot, unless it is the one accepted; `end` stands in for
 /// when it left if it is still running at the end of the run.
 pub fn wasted(a: &Attempt, end: Option<SimTime>) -> SimTime {
-    match (a.started, a.left.or(end)) {
+    match (a.started.get(), a.left.get().or(end)) {
         (Some(started), Some(left)) if !a.accepted => left - started,
         _ => SimTime::ZERO,
     }

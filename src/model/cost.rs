@@ -153,7 +153,7 @@ impl Costs {
     /// Attempt `a` is done with: unless its result was accepted, its busy
     /// time (until `end` if it was still running at the end) is waste.
     pub fn retired(&mut self, a: &Attempt, end: Option<SimTime>) {
-        let busy = match (a.started, a.left.or(end)) {
+        let busy = match (a.started.get(), a.left.get().or(end)) {
             (Some(started), Some(left)) if !a.accepted => left - started,
             _ => return,
         };

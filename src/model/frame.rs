@@ -1,6 +1,7 @@
 //! A renter's work in progress: frames, and the tasks they are split into.
 
-use super::{FrameId, PeerId, RenterId};
+use super::tally::Book;
+use super::{CoordinatorId, FrameId, PeerId, RenterId};
 use crate::engine::SimTime;
 
 pub struct Frame {
@@ -17,12 +18,15 @@ pub struct Frame {
     pub failed: bool,
     /// Some task's accepted result was wrong.
     pub corrupt: bool,
-    /// Created in `[warmup, duration)`, so part of the statistics.
-    pub counted: bool,
+    /// Where it is counted: created in `[warmup, duration)`, it is part
+    /// of the statistics, its coordinator's included.
+    pub book: Book,
 }
 
 pub struct Task {
     pub frame: FrameId,
+    /// The coordinator that places it (its renter's).
+    pub coordinator: CoordinatorId,
     /// The task's number within its frame.
     pub index: u32,
     /// Processing time on a peer of speed 1.

@@ -21,6 +21,17 @@ impl RenterId {
     }
 }
 
+/// A coordinator, numbered from 0: renter `r` is served by coordinator
+/// `r mod count`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CoordinatorId(pub u16);
+
+impl CoordinatorId {
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
 /// A frame in progress: its slot in the simulation's frame slab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameId(pub(crate) u32);

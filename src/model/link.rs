@@ -257,7 +257,7 @@ impl Simulation {
         let task = Luck::of_task(self.cfg.seed, a.renter, a.frame_index, a.task_index);
         let sent = links.send_input(key, a.peer, task, now);
         self.tally
-            .count(a.counted, |c| c.link_wait(sent.start - sent.entered));
+            .count(a.book, |c| c.link_wait(sent.start - sent.entered));
         Some(sent.end - now)
     }
 
@@ -271,7 +271,7 @@ impl Simulation {
         let task = Luck::of_task(self.cfg.seed, a.renter, a.frame_index, a.task_index);
         let sent = links.send_reply(key, a.peer, task, success, now);
         self.tally
-            .count(a.counted, |c| c.link_wait(sent.start - sent.entered));
+            .count(a.book, |c| c.link_wait(sent.start - sent.entered));
         sent.end - now
     }
 }

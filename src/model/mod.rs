@@ -25,18 +25,19 @@ mod sim;
 pub mod stats;
 pub mod tally;
 mod timeseries;
+mod views;
 
 pub use config::*;
 pub use dist::{num, Dist, DistError, Millis};
-pub use ids::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
+pub use ids::{AttemptKey, CoordinatorId, FrameId, PeerId, RenterId, TaskId};
 pub use record::{
-    AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, PeerChange, PeerRecord, Recorder,
-    Sample, TaskRecord,
+    AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, HeardRecord, PeerChange, PeerRecord,
+    Recorder, Sample, TaskRecord,
 };
 pub use report::summary_shape;
-pub use reputation::Reputation;
+pub use reputation::{Forgetting, Reputation, Rule};
 pub use sim::Simulation;
-pub use stats::{LatencyBucket, PeerReport, Report, Summary};
+pub use stats::{CoordinatorReport, LatencyBucket, PeerReport, Report, Summary};
 
 /// Most slots one peer may have: a distribution's draws are clamped to it.
 pub const MAX_SLOTS: u32 = 1 << 16;
@@ -44,3 +45,5 @@ pub const MAX_SLOTS: u32 = 1 << 16;
 pub const MAX_RENTERS: u32 = 1_000_000;
 /// Most attempts a task may be given (`max_attempts`).
 pub const MAX_ATTEMPTS: u32 = 1000;
+/// Most coordinators a scenario may have.
+pub const MAX_COORDINATORS: u32 = 1000;

@@ -6,6 +6,7 @@
 use rand::{Rng, RngExt};
 
 use super::config::{Policy, ScoreWeights};
+use super::reputation::Rule;
 use super::{PeerId, Reputation};
 use crate::engine::SimTime;
 
@@ -36,6 +37,8 @@ pub struct Selector {
     policy: Policy,
     d: usize,
     weights: ScoreWeights,
+    /// How reputations are read (they may fade between updates).
+    rule: Rule,
     /// round_robin: the next peer id to consider.
     cursor: u32,
     /// power_of_d: the sampled positions, reused between choices.
@@ -43,27 +46,29 @@ pub struct Selector {
 }
 
 impl Selector {
-    pub fn new(policy: Policy, d: u32, weights: ScoreWeights) -> Self {
+    pub fn new(policy: Policy, d: u32, weights: ScoreWeights, rule: Rule) -> Self {
         Selector {
             policy,
             d: d.max(1) as usize,
             weights,
+            rule,
             cursor: 0,
             sample: Vec::new(),
         }
     }
 
     /// Picks one of `candidates` (non-empty, in increasing id order) for a
-    /// task of `work` at speed 1.
+    /// task of `work` at speed 1, at `now`.
     #[inline(always)]
     pub fn choose<R: Rng + ?Sized>(
         &mut self,
         standings: &[Standing],
         candidates: &[PeerId],
         work: SimTime,
+        now: SimTime,
         rng: &mut R,
     ) -> PeerId {
-        self.choose_except(standings, candidates, &[], work, rng)
+        self.choose_except(standings, candidates, &[], work, now, rng)
     }
 
     /// Whether the policy ignores the order of its candidates, and so can
@@ -84,12 +89,13 @@ impl Selector {
         candidates: &[PeerId],
         except: &[PeerId],
         work: SimTime,
+        now: SimTime,
         rng: &mut R,
     ) -> PeerId {
         debug_assert!(except.is_empty() || self.order_free());
         debug_assert!(!candidates.is_empty());
         let of = |p: PeerId| &standings[p.index()];
-        let w = self.weights;
+        let reputation = |s: &Standing| s.reputation.value_at(now, self.rule);
         match self.policy {
             Policy::Random => loop {
                 let peer = candidates[rng.random_range(0..candidates.len())];
@@ -139,18 +145,16 @@ impl Selector {
                 )
             }
             Policy::LowestLatency => lowest(candidates.iter().copied(), |p| of(p).latency_ms, rng),
-            Policy::HighestReputation => lowest(
-                candidates.iter().copied(),
-                |p| -of(p).reputation.value(),
-                rng,
-            ),
+            Policy::HighestReputation => {
+                lowest(candidates.iter().copied(), |p| -reputation(of(p)), rng)
+            }
             Policy::Score => lowest(
                 candidates.iter().copied(),
                 |p| {
-                    let s = of(p);
+                    let (s, w) = (of(p), &self.weights);
                     s.latency_ms * w.latency
                         + f64::from(s.assigned) * w.load
-                        + (1.0 - s.reputation.value()) * w.reputation
+                        + (1.0 - reputation(s)) * w.reputation
                 },
                 rng,
             ),
@@ -221,6 +225,11 @@ mod tests {
         (0..n).map(PeerId).collect()
     }
 
+    const RULE: Rule = Rule {
+        model: crate::model::ReputationModel::Beta,
+        forgetting: None,
+    };
+
     const W: ScoreWeights = ScoreWeights {
         latency: 1.0,
         load: 15.0,
@@ -234,10 +243,16 @@ mod tests {
             standing(4, 2, 0.0, 0.5),
             standing(2, 2, 0.0, 0.5),
         ];
-        let mut s = Selector::new(Policy::LeastLoaded, 2, W);
+        let mut s = Selector::new(Policy::LeastLoaded, 2, W, RULE);
         let mut rng = stream(1, 0, 0);
         assert_eq!(
-            s.choose(&peers, &ids(3), SimTime::from_ms(1.0), &mut rng),
+            s.choose(
+                &peers,
+                &ids(3),
+                SimTime::from_ms(1.0),
+                SimTime::ZERO,
+                &mut rng
+            ),
             PeerId(1)
         );
     }
@@ -245,12 +260,18 @@ mod tests {
     #[test]
     fn ties_are_broken_evenly() {
         let peers = vec![standing(1, 0, 10.0, 0.5); 4];
-        let mut s = Selector::new(Policy::LowestLatency, 2, W);
+        let mut s = Selector::new(Policy::LowestLatency, 2, W, RULE);
         let mut rng = stream(1, 0, 0);
         let mut counts = [0u32; 4];
         for _ in 0..4000 {
             counts[s
-                .choose(&peers, &ids(4), SimTime::from_ms(1.0), &mut rng)
+                .choose(
+                    &peers,
+                    &ids(4),
+                    SimTime::from_ms(1.0),
+                    SimTime::ZERO,
+                    &mut rng,
+                )
                 .index()] += 1;
         }
         // Each count is Binomial(4000, 1/4): sd 27; allow 5 sd.
@@ -263,7 +284,7 @@ mod tests {
     #[test]
     fn round_robin_cycles_and_skips_missing_candidates() {
         let peers = vec![standing(1, 0, 0.0, 0.5); 4];
-        let mut s = Selector::new(Policy::RoundRobin, 2, W);
+        let mut s = Selector::new(Policy::RoundRobin, 2, W, RULE);
         let mut rng = stream(1, 0, 0);
         let picks: Vec<u32> = (0..5)
             .map(|_| {
@@ -271,6 +292,7 @@ mod tests {
                     &peers,
                     &[PeerId(0), PeerId(2), PeerId(3)],
                     SimTime::from_ms(1.0),
+                    SimTime::ZERO,
                     &mut rng,
                 )
                 .0
@@ -283,11 +305,17 @@ mod tests {
     fn score_follows_the_original_rule() {
         // near but busy and distrusted, against far, idle and trusted
         let peers = vec![standing(2, 1, 10.0, 0.2), standing(2, 0, 40.0, 0.9)];
-        let mut s = Selector::new(Policy::Score, 2, W);
+        let mut s = Selector::new(Policy::Score, 2, W, RULE);
         let mut rng = stream(1, 0, 0);
         // 10 + 15 + 40 = 65 vs 40 + 0 + 5 = 45
         assert_eq!(
-            s.choose(&peers, &ids(2), SimTime::from_ms(1.0), &mut rng),
+            s.choose(
+                &peers,
+                &ids(2),
+                SimTime::from_ms(1.0),
+                SimTime::ZERO,
+                &mut rng
+            ),
             PeerId(1)
         );
     }
@@ -297,16 +325,30 @@ mod tests {
         // Only peer 3 is idle; with d = n every peer is looked at.
         let mut peers = vec![standing(1, 1, 0.0, 0.5); 4];
         peers[3].assigned = 0;
-        let mut s = Selector::new(Policy::PowerOfD, 4, W);
+        let mut s = Selector::new(Policy::PowerOfD, 4, W, RULE);
         let mut rng = stream(1, 0, 0);
         assert_eq!(
-            s.choose(&peers, &ids(4), SimTime::from_ms(1.0), &mut rng),
+            s.choose(
+                &peers,
+                &ids(4),
+                SimTime::from_ms(1.0),
+                SimTime::ZERO,
+                &mut rng
+            ),
             PeerId(3)
         );
         // With d = 2 of 4, the idle peer is in the sample with p = 1/2.
-        let mut s = Selector::new(Policy::PowerOfD, 2, W);
+        let mut s = Selector::new(Policy::PowerOfD, 2, W, RULE);
         let hits = (0..4000)
-            .filter(|_| s.choose(&peers, &ids(4), SimTime::from_ms(1.0), &mut rng) == PeerId(3))
+            .filter(|_| {
+                s.choose(
+                    &peers,
+                    &ids(4),
+                    SimTime::from_ms(1.0),
+                    SimTime::ZERO,
+                    &mut rng,
+                ) == PeerId(3)
+            })
             .count();
         // Binomial(4000, 1/2): sd 32; allow 5 sd.
         assert!((hits as i32 - 2000).abs() < 160, "{hits}");
@@ -318,11 +360,18 @@ mod tests {
         let except = [PeerId(1), PeerId(4)];
         let mut rng = stream(1, 0, 0);
         for policy in [Policy::Random, Policy::PowerOfD] {
-            let mut s = Selector::new(policy, 2, W);
+            let mut s = Selector::new(policy, 2, W, RULE);
             let mut seen = [0u32; 6];
             for _ in 0..3000 {
                 seen[s
-                    .choose_except(&peers, &ids(6), &except, SimTime::from_ms(1.0), &mut rng)
+                    .choose_except(
+                        &peers,
+                        &ids(6),
+                        &except,
+                        SimTime::from_ms(1.0),
+                        SimTime::ZERO,
+                        &mut rng,
+                    )
                     .index()] += 1;
             }
             assert_eq!((seen[1], seen[4]), (0, 0), "{policy:?}");
@@ -345,13 +394,14 @@ mod tests {
         slow_busy.backlog = SimTime::from_ms(3.0);
         // 10 + 3 + 8
         assert_eq!(estimated_finish_ms(&slow_busy, 8.0), 21.0);
-        let mut s = Selector::new(Policy::EarliestFinish, 2, W);
+        let mut s = Selector::new(Policy::EarliestFinish, 2, W, RULE);
         let mut rng = stream(1, 0, 0);
         assert_eq!(
             s.choose(
                 &[fast_busy, slow_idle],
                 &ids(2),
                 SimTime::from_ms(8.0),
+                SimTime::ZERO,
                 &mut rng
             ),
             PeerId(0)

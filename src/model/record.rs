@@ -165,6 +165,22 @@ pub struct PeerRecord {
     pub change: PeerChange,
 }
 
+/// An outcome that the coordinator counted in a peer's reputation: attempt
+/// `attempt` of task `task` of `renter`'s frame `frame`, heard at `at` as
+/// a success or a failure. (Under a quorum, a vote is heard when its task
+/// is decided; an attempt cancelled, or answered after its task was
+/// decided, is never heard.)
+#[derive(Clone, Debug)]
+pub struct HeardRecord {
+    pub at: SimTime,
+    pub peer: PeerId,
+    pub renter: u32,
+    pub frame: u64,
+    pub task: u32,
+    pub attempt: u32,
+    pub success: bool,
+}
+
 /// Receives the records of a run. Every method has an empty default, so a
 /// recorder implements only what it keeps.
 pub trait Recorder {
@@ -174,6 +190,8 @@ pub trait Recorder {
     fn sample(&mut self, _sample: &Sample) {}
     /// Churn only.
     fn peer(&mut self, _record: &PeerRecord) {}
+    /// Every reputation update, when it happens.
+    fn heard(&mut self, _record: &HeardRecord) {}
 
     /// Whether [`frame`](Recorder::frame) keeps anything: when it does
     /// not, the simulation does not make the records (likewise below).

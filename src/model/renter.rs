@@ -4,6 +4,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use super::config::Arrival;
+use super::CoordinatorId;
 use crate::engine::{SimTime, Stream};
 
 pub struct Renter {
@@ -13,6 +14,8 @@ pub struct Renter {
     pub frames_made: u64,
     /// Periodic arrivals: time of frame 0, in ns.
     phase_ns: f64,
+    /// The coordinator that serves it.
+    pub coordinator: CoordinatorId,
 }
 
 /// How a renter's frames arrive: periodically from a random phase, or as a
@@ -46,6 +49,7 @@ impl Arrivals {
             rng,
             frames_made: 0,
             phase_ns,
+            coordinator: CoordinatorId::default(),
         };
         (renter, first)
     }

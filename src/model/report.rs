@@ -3,26 +3,38 @@
 
 use super::churn::Churning;
 use super::config::Config;
-use super::coordinator::Coordinator;
+use super::coordinator::{Coordinator, Heard};
 use super::cost::{self, Costs};
 use super::link::Links;
 use super::peer::Peer;
-use super::stats::{LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
+use super::stats::{CoordinatorReport, LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
 use super::tally::Counters;
+use super::CoordinatorId;
 use crate::engine::SimTime;
 
 /// Latencies of counted frames and of their completed tasks.
 #[derive(Clone, Debug)]
 pub struct Latencies {
     pub frame: LatencyCounter,
+    /// Frames by coordinator, when there are several; else empty.
+    pub frame_by_coordinator: Vec<LatencyCounter>,
     /// By the group of the peer that completed the task.
     pub task_by_group: Vec<LatencyCounter>,
 }
 
 impl Latencies {
-    pub fn new(groups: usize) -> Latencies {
+    /// A frame of coordinator `c` was delivered after `latency` (several
+    /// coordinators only).
+    #[inline(never)]
+    pub fn record_by_coordinator(&mut self, c: CoordinatorId, latency: SimTime) {
+        self.frame_by_coordinator[c.index()].record(latency);
+    }
+
+    pub fn new(groups: usize, coordinators: u32) -> Latencies {
+        let by = if coordinators > 1 { coordinators } else { 0 };
         Latencies {
             frame: LatencyCounter::default(),
+            frame_by_coordinator: vec![LatencyCounter::default(); by as usize],
             task_by_group: vec![LatencyCounter::default(); groups],
         }
     }
@@ -34,8 +46,10 @@ pub struct Ending<'a> {
     pub end: SimTime,
     pub events: u64,
     pub peers: &'a [Peer],
-    pub coordinator: &'a Coordinator,
+    pub coordinators: &'a [Coordinator],
     pub counted: &'a Counters,
+    /// By coordinator, when there are several.
+    pub by_coordinator: &'a [Counters],
     pub latencies: &'a Latencies,
     pub churn: Option<&'a Churning>,
     pub links: Option<&'a Links>,
@@ -155,13 +169,31 @@ pub fn build(run: &Ending) -> Report {
         }),
         ..Summary::default()
     };
-    let view = run.coordinator;
+    // What the coordinators heard of each peer, summed over them, and
+    // the reputation they ended with, averaged.
+    let heard = |i: usize| {
+        run.coordinators
+            .iter()
+            .fold(Heard::default(), |sum, c| Heard {
+                attempts: sum.attempts + c.heard[i].attempts,
+                successes: sum.successes + c.heard[i].successes,
+                failures: sum.failures + c.heard[i].failures,
+            })
+    };
+    let reputation = |i: usize| {
+        let sum: f64 = run
+            .coordinators
+            .iter()
+            .map(|c| c.standings[i].reputation.value_at(run.end, c.rule()))
+            .sum();
+        sum / run.coordinators.len() as f64
+    };
     let mut peers: Vec<PeerReport> = run
         .peers
         .iter()
-        .zip(view.standings.iter().zip(&view.heard))
         .enumerate()
-        .map(|(i, (p, (s, heard)))| PeerReport {
+        .map(|(i, p)| (i, p, heard(i)))
+        .map(|(i, p, heard)| PeerReport {
             peer: i as u32,
             group: cfg.peer_groups[p.group].name.clone(),
             slots: p.slots,
@@ -173,7 +205,7 @@ pub fn build(run: &Ending) -> Report {
             failures: heard.failures,
             busy_ms: p.busy.as_ms(),
             utilization: share(p.busy_counted.as_nanos() as f64, slot_ns(i, p)),
-            reputation: s.reputation.value(),
+            reputation: reputation(i),
             online_s: run.churn.map(|_| online(i).0.as_secs()),
             sessions: run.churn.map(|ch| ch.sessions[i]),
             lost: run.churn.map(|ch| ch.lost[i]),
@@ -220,9 +252,53 @@ pub fn build(run: &Ending) -> Report {
                 .map(|b| bucket("task", &group.name, b)),
         );
     }
+    let coordinators = coordinator_rows(run, &summary);
     Report {
         summary,
         peers,
+        coordinators,
         latency,
     }
+}
+
+/// `coordinators.csv`'s rows, when there are several coordinators: each
+/// one's counters over its renters' counted frames, and the wave-2
+/// counters where the summary has them.
+fn coordinator_rows(run: &Ending, summary: &Summary) -> Vec<CoordinatorReport> {
+    let count = run.by_coordinator.len();
+    let renters = run.cfg.workload.renters as usize;
+    run.by_coordinator
+        .iter()
+        .zip(&run.latencies.frame_by_coordinator)
+        .enumerate()
+        .map(|(i, (c, latency))| {
+            let fl = latency.stats();
+            CoordinatorReport {
+                coordinator: i as u32,
+                renters: (renters / count + usize::from(i < renters % count)) as u32,
+                frames: c.frames,
+                frames_on_time: c.frames_on_time,
+                frames_late: c.frames_late,
+                frames_failed: c.frames_failed,
+                deadline_hit_rate: (c.frames > 0)
+                    .then(|| c.frames_on_time as f64 / c.frames as f64),
+                frame_latency_mean_ms: fl.mean_ms(),
+                frame_latency_p50_ms: fl.quantile_ms(0.50),
+                frame_latency_p95_ms: fl.quantile_ms(0.95),
+                frame_latency_p99_ms: fl.quantile_ms(0.99),
+                frame_latency_max_ms: fl.max_ms(),
+                tasks: c.tasks,
+                tasks_completed: c.tasks_completed,
+                tasks_failed: c.tasks_failed,
+                attempts: c.attempts,
+                failovers: c.failovers,
+                timeouts: c.timeouts,
+                attempts_lost: summary.attempts_lost.map(|_| c.attempts_lost),
+                copies: summary.copies.map(|_| c.copies),
+                hedges: summary.hedges.map(|_| c.hedges),
+                cancelled: summary.cancelled.map(|_| c.cancelled),
+                frames_corrupt: summary.frames_corrupt.map(|_| c.frames_corrupt),
+            }
+        })
+        .collect()
 }

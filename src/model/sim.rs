@@ -9,7 +9,7 @@ use slab::Slab;
 use super::attempt::Attempt;
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
-use super::coordinator::{Coordinator, Placement};
+use super::coordinator::{Coordinator, Crossing, Placement};
 use super::cost::Costs;
 use super::frame::{Frame, Task};
 use super::link::Links;
@@ -20,12 +20,13 @@ use super::record::*;
 use super::renter::{Arrivals, Renter};
 use super::report::{self, Ending, Latencies};
 use super::stats::Report;
-use super::tally::Tally;
+use super::tally::{Book, Tally};
 use super::timeseries::{Levels, TimeSeries};
 use super::{
-    AttemptKey, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId, Reputation, TaskId,
+    AttemptKey, CoordinatorId, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId,
+    Reputation, TaskId,
 };
-use crate::engine::{stream, EventQueue, SimTime};
+use crate::engine::{stream, EventQueue, Moment, SimTime};
 
 /// Stream families: one stream per renter, per peer, and the coordinator's.
 const RENTER_STREAMS: u32 = 1;
@@ -62,7 +63,19 @@ pub(super) enum Event {
     CancelReachesPeer(AttemptKey),
     /// `drop_late`: the deadline of this renter's frame.
     FrameDeadline(FrameId, RenterId),
+    /// Forgetting: a peer's fading reputation, as a coordinator holds
+    /// it, crosses `exclude_below` (as foreseen at its update of this
+    /// version).
+    ReputationCrosses(CoordinatorId, PeerId, u32),
+    /// Views of heartbeats: a peer sends its heartbeat.
+    HeartbeatSent(PeerId),
+    /// Views of heartbeats: a peer's heartbeat, reporting this load,
+    /// reaches the coordinators.
+    HeartbeatArrives(PeerId, u32),
 }
+
+// An event is small and `Copy`: the queue moves millions of them.
+const _: () = assert!(std::mem::size_of::<Event>() <= 12);
 
 /// The durations drawn per frame, task, attempt or message, ready to draw.
 pub(super) struct Draws {
@@ -118,7 +131,8 @@ pub struct Simulation {
     pub(super) renters: Vec<Renter>,
     pub(super) draws: Draws,
     pub(super) peers: Vec<Peer>,
-    pub(super) coordinator: Coordinator,
+    /// By index: renter `r` is served by coordinator `r mod count`.
+    pub(super) coordinators: Vec<Coordinator>,
     pub(super) frames: Slab<Frame>,
     pub(super) tasks: Slab<Task>,
     pub(super) attempts: Slab<Attempt>,
@@ -182,7 +196,7 @@ impl Simulation {
                 peers.push(Peer::new(g, group, &mut rng));
             }
         }
-        let standings = peers
+        let standings: Vec<Standing> = peers
             .iter()
             .map(|p| Standing {
                 slots: p.slots,
@@ -196,12 +210,16 @@ impl Simulation {
                 }),
             })
             .collect();
-        let coordinator = Coordinator::new(
-            &cfg.coordinator,
-            &cfg.reputation,
-            standings,
-            stream(cfg.seed, COORDINATOR_STREAM, 0),
-        );
+        let coordinators = (0..cfg.coordinator.count)
+            .map(|c| {
+                Coordinator::new(
+                    &cfg.coordinator,
+                    &cfg.reputation,
+                    standings.clone(),
+                    stream(cfg.seed, COORDINATOR_STREAM, c),
+                )
+            })
+            .collect();
         let mut queue = EventQueue::new();
         let arrivals = Arrivals::new(cfg.workload.arrival, cfg.workload.fps);
         let churn = cfg.peer_groups.iter().any(|g| g.churn.is_some());
@@ -212,10 +230,12 @@ impl Simulation {
         }
         let links = Links::new(&cfg, peers.iter().map(|p| p.group));
         let cost = Costs::new(&cfg, peers.iter().map(|p| p.group));
+        let tally = Tally::new(cfg.coordinator.count);
         let mut renters_active = 0;
         let renters = (0..cfg.workload.renters)
             .map(|r| {
-                let (renter, first) = arrivals.renter(stream(cfg.seed, RENTER_STREAMS, r));
+                let (mut renter, first) = arrivals.renter(stream(cfg.seed, RENTER_STREAMS, r));
+                renter.coordinator = CoordinatorId((r % cfg.coordinator.count) as u16);
                 if first < cfg.duration {
                     queue.schedule(first, Event::FrameDue(RenterId(r)));
                     renters_active += 1;
@@ -225,7 +245,7 @@ impl Simulation {
             .collect();
         Simulation {
             draws: Draws::new(&cfg),
-            latencies: Latencies::new(cfg.peer_groups.len()),
+            latencies: Latencies::new(cfg.peer_groups.len(), cfg.coordinator.count),
             series,
             levels,
             cfg,
@@ -233,12 +253,12 @@ impl Simulation {
             arrivals,
             renters,
             peers,
-            coordinator,
+            coordinators,
             frames: Slab::new(),
             tasks: Slab::new(),
             attempts: Slab::new(),
             next_serial: 0,
-            tally: Tally::default(),
+            tally,
             renters_active,
             at_peers: 0,
             t_last: SimTime::ZERO,
@@ -270,6 +290,7 @@ impl Simulation {
         mut go_on: impl FnMut(SimTime) -> bool,
     ) -> Report {
         self.start_churn(recorder);
+        self.start_heartbeats();
         let horizon = self.cfg.horizon();
         let mut drained = false;
         while let Some(event) = self.queue.pop_until(horizon) {
@@ -340,6 +361,9 @@ impl Simulation {
             Event::Hedge(key) => self.hedge(key),
             Event::CancelReachesPeer(key) => self.cancel_reaches_peer(key, rec),
             Event::FrameDeadline(frame, renter) => self.frame_deadline(frame, renter, rec),
+            Event::ReputationCrosses(c, peer, version) => self.reputation_crosses(c, peer, version),
+            Event::HeartbeatSent(peer) => self.heartbeat_sent(peer),
+            Event::HeartbeatArrives(peer, load) => self.heartbeat_arrives(peer, load),
         }
     }
 
@@ -377,7 +401,10 @@ impl Simulation {
         } else {
             self.renters_active -= 1;
         }
-        let counted = now >= self.cfg.warmup;
+        let book = Book {
+            counted: now >= self.cfg.warmup,
+            coordinator: renter.coordinator,
+        };
         let tasks = self.cfg.workload.tasks_per_frame;
         let frame = FrameId(self.frames.insert(Frame {
             renter: r,
@@ -388,9 +415,9 @@ impl Simulation {
             tasks_left: tasks,
             failed: false,
             corrupt: false,
-            counted,
+            book,
         }) as u32);
-        self.tally.count(counted, |c| {
+        self.tally.count(book, |c| {
             c.frames += 1;
             c.tasks += u64::from(tasks);
         });
@@ -401,6 +428,7 @@ impl Simulation {
             let work = self.draws.work.sample(&mut self.renters[r.index()].rng);
             let task = TaskId(self.tasks.insert(Task {
                 frame,
+                coordinator: book.coordinator,
                 index,
                 work,
                 created: now,
@@ -409,7 +437,7 @@ impl Simulation {
                 dropped: false,
                 failed_peers: Vec::new(),
             }) as u32);
-            self.submit(task);
+            self.submit_to(book.coordinator, task);
             if self.redundant {
                 self.start_copies(task);
             }
@@ -419,28 +447,45 @@ impl Simulation {
     /// Hands a new or retried task to the coordinator, and dispatches it if
     /// the coordinator places it on a peer.
     pub(super) fn submit(&mut self, task: TaskId) {
-        match self.coordinator.place(task, &self.tasks) {
+        self.submit_to(self.tasks[task.index()].coordinator, task);
+    }
+
+    /// `submit` to `task`'s coordinator, `c`.
+    #[inline(always)]
+    fn submit_to(&mut self, c: CoordinatorId, task: TaskId) {
+        let now = self.now();
+        match self.coordinators[c.index()].place(task, &self.tasks, now) {
             Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
                 self.levels.waiting_coordinator.up(self.now(), &self.series);
-                self.dispatch_waiting();
+                self.dispatch_waiting(c);
             }
             Placement::Parked => self.levels.waiting_coordinator.up(self.now(), &self.series),
         }
     }
 
-    /// Central queue: hands waiting tasks to free slots.
+    /// Coordinator `c` hands the tasks waiting for it to free slots.
     #[inline(always)]
-    pub(super) fn dispatch_queued(&mut self) {
+    pub(super) fn dispatch_queued(&mut self, c: CoordinatorId) {
         // Mostly nothing waits: decide that without a call.
-        if self.coordinator.queued() > 0 {
-            self.dispatch_waiting();
+        if self.coordinators[c.index()].queued() > 0 {
+            self.dispatch_waiting(c);
         }
     }
 
-    fn dispatch_waiting(&mut self) {
-        let mut parked_at = 0;
-        while let Some((task, peer)) = self.coordinator.next_waiting(&self.tasks, &mut parked_at) {
+    /// Every coordinator hands the tasks waiting for it to free slots (a
+    /// peer came, or the views changed).
+    pub(super) fn dispatch_queued_everywhere(&mut self) {
+        for c in 0..self.coordinators.len() {
+            self.dispatch_queued(CoordinatorId(c as u16));
+        }
+    }
+
+    pub(super) fn dispatch_waiting(&mut self, c: CoordinatorId) {
+        let (mut parked_at, now) = (0, self.now());
+        while let Some((task, peer)) =
+            self.coordinators[c.index()].next_waiting(&self.tasks, &mut parked_at, now)
+        {
             self.levels
                 .waiting_coordinator
                 .down(self.now(), &self.series);
@@ -455,9 +500,10 @@ impl Simulation {
         let t = &mut self.tasks[task.index()];
         t.attempts += 1;
         // A copy sent while another is out (copies, hedges) is no retry.
-        let retry = t.attempts > 1 && !(self.redundant && self.coordinator.has_out(task));
+        let c = t.coordinator.index();
+        let retry = t.attempts > 1 && !(self.redundant && self.coordinators[c].has_out(task));
         let f = &self.frames[t.frame.index()];
-        self.tally.count(f.counted, |c| {
+        self.tally.count(f.book, |c| {
             c.attempts += 1;
             c.failovers += u64::from(retry);
         });
@@ -482,12 +528,12 @@ impl Simulation {
             renter: f.renter,
             frame_index: f.index,
             task_index: t.index,
-            counted: f.counted,
+            book: f.book,
             dispatched: now,
-            reached: None,
-            started: None,
-            left: None,
-            resolved: None,
+            reached: Moment::NONE,
+            started: Moment::NONE,
+            left: Moment::NONE,
+            resolved: Moment::NONE,
             outcome: AttemptOutcome::Unfinished,
             timed_out: false,
             reply_pending: false,
@@ -501,7 +547,7 @@ impl Simulation {
             slot: slot as u32,
             serial,
         };
-        self.coordinator.assign(peer, t.work);
+        self.coordinators[c].assign(peer, t.work);
         self.levels.in_flight.up(now, &self.series);
         self.at_peers += 1;
         if armed {
@@ -526,6 +572,13 @@ impl Simulation {
         }
     }
 
+    /// The coordinator that places `task` (live).
+    #[inline(always)]
+    pub(super) fn coordinator_of(&mut self, task: TaskId) -> &mut Coordinator {
+        let c = self.tasks[task.index()].coordinator;
+        &mut self.coordinators[c.index()]
+    }
+
     /// The live attempt behind `key`, if the key is not stale.
     pub(super) fn attempt(&mut self, key: AttemptKey) -> Option<&mut Attempt> {
         self.attempts
@@ -540,7 +593,7 @@ impl Simulation {
     fn reach_peer(&mut self, key: AttemptKey) -> bool {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
-        a.reached = Some(now);
+        a.reached = Moment::at(now);
         if a.cancel_arrived {
             // Copies: its cancel overtook it.
             self.stop_cancelled(key);
@@ -582,20 +635,22 @@ impl Simulation {
             return;
         }
         let a = &mut self.attempts[key.index()];
-        a.left = Some(now);
+        a.left = Moment::at(now);
         let p = &mut self.peers[a.peer.index()];
         p.running -= 1;
         self.levels.running.down(now, &self.series);
         self.at_peers -= 1;
         self.t_last = now;
         p.add_busy(
-            a.started.expect("processed after start"),
+            a.started.get().expect("processed after start"),
             now,
             self.cfg.counted(),
         );
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
-        a.wrong = self.tail && success && p.is_wrong(|| a.luck(seed));
+        if self.tail && success {
+            a.wrong = p.is_wrong(|| a.luck(seed));
+        }
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
             (false, FailureMode::Error) => AttemptOutcome::Error,
@@ -631,7 +686,7 @@ impl Simulation {
         let a = &mut self.attempts[key.index()];
         a.reply_pending = false;
         if a.resolved.is_none() {
-            a.resolved = Some(now);
+            a.resolved = Moment::at(now);
             let success = a.outcome == AttemptOutcome::Success;
             self.answered(key);
             self.resolve(key, success, rec);
@@ -681,10 +736,10 @@ impl Simulation {
             return;
         }
         let a = &mut self.attempts[key.index()];
-        a.resolved = Some(now);
+        a.resolved = Moment::at(now);
         a.timed_out = true;
-        let counted = a.counted;
-        self.tally.count(counted, |c| c.timeouts += 1);
+        let book = a.book;
+        self.tally.count(book, |c| c.timeouts += 1);
         if self.cfg.coordinator.cancel_on_timeout {
             self.cancel_at_peer(key);
         }
@@ -698,10 +753,14 @@ impl Simulation {
         if self.tail && self.resolve_aside(key, success, rec) {
             return;
         }
+        let now = self.now();
         let a = &self.attempts[key.index()];
-        let (task, peer) = (a.task, a.peer);
-        self.coordinator.release(peer, a.work, success);
-        self.levels.in_flight.down(self.now(), &self.series);
+        let (task, peer, c) = (a.task, a.peer, a.book.coordinator);
+        let coordinator = &mut self.coordinators[c.index()];
+        coordinator.release_unheard(peer, a.work);
+        let crossing = coordinator.hear(peer, success, now);
+        self.heard(key, c, peer, success, crossing, rec);
+        self.levels.in_flight.down(now, &self.series);
         if success {
             if self.tail {
                 self.accept(key, task, rec);
@@ -714,9 +773,10 @@ impl Simulation {
             if self.quorum > 1 {
                 // Votes: one more copy if the quorum is now out of reach.
                 self.top_up(task, rec);
-            } else if self.redundant
-                && (self.coordinator.has_out(task) || self.coordinator.waiting_for(task) > 0)
-            {
+            } else if self.redundant && {
+                let coordinator = &self.coordinators[c.index()];
+                coordinator.has_out(task) || coordinator.waiting_for(task) > 0
+            } {
                 // Copies: another copy is still out, or waits to be sent;
                 // the task waits for it.
             } else if t.attempts < self.cfg.coordinator.max_attempts {
@@ -733,8 +793,91 @@ impl Simulation {
                 self.end_task(task, None, rec);
             }
         }
-        if self.coordinator.is_central() {
-            self.dispatch_queued();
+        if self.coordinators[c.index()].is_central() {
+            self.dispatch_queued(c);
+        }
+    }
+
+    /// Coordinator `c` has counted the outcome of attempt `key` (live) in
+    /// the reputation of `peer`, which will cross `exclude_below` as
+    /// `crossing` says.
+    #[inline(always)]
+    fn heard<R: Recorder>(
+        &mut self,
+        key: AttemptKey,
+        c: CoordinatorId,
+        peer: PeerId,
+        success: bool,
+        crossing: Option<(SimTime, u32)>,
+        rec: &mut R,
+    ) {
+        let a = &self.attempts[key.index()];
+        let (renter, frame, task, attempt) = (a.renter.0, a.frame_index, a.task_index, a.number);
+        self.heard_of(
+            c,
+            peer,
+            success,
+            crossing,
+            (renter, frame, task, attempt),
+            rec,
+        );
+    }
+
+    /// Coordinator `c` counts an outcome in the reputation of `peer`: of
+    /// the attempt `(renter, frame, task, attempt)`, which may be gone.
+    pub(super) fn hear_of<R: Recorder>(
+        &mut self,
+        c: CoordinatorId,
+        peer: PeerId,
+        success: bool,
+        attempt: (u32, u64, u32, u32),
+        rec: &mut R,
+    ) {
+        let now = self.now();
+        let crossing = self.coordinators[c.index()].hear(peer, success, now);
+        self.heard_of(c, peer, success, crossing, attempt, rec);
+    }
+
+    /// What follows a reputation update: the crossing it foresees is
+    /// scheduled, and the recorder told.
+    #[inline(always)]
+    fn heard_of<R: Recorder>(
+        &mut self,
+        c: CoordinatorId,
+        peer: PeerId,
+        success: bool,
+        crossing: Option<(SimTime, u32)>,
+        (renter, frame, task, attempt): (u32, u64, u32, u32),
+        rec: &mut R,
+    ) {
+        let now = self.now();
+        if let Some((at, version)) = crossing {
+            self.schedule(at, Event::ReputationCrosses(c, peer, version));
+        }
+        rec.heard(&HeardRecord {
+            at: now,
+            peer,
+            renter,
+            frame,
+            task,
+            attempt,
+            success,
+        });
+    }
+
+    /// Forgetting: a peer's reputation has faded across `exclude_below`,
+    /// as foreseen at its update `version`: it is excluded, or may be
+    /// picked again (and then takes what waits for a slot).
+    #[inline(never)]
+    fn reputation_crosses(&mut self, c: CoordinatorId, peer: PeerId, version: u32) {
+        let now = self.now();
+        match self.coordinators[c.index()].reconsider(peer, version, now) {
+            Crossing::Stale => self.stale += 1,
+            Crossing::NotYet(again) => {
+                self.stale += 1;
+                self.schedule(again, Event::ReputationCrosses(c, peer, version));
+            }
+            Crossing::Crossed => self.dispatch_queued(c),
         }
     }
 
@@ -780,11 +923,11 @@ impl Simulation {
         let t = self.tasks.remove(task.index());
         let f = &mut self.frames[t.frame.index()];
         let completed = completed_by.is_some();
-        self.tally.count(f.counted, |c| {
+        self.tally.count(f.book, |c| {
             c.tasks_completed += u64::from(completed);
             c.tasks_failed += u64::from(!completed);
         });
-        if let (Some(group), true) = (completed_by, f.counted) {
+        if let (Some(group), true) = (completed_by, f.book.counted) {
             self.latencies.task_by_group[group].record(now - t.created);
         }
         if rec.keeps_tasks() {
@@ -815,20 +958,24 @@ impl Simulation {
             Some(at) if at - f.created <= f.deadline => FrameStatus::OnTime,
             Some(_) => FrameStatus::Late,
         };
-        self.tally.count(f.counted, |c| match status {
+        self.tally.count(f.book, |c| match status {
             FrameStatus::OnTime => c.frames_on_time += 1,
             FrameStatus::Late => c.frames_late += 1,
             FrameStatus::Failed => c.frames_failed += 1,
         });
         if f.corrupt && delivered.is_some() {
             let on_time = status == FrameStatus::OnTime;
-            self.tally.count(f.counted, |c| {
+            self.tally.count(f.book, |c| {
                 c.frames_corrupt += 1;
                 c.frames_on_time_corrupt += u64::from(on_time);
             });
         }
-        if let (Some(at), true) = (delivered, f.counted) {
+        if let (Some(at), true) = (delivered, f.book.counted) {
             self.latencies.frame.record(at - f.created);
+            if !self.latencies.frame_by_coordinator.is_empty() {
+                self.latencies
+                    .record_by_coordinator(f.book.coordinator, at - f.created);
+            }
         }
         if !rec.keeps_frames() {
             return;
@@ -840,7 +987,7 @@ impl Simulation {
             delivered,
             deadline: f.deadline,
             status,
-            counted: f.counted,
+            counted: f.book.counted,
             corrupt: self.cfg.trust().then_some(f.corrupt),
         });
     }
@@ -849,26 +996,28 @@ impl Simulation {
     #[inline(never)]
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
-            let a = self.attempts.remove(key.index());
-            if self.counts_waste {
-                self.tally
-                    .count(a.counted, |c| c.wasted += super::copies::wasted(&a, None));
-            }
-            if rec.keeps_attempts() || self.cost.is_some() {
-                self.retired(key, &a, rec);
+            if self.counts_waste || rec.keeps_attempts() || self.cost.is_some() {
+                self.retired(key, rec);
+            } else {
+                self.attempts.remove(key.index());
             }
         }
     }
 
-    /// Attempt `a` (behind `key`) is retired: its cost is counted, and the
+    /// Attempt `key` is retired: its waste and cost are counted, and the
     /// recorder gets its record, if they want it.
     #[inline(never)]
-    fn retired<R: Recorder>(&mut self, key: AttemptKey, a: &Attempt, rec: &mut R) {
+    fn retired<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
+        let a = self.attempts.remove(key.index());
+        if self.counts_waste {
+            self.tally
+                .count(a.book, |c| c.wasted += super::copies::wasted(&a, None));
+        }
         if let Some(cost) = self.cost.as_mut() {
-            cost.retired(a, None);
+            cost.retired(&a, None);
         }
         if rec.keeps_attempts() {
-            self.record_attempt(key, a, rec);
+            self.record_attempt(key, &a, rec);
         }
     }
 
@@ -887,13 +1036,12 @@ impl Simulation {
         self.queue.advance_to(end);
         let counted = self.cfg.counted();
         for (slot, a) in &self.attempts {
-            if let (Some(started), None) = (a.started, a.left) {
+            if let (Some(started), None) = (a.started.get(), a.left.get()) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
             if self.counts_waste {
-                self.tally.count(a.counted, |c| {
-                    c.wasted += super::copies::wasted(a, Some(end))
-                });
+                self.tally
+                    .count(a.book, |c| c.wasted += super::copies::wasted(a, Some(end)));
             }
             if let Some(cost) = self.cost.as_mut() {
                 cost.retired(a, Some(end));
@@ -909,7 +1057,7 @@ impl Simulation {
         for t in self.tasks.drain() {
             let f = &mut self.frames[t.frame.index()];
             f.failed = true;
-            self.tally.count(f.counted, |c| c.tasks_failed += 1);
+            self.tally.count(f.book, |c| c.tasks_failed += 1);
             if rec.keeps_tasks() {
                 rec.task(&task_record(&t, f, end, false));
             }
@@ -923,8 +1071,9 @@ impl Simulation {
             end,
             events: self.queue.popped() - self.stale,
             peers: &self.peers,
-            coordinator: &self.coordinator,
+            coordinators: &self.coordinators,
             counted: &self.tally.counted,
+            by_coordinator: &self.tally.by_coordinator,
             latencies: &self.latencies,
             churn: self.churn.as_ref(),
             links: self.links.as_ref(),
@@ -944,7 +1093,7 @@ fn begin_processing(
     draws: &Draws,
     seed: u64,
 ) -> SimTime {
-    a.started = Some(now);
+    a.started = Moment::at(now);
     p.running += 1;
     now + if p.takes_work {
         a.work
@@ -969,6 +1118,6 @@ fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskReco
         ended,
         completed,
         attempts: t.attempts,
-        counted: f.counted,
+        counted: f.book.counted,
     }
 }

@@ -360,6 +360,43 @@ pub struct PeerReport {
     pub energy_kwh: Option<f64>,
 }
 
+/// One row of `coordinators.csv` (several coordinators only): the
+/// summary's counters over the counted frames of one coordinator's
+/// renters.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CoordinatorReport {
+    pub coordinator: u32,
+    /// Renters it serves (renter `r` by coordinator `r mod count`).
+    pub renters: u32,
+    pub frames: u64,
+    pub frames_on_time: u64,
+    pub frames_late: u64,
+    pub frames_failed: u64,
+    pub deadline_hit_rate: Option<f64>,
+    pub frame_latency_mean_ms: Option<f64>,
+    pub frame_latency_p50_ms: Option<f64>,
+    pub frame_latency_p95_ms: Option<f64>,
+    pub frame_latency_p99_ms: Option<f64>,
+    pub frame_latency_max_ms: Option<f64>,
+    pub tasks: u64,
+    pub tasks_completed: u64,
+    pub tasks_failed: u64,
+    pub attempts: u64,
+    pub failovers: u64,
+    pub timeouts: u64,
+    /// The wave-2 counters of the summary, where those are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_lost: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedges: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames_corrupt: Option<u64>,
+}
+
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct LatencyBucket {
@@ -379,6 +416,8 @@ pub struct LatencyBucket {
 pub struct Report {
     pub summary: Summary,
     pub peers: Vec<PeerReport>,
+    /// By coordinator, when there are several; else empty.
+    pub coordinators: Vec<CoordinatorReport>,
     /// Frame latencies, then task latencies per peer group.
     pub latency: Vec<LatencyBucket>,
 }

@@ -1,6 +1,8 @@
 //! Counting what happens: every count is kept twice, over all frames (for
-//! the time series) and over counted frames only (for the summary), by one
-//! call that cannot forget either.
+//! the time series) and over counted frames only, by coordinator (the
+//! summary's are their sum), by one call that cannot forget either.
+
+use super::CoordinatorId;
 
 /// The counts of the summary (docs/model.md, "Outputs").
 #[derive(Clone, Debug, Default)]
@@ -50,14 +52,28 @@ impl Counters {
     }
 }
 
-/// Counters over all frames and over counted frames.
+/// Where a thing is counted: always in the counts over all frames (the
+/// time series); if it belongs to a counted frame, in the summary's, and
+/// in its coordinator's when there are several.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Book {
+    pub counted: bool,
+    pub coordinator: CoordinatorId,
+}
+
+/// Counters over all frames, over counted frames, and over each
+/// coordinator's counted frames (only when there are several).
 ///
 /// ```
-/// use p2c2g::model::tally::Tally;
-/// let mut t = Tally::default();
-/// t.count(false, |c| c.attempts += 1);
-/// t.count(true, |c| c.attempts += 1);
+/// use p2c2g::model::tally::{Book, Tally};
+/// use p2c2g::model::CoordinatorId;
+/// let mut t = Tally::new(2);
+/// let warmup = Book { counted: false, coordinator: CoordinatorId(0) };
+/// let second = Book { counted: true, coordinator: CoordinatorId(1) };
+/// t.count(warmup, |c| c.attempts += 1);
+/// t.count(second, |c| c.attempts += 1);
 /// assert_eq!((t.all.attempts, t.counted.attempts), (2, 1));
+/// assert_eq!((t.by_coordinator[0].attempts, t.by_coordinator[1].attempts), (0, 1));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
@@ -65,16 +81,35 @@ pub struct Tally {
     pub counted: Counters,
     /// Every frame, warmup included.
     pub all: Counters,
+    /// Counted frames by coordinator; empty with a single coordinator.
+    pub by_coordinator: Vec<Counters>,
 }
 
 impl Tally {
-    /// Applies `add` to the counts of all frames, and to the counted ones
-    /// if the thing counted belongs to a counted frame.
-    #[inline(always)]
-    pub fn count(&mut self, counted: bool, add: impl Fn(&mut Counters)) {
-        add(&mut self.all);
-        if counted {
-            add(&mut self.counted);
+    pub fn new(coordinators: u32) -> Tally {
+        let by = if coordinators > 1 { coordinators } else { 0 };
+        Tally {
+            by_coordinator: vec![Counters::default(); by as usize],
+            ..Tally::default()
         }
+    }
+
+    /// Applies `add` to the counts of all frames, and to the counted ones
+    /// (the summary's, and its coordinator's when there are several) if
+    /// the thing counted belongs to a counted frame.
+    #[inline(always)]
+    pub fn count(&mut self, book: Book, add: impl Fn(&mut Counters)) {
+        add(&mut self.all);
+        if book.counted {
+            add(&mut self.counted);
+            if !self.by_coordinator.is_empty() {
+                self.count_by(book, add);
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn count_by(&mut self, book: Book, add: impl Fn(&mut Counters)) {
+        add(&mut self.by_coordinator[book.coordinator.index()]);
     }
 }

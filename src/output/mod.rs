@@ -25,17 +25,19 @@ pub mod rows;
 pub mod sweep;
 
 use crate::model::{
-    AttemptRecord, FrameRecord, LatencyBucket, PeerReport, Recorder, Report, Sample, Summary,
+    AttemptRecord, CoordinatorReport, FrameRecord, LatencyBucket, PeerReport, Recorder, Report,
+    Sample, Summary,
 };
 use number::Clean;
 use rows::{AttemptRow, FrameRow, SampleRow};
 
 /// Files of one run's folder that this crate writes.
-pub const RUN_FILES: [&str; 8] = [
+pub const RUN_FILES: [&str; 9] = [
     "scenario.toml",
     "summary.csv",
     "frames.csv",
     "peers.csv",
+    "coordinators.csv",
     "timeseries.csv",
     "latency_hist.csv",
     "attempts.csv",
@@ -357,6 +359,9 @@ pub fn write_report(
 ) -> Result<(), FileError> {
     staging.write_rows::<Summary>("summary.csv", std::slice::from_ref(&report.summary))?;
     staging.write_rows::<PeerReport>("peers.csv", &report.peers)?;
+    if !report.coordinators.is_empty() {
+        staging.write_rows::<CoordinatorReport>("coordinators.csv", &report.coordinators)?;
+    }
     staging.write_rows::<LatencyBucket>("latency_hist.csv", &report.latency)?;
     staging.write_rows("run_info.csv", std::slice::from_ref(info))
 }

@@ -13,7 +13,7 @@
 use std::fmt;
 
 use super::OutputOptions;
-use crate::model::{Config, FailureMode, QueueMode};
+use crate::model::{Config, FailureMode, QueueMode, View};
 
 /// What a run or a sweep may cost before it is refused. The defaults are
 /// documented in the README; raise one, or set `force` to lift them all.
@@ -218,6 +218,9 @@ const BASE_BYTES: f64 = 8e6;
 const PEER_BYTES: f64 = 600.0;
 /// A renter: its random stream and arrivals.
 const RENTER_BYTES: f64 = 500.0;
+/// What each coordinator beyond the first keeps of a peer: its standing,
+/// what it heard, its free set and its view.
+const COORDINATOR_PEER_BYTES: f64 = 150.0;
 /// A peer group: its samplers, and its latency histogram once it has peers.
 const GROUP_BYTES: f64 = 1e3;
 const GROUP_HISTOGRAM_BYTES: f64 = 256e3;
@@ -399,6 +402,15 @@ pub fn estimate(cfg: &Config, output: &OutputOptions) -> Cost {
             key: "workload",
         },
         Part {
+            what: format!(
+                "{} more coordinators' views of {} peers",
+                c.count - 1,
+                p.peers
+            ),
+            amount: f64::from(c.count - 1) * p.peers * COORDINATOR_PEER_BYTES,
+            key: "coordinator.count",
+        },
+        Part {
             what: format!("{groups} peer groups"),
             amount: groups * GROUP_BYTES + groups_with_peers * GROUP_HISTOGRAM_BYTES,
             key: "peers",
@@ -428,6 +440,17 @@ pub fn estimate(cfg: &Config, output: &OutputOptions) -> Cost {
             key: "simulation.sample_ms",
         },
     ];
+    if c.view != View::Own {
+        // Each peer's heartbeats, sent and arrived, to the end.
+        event_parts.push(Part {
+            what: format!(
+                "heartbeats of {} peers, one every {} ms, sent and arrived",
+                p.peers, c.heartbeat_ms
+            ),
+            amount: 2.0 * p.peers * end_ms / c.heartbeat_ms,
+            key: "coordinator.heartbeat_ms",
+        });
+    }
 
     let counted_frames = frame_rate * counted_ms;
     let mut files = vec![

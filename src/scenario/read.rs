@@ -362,6 +362,35 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
             &[("first", Cancel::First), ("none", Cancel::None)],
         ),
     };
+    // Several coordinators and their views: written into the resolved
+    // scenario only if given, as before they existed.
+    let count = match t.peek("count") {
+        None => 1,
+        Some(_) => t.whole("count", 1, 1, u64::from(MAX_COORDINATORS)) as u32,
+    };
+    let view = match t.peek("view") {
+        None => View::Own,
+        Some(_) => t.choice(
+            "view",
+            View::Own,
+            &[
+                ("own", View::Own),
+                ("heartbeat", View::Heartbeat),
+                ("board", View::Board),
+            ],
+        ),
+    };
+    let heartbeat_phase = match t.peek("heartbeat_phase") {
+        None => HeartbeatPhase::Random,
+        Some(_) => t.choice(
+            "heartbeat_phase",
+            HeartbeatPhase::Random,
+            &[
+                ("random", HeartbeatPhase::Random),
+                ("sync", HeartbeatPhase::Sync),
+            ],
+        ),
+    };
     let score = t.sub("score", |s| {
         let weight =
             |key, default| s.number(key, default, |x| range_msg(x >= 0.0, "a weight >= 0"));
@@ -399,6 +428,9 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
         .iter()
         .any(|k| t.peek(k).is_some()),
         quorum_given: t.peek("quorum").is_some(),
+        count,
+        view,
+        heartbeat_phase,
     }
 }
 
@@ -446,10 +478,20 @@ fn reputation(t: &Table) -> ReputationConfig {
         _ => InitialReputation::Value(t.number("initial", 0.5, unit)),
     };
     let exclude_below = t.number("exclude_below", 0.0, unit);
+    // Written into the resolved scenario only if given, as before it was.
+    let half_life_s = t.peek("half_life_s").is_some().then(|| {
+        t.number("half_life_s", 1.0, |x| {
+            range_msg(
+                x > 0.0 && x * 1e3 <= MAX_TIME_MS,
+                "a half-life in seconds, > 0 (how long until half of what was heard of a peer is forgotten)",
+            )
+        })
+    });
     ReputationConfig {
         model,
         initial,
         exclude_below,
+        half_life_s,
     }
 }
 

@@ -9,13 +9,16 @@ use p2c2g::output::charts::Chart;
 
 use crate::common::*;
 
-/// Runs the demo with links on, so that every chart is drawn.
+/// Runs the demo with links on and two coordinators (the second with no
+/// renter), so that every chart is drawn.
 fn run(dir: &Path, extra: &[&str]) {
     let mut args = vec![
         "--set",
         "workload.output_kb=20",
         "--set",
         "peers.demo_peer.uplink_mbps={ dist = \"choice\", values = [10, 100] }",
+        "--set",
+        "coordinator.count=2",
     ];
     args.extend_from_slice(extra);
     let out = p2c2g_into("run", &repo("scenarios/poc.toml"), dir, &args);

@@ -30,6 +30,7 @@ const SEEDS: &[&str] = &[
     "scenarios/links.toml",
     "scenarios/tail.toml",
     "scenarios/trust.toml",
+    "scenarios/regions.toml",
     "scenarios/textbook/mm1.toml",
     "scenarios/textbook/mmc.toml",
     "scenarios/textbook/md1.toml",
@@ -46,6 +47,8 @@ const SEEDS: &[&str] = &[
     "scenarios/sweeps/hedging.toml",
     "scenarios/sweeps/quorum.toml",
     "scenarios/sweeps/cost.toml",
+    "scenarios/sweeps/forgetting.toml",
+    "scenarios/sweeps/staleness.toml",
     "scenarios/bench/sweep_overhead.toml",
     "tests/golden/sweep.toml",
 ];

@@ -421,6 +421,18 @@ const REFUSED: &[(&str, &[&str])] = &[
         "cost_negative_revenue",
         &["check", "tests/golden/refused/cost_negative_revenue.toml"],
     ),
+    (
+        "half_life_zero",
+        &["check", "tests/golden/refused/half_life_zero.toml"],
+    ),
+    (
+        "coordinators_zero",
+        &["check", "tests/golden/refused/coordinators_zero.toml"],
+    ),
+    (
+        "view_unknown",
+        &["check", "tests/golden/refused/view_unknown.toml"],
+    ),
 ];
 
 fn blessing() -> bool {

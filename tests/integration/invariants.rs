@@ -17,6 +17,7 @@ struct Everything {
     attempts: Vec<AttemptRecord>,
     samples: Vec<Sample>,
     peers: Vec<PeerRecord>,
+    heard: Vec<HeardRecord>,
 }
 
 impl Recorder for Everything {
@@ -34,6 +35,9 @@ impl Recorder for Everything {
     }
     fn peer(&mut self, r: &PeerRecord) {
         self.peers.push(r.clone());
+    }
+    fn heard(&mut self, r: &HeardRecord) {
+        self.heard.push(r.clone());
     }
 }
 
@@ -67,6 +71,11 @@ struct Params {
     /// Whether a timed-out attempt is cancelled, and late frames dropped.
     cancel_on_timeout: bool,
     drop_late: bool,
+    /// Forgetting: the reputation's half-life (s).
+    half_life_s: Option<f64>,
+    /// Several coordinators: how many, their view and whether heartbeats
+    /// are synchronised.
+    coordinators: Option<(u32, &'static str, bool)>,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -125,7 +134,16 @@ fn params() -> impl Strategy<Value = Params> {
             1u32..4,
             any::<bool>(),
         )),
-        (any::<bool>(), any::<bool>()),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::option::of(prop::sample::select(vec![0.01, 0.1, 1.0])),
+            prop::option::of((
+                1u32..5,
+                prop::sample::select(vec!["own", "heartbeat", "board"]),
+                any::<bool>(),
+            )),
+        ),
     )
         .prop_map(
             |(a, b, c, churn, heartbeat_ms, links, copies, late)| Params {
@@ -150,6 +168,8 @@ fn params() -> impl Strategy<Value = Params> {
                 copies,
                 cancel_on_timeout: late.0,
                 drop_late: late.1,
+                half_life_s: late.2,
+                coordinators: late.3,
             },
         )
 }
@@ -174,7 +194,14 @@ fn scenario_text(p: &Params) -> String {
         + &format!(
             "cancel_on_timeout = {}\ndrop_late = {}\n",
             p.cancel_on_timeout, p.drop_late
-        );
+        )
+        + &p.coordinators.map_or(String::new(), |(count, view, sync)| {
+            format!(
+                "count = {count}\nview = \"{view}\"\nheartbeat_ms = {}\nheartbeat_phase = \"{}\"\n",
+                p.heartbeat_ms,
+                if sync { "sync" } else { "random" }
+            )
+        });
     let wrong = match p.copies {
         Some((.., true)) => "wrong = 0.2\n",
         _ => "",
@@ -185,7 +212,7 @@ fn scenario_text(p: &Params) -> String {
          work_ms = {{ dist = \"exponential\", mean = 8 }}\ndeadline_ms = 60\nreturn_ms = 2\n{sizes}\
          [coordinator]\npolicy = \"{}\"\nd = 1\nqueue = \"{}\"\ndiscipline = \"{}\"\n\
          max_attempts = {}\ntimeout_ms = {}\nbackoff_ms = {}\n{copies}\
-         [reputation]\nmodel = \"{}\"\nexclude_below = {}\n",
+         [reputation]\nmodel = \"{}\"\nexclude_below = {}\n{}",
         p.seed % (1 << 62),
         p.drain_s,
         p.renters,
@@ -200,6 +227,8 @@ fn scenario_text(p: &Params) -> String {
         p.backoff_ms,
         p.reputation,
         p.exclude_below,
+        p.half_life_s
+            .map_or(String::new(), |h| format!("half_life_s = {h}\n")),
     );
     for (count, slots, latency, jitter, reliability, silent) in &p.groups {
         if let Some((_, _, down, up)) = p.links {
@@ -536,6 +565,76 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
                 );
             }
         }
+    }
+
+    // Reputation: every update the coordinator made, replayed in order
+    // from the records of what it heard, gives each peer's final
+    // reputation and its counts; an attempt is heard at most once, when
+    // it is resolved (under a quorum, a vote when its task is decided),
+    // and never if it was cancelled before its outcome was known.
+    let rule = cfg.reputation.rule();
+    let count = cfg.coordinator.count;
+    // By coordinator (renter r's is r mod count), then by peer.
+    let mut replayed: Vec<Vec<Reputation>> = (0..count)
+        .map(|_| {
+            report
+                .peers
+                .iter()
+                .map(|r| {
+                    Reputation::new(match cfg.reputation.initial {
+                        InitialReputation::Value(v) => v,
+                        InitialReputation::Reliability => r.reliability,
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut heard_counts = vec![(0u64, 0u64); report.peers.len()];
+    let mut heard_once = BTreeSet::new();
+    let attempt_of: BTreeMap<(u32, u64, u32, u32), &AttemptRecord> = rec
+        .attempts
+        .iter()
+        .map(|a| ((a.renter, a.frame, a.task, a.attempt), a))
+        .collect();
+    for h in &rec.heard {
+        let id = (h.renter, h.frame, h.task, h.attempt);
+        prop_assert!(heard_once.insert(id), "heard twice: {:?}", h);
+        let a = attempt_of[&id];
+        prop_assert_eq!(a.peer, h.peer);
+        let resolved = a.resolved.expect("heard, so resolved");
+        let succeeded = a.outcome == AttemptOutcome::Success && !a.timed_out;
+        if quorum > 1 && succeeded {
+            // A vote: heard when its task is decided.
+            prop_assert!(h.at >= resolved, "{:?} {:?}", h, a);
+        } else {
+            prop_assert_eq!(h.at, resolved, "{:?} {:?}", h, a);
+            // (Churn: a success whose reply was still on its way when the
+            // coordinator declared its peer gone was heard as lost.)
+            prop_assert!(
+                h.success == succeeded || (p.churn.is_some() && !h.success),
+                "{:?} {:?}",
+                h,
+                a
+            );
+        }
+        prop_assert!(
+            a.outcome != AttemptOutcome::Cancelled || a.timed_out,
+            "a cancelled attempt changed a reputation: {:?}",
+            a
+        );
+        replayed[(h.renter % count) as usize][h.peer.index()].update(&rule, h.success, h.at);
+        let c = &mut heard_counts[h.peer.index()];
+        if h.success {
+            c.0 += 1;
+        } else {
+            c.1 += 1;
+        }
+    }
+    for (i, r) in report.peers.iter().enumerate() {
+        prop_assert_eq!((r.successes, r.failures), heard_counts[i]);
+        prop_assert_eq!(r.attempts, r.successes + r.failures);
+        let sum: f64 = replayed.iter().map(|c| c[i].value_at(run_end, rule)).sum();
+        prop_assert_eq!(r.reputation, sum / f64::from(count));
     }
 
     // Counters agree with the records.

@@ -9,6 +9,7 @@ mod common;
 mod compare;
 mod copies;
 mod cost;
+mod forgetting;
 mod fuzz;
 mod golden;
 mod invariants;
@@ -21,6 +22,7 @@ mod rules;
 mod seek;
 mod sweeps;
 mod textbook;
+mod views;
 
 #[global_allocator]
 static METER: meter::Meter = meter::Meter;

@@ -37,6 +37,12 @@ const OVERRIDES: &[&[&str]] = &[
         "coordinator.discipline=edf",
     ],
     &["coordinator.policy=power_of_d", "coordinator.d=1"],
+    &[
+        "coordinator.count=3",
+        "coordinator.view=board",
+        "coordinator.heartbeat_phase=sync",
+        "reputation.half_life_s=30",
+    ],
     &["peers.0.count=3", "peers.0.group=renamed"],
     &["peers.0.slots={ dist = \"choice\", values = [1, 2], weights = [1, 3] }"],
     &["workload.work_ms={ dist = \"lognormal\", mean = 5, sd = 2 }"],

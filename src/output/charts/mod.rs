@@ -26,6 +26,7 @@ use style::{charts_dir, register_font, render, DrawResult, Drawable, FONT};
 
 mod attempts;
 mod compare;
+mod coordinators;
 mod latency_by_group;
 mod latency_cdf;
 mod links;
@@ -69,16 +70,18 @@ pub enum Chart {
     Peers,
     Attempts,
     Links,
+    Coordinators,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 6] = [
+    pub const ALL: [Chart; 7] = [
         Chart::LatencyCdf,
         Chart::LatencyByGroup,
         Chart::TimeSeries,
         Chart::Peers,
         Chart::Attempts,
         Chart::Links,
+        Chart::Coordinators,
     ];
 
     pub fn file_stem(self) -> &'static str {
@@ -89,6 +92,7 @@ impl Chart {
             Chart::Peers => "peers",
             Chart::Attempts => "attempts",
             Chart::Links => "links",
+            Chart::Coordinators => "coordinators",
         }
     }
 
@@ -97,7 +101,7 @@ impl Chart {
         match self {
             Chart::TimeSeries => (1000, 860),
             Chart::Attempts => (1000, 760),
-            Chart::Peers | Chart::Links => (1100, 520),
+            Chart::Peers | Chart::Links | Chart::Coordinators => (1100, 520),
             _ => (1000, 600),
         }
     }
@@ -111,6 +115,7 @@ impl Chart {
             Chart::Peers => "peers: utilisation and reputation against true reliability",
             Chart::Attempts => "attempts, failovers and timeouts over time",
             Chart::Links => "access links: time spent sending against bandwidth",
+            Chart::Coordinators => "coordinators side by side",
         }
     }
 
@@ -119,6 +124,7 @@ impl Chart {
     fn applies(self, run: &Run) -> bool {
         match self {
             Chart::Links => links::applies(run),
+            Chart::Coordinators => coordinators::applies(run),
             _ => true,
         }
     }
@@ -134,6 +140,7 @@ impl Chart {
             Chart::Peers => peers::draw(&root, run),
             Chart::Attempts => attempts::draw(&root, run),
             Chart::Links => links::draw(&root, run),
+            Chart::Coordinators => coordinators::draw(&root, run),
         }
     }
 }

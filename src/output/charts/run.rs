@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::style::{finite_max, MAX_POINTS};
 use super::ChartError;
-use crate::model::{LatencyBucket, PeerReport, Summary};
+use crate::model::{CoordinatorReport, LatencyBucket, PeerReport, Summary};
 use crate::output::rows::SampleRow;
 use crate::output::FileError;
 
@@ -24,6 +24,8 @@ pub struct Run {
     /// The time series, averaged over at most about `MAX_POINTS` windows.
     pub windows: Vec<Window>,
     pub peers: Peers,
+    /// `coordinators.csv`, if the run had several coordinators.
+    pub coordinators: Vec<CoordinatorReport>,
 }
 
 fn read<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, ChartError> {
@@ -76,11 +78,17 @@ impl Run {
         })?;
         let mut peers = Peers::default();
         stream(dir, "peers.csv", |i, count, row| peers.push(i, count, row))?;
+        let coordinators = if dir.join("coordinators.csv").exists() {
+            read::<CoordinatorReport>(dir, "coordinators.csv")?
+        } else {
+            Vec::new()
+        };
         Ok(Run {
             summary,
             latency,
             windows: windows.finish(),
             peers,
+            coordinators,
         })
     }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use p2c2g::model::Summary;
+use p2c2g::model::{CoordinatorReport, Summary};
 use p2c2g::output::charts::Format;
 use p2c2g::run::{self, RunError, RunOptions};
 
@@ -109,12 +109,16 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
             done.info.wall_s,
             done.info.events_per_s / 1e6
         );
-        print_summary(&done.report.summary, &out)?;
+        print_summary(&done.report.summary, &done.report.coordinators, &out)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(s: &Summary, out: &Path) -> anyhow::Result<()> {
+fn print_summary(
+    s: &Summary,
+    coordinators: &[CoordinatorReport],
+    out: &Path,
+) -> anyhow::Result<()> {
     let pct = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.2}%", 100.0 * x));
     let ms = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1} ms"));
     let ms2 = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.2} ms"));
@@ -162,6 +166,28 @@ fn print_summary(s: &Summary, out: &Path) -> anyhow::Result<()> {
             s.revenue.unwrap_or(0.0),
             s.margin.unwrap_or(0.0)
         )?;
+    }
+    if !coordinators.is_empty() {
+        // The spread between the best and the worst served region.
+        let range = |of: fn(&CoordinatorReport) -> Option<f64>| {
+            let values: Vec<f64> = coordinators.iter().filter_map(of).collect();
+            let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi)
+        };
+        let (on_lo, on_hi) = range(|c| c.deadline_hit_rate);
+        let (p99_lo, p99_hi) = range(|c| c.frame_latency_p99_ms);
+        if on_lo <= on_hi && p99_lo <= p99_hi {
+            say!(
+                o,
+                "  {} coordinators: on time {} to {}, p99 {} to {} (coordinators.csv)",
+                coordinators.len(),
+                pct(Some(on_lo)),
+                pct(Some(on_hi)),
+                ms(Some(p99_lo)),
+                ms(Some(p99_hi))
+            )?;
+        }
     }
     say!(o, "  results in {}/", out.display())?;
     Ok(())
