@@ -1168,3 +1168,55 @@ fn dots_stay_within_reliability_and_every_group_is_named() {
         by_group.all_text()
     );
 }
+
+/// After looking (the forgetting sweep): shares all within a tenth of a
+/// point of 100% fill the plot, rather than a third of it under a margin
+/// of 1% of the value.
+#[test]
+fn shares_near_one_hundred_percent_fill_the_plot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = two_key_sweep(
+        tmp.path(),
+        "\"peers.0.count\" = [3, 5]\n\"coordinator.policy\" = [\"random\", \"least_loaded\"]\n",
+    );
+    let file = out.join("points.csv");
+    let mut r = csv::Reader::from_path(&file).unwrap();
+    let header = r.headers().unwrap().clone();
+    let at = |c: &str| header.iter().position(|h| h == c).unwrap();
+    let mut rows: Vec<Vec<String>> = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    for (i, row) in rows.iter_mut().enumerate() {
+        let mean = 0.9999 - i as f64 * 0.0002;
+        row[at("deadline_hit_rate_mean")] = mean.to_string();
+        row[at("deadline_hit_rate_ci95_low")] = (mean - 0.0003).to_string();
+        row[at("deadline_hit_rate_ci95_high")] = 1.0f64.min(mean + 0.0001).to_string();
+    }
+    let mut w = csv::Writer::from_path(&file).unwrap();
+    w.write_record(&header).unwrap();
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+    ok(p2c2g(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--metrics",
+        "deadline_hit_rate",
+    ]));
+    let d = Drawn::read(&out.join("charts/deadline_hit_rate.svg"));
+    let ticks: Vec<f64> = d
+        .texts
+        .iter()
+        .filter(|t| t.0 < 120.0)
+        .filter_map(|t| t.2.parse::<f64>().ok())
+        .collect();
+    let (lo, hi) = ticks
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+            (a.min(*t), b.max(*t))
+        });
+    assert!(ticks.len() >= 3, "{ticks:?}");
+    assert!(lo > 99.8 && hi <= 100.0, "ticks {ticks:?}");
+}

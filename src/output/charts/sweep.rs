@@ -408,7 +408,14 @@ impl MetricChart {
         if self.difference.is_some() {
             (y0, y1) = (y0.min(0.0), y1.max(0.0));
         }
-        let pad_y = ((y1 - y0) * 0.08).max(y1.abs() * 0.01).max(1e-9);
+        // A margin of the data's span; a span of nothing (every point
+        // alike) gets one of its value. (A floor of 1% of the value made
+        // shares near 100% sit in a third of the plot.)
+        let pad_y = if y1 > y0 {
+            (y1 - y0) * 0.08
+        } else {
+            (y1.abs() * 0.01).max(1e-9)
+        };
         let (mut y_lo, mut y_hi) = (y0 - pad_y, y1 + pad_y);
         if self.difference.is_some() {
             if share {
