@@ -125,6 +125,9 @@ fn shown(metric: &str, text: &str) -> String {
     };
     if is_share(metric) {
         format!("{:.2}%", 100.0 * x)
+    } else if metric.ends_with("_ms") {
+        // Milliseconds to a tenth, the same in a mean and its bounds.
+        format!("{x:.1}")
     } else if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
     } else if x.abs() >= 100.0 {
@@ -495,6 +498,7 @@ mod tests {
         assert_eq!(shown("deadline_hit_rate", "0.97885"), "97.89%");
         assert_eq!(shown("frames", "66000"), "66000");
         assert_eq!(shown("frame_latency_p99_ms", "164.7123"), "164.7");
+        assert_eq!(shown("frame_latency_p99_ms", "57.924"), "57.9");
         assert_eq!(shown("failovers_per_frame", "0.33"), "0.330");
         assert_eq!(shown("x", ""), "-");
     }
