@@ -194,6 +194,12 @@ impl Simulation {
             }
             self.end_task(task, None, rec);
         }
+        // The cancels freed slots in its coordinator's view: what waits
+        // there may go.
+        let c = book.coordinator;
+        if self.coordinators[c.index()].is_central() {
+            self.dispatch_queued(c);
+        }
     }
 
     /// A cancel message reaches the peer of `key`: a queued attempt leaves

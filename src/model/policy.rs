@@ -17,10 +17,13 @@ pub struct Standing {
     pub slots: u32,
     pub speed: f64,
     pub latency_ms: f64,
-    /// Attempts dispatched whose reply has not arrived and whose timeout
-    /// has not fired.
+    /// The peer's load as the coordinator's view has it: under `own`, the
+    /// attempts it dispatched whose reply has not arrived and whose
+    /// timeout has not fired; under `heartbeat` and `board`, what the
+    /// peer's reports say (views.rs).
     pub assigned: u32,
-    /// Their work at speed 1.
+    /// The work (at speed 1) of this coordinator's own attempts there not
+    /// heard back from, whatever the view.
     pub backlog: SimTime,
     pub reputation: Reputation,
 }

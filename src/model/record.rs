@@ -3,7 +3,7 @@
 //! output layer turns records into files; tests turn them into checks.
 
 use super::link::Stays;
-use super::PeerId;
+use super::{CoordinatorId, PeerId};
 use crate::engine::SimTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,7 +165,7 @@ pub struct PeerRecord {
     pub change: PeerChange,
 }
 
-/// An outcome that the coordinator counted in a peer's reputation: attempt
+/// An outcome that a coordinator counted in a peer's reputation: attempt
 /// `attempt` of task `task` of `renter`'s frame `frame`, heard at `at` as
 /// a success or a failure. (Under a quorum, a vote is heard when its task
 /// is decided; an attempt cancelled, or answered after its task was
@@ -173,6 +173,8 @@ pub struct PeerRecord {
 #[derive(Clone, Debug)]
 pub struct HeardRecord {
     pub at: SimTime,
+    /// The coordinator whose reputation of the peer changed.
+    pub coordinator: CoordinatorId,
     pub peer: PeerId,
     pub renter: u32,
     pub frame: u64,

@@ -298,6 +298,16 @@ fn coordinator_rows(run: &Ending, summary: &Summary) -> Vec<CoordinatorReport> {
                 hedges: summary.hedges.map(|_| c.hedges),
                 cancelled: summary.cancelled.map(|_| c.cancelled),
                 frames_corrupt: summary.frames_corrupt.map(|_| c.frames_corrupt),
+                good_rate: summary.good_rate.map(|_| {
+                    (c.frames > 0).then(|| {
+                        (c.frames_on_time - c.frames_on_time_corrupt) as f64 / c.frames as f64
+                    })
+                }),
+                wasted_ms: summary.wasted_ms.map(|_| c.wasted.as_ms()),
+                frames_dropped: summary.frames_dropped.map(|_| c.frames_dropped),
+                link_wait_ms_mean: summary.link_wait_ms_mean.map(|_| {
+                    (c.link_messages > 0).then(|| c.link_wait.as_ms() / c.link_messages as f64)
+                }),
             }
         })
         .collect()

@@ -30,9 +30,9 @@ impl Forgetting {
     }
 
     /// The first whole nanosecond after which the weight kept is below
-    /// `k` (0 < k < 1).
+    /// `k` (0 < k <= 1); past the end of the clock, the end.
     fn until(self, k: f64) -> SimTime {
-        SimTime::from_nanos((-k.ln() / self.per_ns).floor() as u64 + 1)
+        SimTime::from_nanos(((-k.ln() / self.per_ns).floor() as u64).saturating_add(1))
     }
 }
 
@@ -172,7 +172,8 @@ impl Reputation {
             }
             _ => (threshold - self.initial) / (self.value - self.initial),
         };
-        (k > 0.0 && k < 1.0).then(|| self.updated + f.until(k))
+        // k = 1: the value sits on the threshold and leaves it at once.
+        (k > 0.0 && k <= 1.0).then(|| self.updated + f.until(k))
     }
 }
 
@@ -287,5 +288,23 @@ mod tests {
         assert!(r.value_at(at, rule) < 0.5);
         // 0.2 + 0.4 k = 0.5 at k = 3/4: log2(4/3) seconds.
         assert!((at.as_secs() - (4.0f64 / 3.0).log2()).abs() < 1e-8);
+        // On the threshold, with the initial value below it: under it a
+        // nanosecond later.
+        let mut r = Reputation::new(0.25);
+        r.update(&rule, true, SimTime::ZERO);
+        assert_eq!(r.value(), 0.625);
+        let at = r.crossing(rule, 0.625).expect("it sinks at once");
+        assert_eq!(at, SimTime::from_nanos(1));
+        assert!(r.value_at(at, rule) < 0.625);
+    }
+
+    #[test]
+    fn a_half_life_beyond_the_clock_foresees_the_end_of_time() {
+        // 1e10 s: the weight kept falls to 0.01 only after 2e18 s, past
+        // the clock's end; the forecast saturates instead of wrapping.
+        let rule = forgetting(ReputationModel::Ewma { alpha: 0.99 }, 1e10);
+        let mut r = Reputation::new(0.5);
+        r.update(&rule, false, SimTime::ZERO);
+        assert_eq!(r.crossing(rule, 0.495), Some(SimTime::MAX));
     }
 }

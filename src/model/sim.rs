@@ -28,7 +28,7 @@ use super::{
 };
 use crate::engine::{stream, EventQueue, Moment, SimTime};
 
-/// Stream families: one stream per renter, per peer, and the coordinator's.
+/// Stream families: one stream per renter, per peer, and per coordinator.
 const RENTER_STREAMS: u32 = 1;
 const PEER_STREAMS: u32 = 2;
 const COORDINATOR_STREAM: u32 = 3;
@@ -756,10 +756,11 @@ impl Simulation {
         let now = self.now();
         let a = &self.attempts[key.index()];
         let (task, peer, c) = (a.task, a.peer, a.book.coordinator);
+        let attempt = (a.renter.0, a.frame_index, a.task_index, a.number);
         let coordinator = &mut self.coordinators[c.index()];
         coordinator.release_unheard(peer, a.work);
         let crossing = coordinator.hear(peer, success, now);
-        self.heard(key, c, peer, success, crossing, rec);
+        self.after_hearing(c, peer, success, crossing, attempt, rec);
         self.levels.in_flight.down(now, &self.series);
         if success {
             if self.tail {
@@ -798,31 +799,6 @@ impl Simulation {
         }
     }
 
-    /// Coordinator `c` has counted the outcome of attempt `key` (live) in
-    /// the reputation of `peer`, which will cross `exclude_below` as
-    /// `crossing` says.
-    #[inline(always)]
-    fn heard<R: Recorder>(
-        &mut self,
-        key: AttemptKey,
-        c: CoordinatorId,
-        peer: PeerId,
-        success: bool,
-        crossing: Option<(SimTime, u32)>,
-        rec: &mut R,
-    ) {
-        let a = &self.attempts[key.index()];
-        let (renter, frame, task, attempt) = (a.renter.0, a.frame_index, a.task_index, a.number);
-        self.heard_of(
-            c,
-            peer,
-            success,
-            crossing,
-            (renter, frame, task, attempt),
-            rec,
-        );
-    }
-
     /// Coordinator `c` counts an outcome in the reputation of `peer`: of
     /// the attempt `(renter, frame, task, attempt)`, which may be gone.
     pub(super) fn hear_of<R: Recorder>(
@@ -835,13 +811,13 @@ impl Simulation {
     ) {
         let now = self.now();
         let crossing = self.coordinators[c.index()].hear(peer, success, now);
-        self.heard_of(c, peer, success, crossing, attempt, rec);
+        self.after_hearing(c, peer, success, crossing, attempt, rec);
     }
 
-    /// What follows a reputation update: the crossing it foresees is
-    /// scheduled, and the recorder told.
+    /// What follows a reputation update by coordinator `c`: the crossing
+    /// it foresees is scheduled, and the recorder told.
     #[inline(always)]
-    fn heard_of<R: Recorder>(
+    fn after_hearing<R: Recorder>(
         &mut self,
         c: CoordinatorId,
         peer: PeerId,
@@ -856,6 +832,7 @@ impl Simulation {
         }
         rec.heard(&HeardRecord {
             at: now,
+            coordinator: c,
             peer,
             renter,
             frame,

@@ -395,6 +395,14 @@ pub struct CoordinatorReport {
     pub cancelled: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frames_corrupt: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub good_rate: Option<Option<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wasted_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames_dropped: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_wait_ms_mean: Option<Option<f64>>,
 }
 
 /// One row of `latency_hist.csv`: a bucket of a latency distribution.

@@ -221,6 +221,9 @@ const RENTER_BYTES: f64 = 500.0;
 /// What each coordinator beyond the first keeps of a peer: its standing,
 /// what it heard, its free set and its view.
 const COORDINATOR_PEER_BYTES: f64 = 150.0;
+/// What a coordinator keeps of a task slot under copies or votes: the
+/// copies out and the votes heard (two vectors).
+const COPIES_SLOT_BYTES: f64 = 48.0;
 /// A peer group: its samplers, and its latency histogram once it has peers.
 const GROUP_BYTES: f64 = 1e3;
 const GROUP_HISTOGRAM_BYTES: f64 = 256e3;
@@ -408,6 +411,18 @@ pub fn estimate(cfg: &Config, output: &OutputOptions) -> Cost {
                 p.peers
             ),
             amount: f64::from(c.count - 1) * p.peers * COORDINATOR_PEER_BYTES,
+            key: "coordinator.count",
+        },
+        Part {
+            what: format!(
+                "the copies and votes each of {} coordinators keeps by task slot",
+                c.count
+            ),
+            amount: if c.redundant() || c.quorum > 1 {
+                f64::from(c.count) * (tasks_in_flight + backlog) * COPIES_SLOT_BYTES
+            } else {
+                0.0
+            },
             key: "coordinator.count",
         },
         Part {

@@ -38,6 +38,7 @@ const SEEDS: &[&str] = &[
     "scenarios/bench/mmc.toml",
     "scenarios/bench/supermarket.toml",
     "scenarios/bench/large.toml",
+    "scenarios/bench/wave2.toml",
     "tests/golden/refused/good.toml",
     "scenarios/sweeps/policies.toml",
     "scenarios/sweeps/timeouts.toml",

@@ -622,7 +622,9 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
             "a cancelled attempt changed a reputation: {:?}",
             a
         );
-        replayed[(h.renter % count) as usize][h.peer.index()].update(&rule, h.success, h.at);
+        // Renter r is served by coordinator r mod count.
+        prop_assert_eq!(h.coordinator.index(), (h.renter % count) as usize);
+        replayed[h.coordinator.index()][h.peer.index()].update(&rule, h.success, h.at);
         let c = &mut heard_counts[h.peer.index()];
         if h.success {
             c.0 += 1;
@@ -635,6 +637,43 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
         prop_assert_eq!(r.attempts, r.successes + r.failures);
         let sum: f64 = replayed.iter().map(|c| c[i].value_at(run_end, rule)).sum();
         prop_assert_eq!(r.reputation, sum / f64::from(count));
+    }
+
+    // Several coordinators: their rows add up to the summary.
+    if count > 1 {
+        let rows = &report.coordinators;
+        prop_assert_eq!(rows.len(), count as usize);
+        let sum = |f: fn(&CoordinatorReport) -> u64| rows.iter().map(f).sum::<u64>();
+        let some =
+            |f: fn(&CoordinatorReport) -> Option<u64>| rows.iter().map(f).sum::<Option<u64>>();
+        prop_assert_eq!(sum(|r| r.frames), s.frames);
+        prop_assert_eq!(sum(|r| r.frames_on_time), s.frames_on_time);
+        prop_assert_eq!(sum(|r| r.frames_late), s.frames_late);
+        prop_assert_eq!(sum(|r| r.frames_failed), s.frames_failed);
+        prop_assert_eq!(sum(|r| r.tasks), s.tasks);
+        prop_assert_eq!(sum(|r| r.tasks_completed), s.tasks_completed);
+        prop_assert_eq!(sum(|r| r.tasks_failed), s.tasks_failed);
+        prop_assert_eq!(sum(|r| r.attempts), s.attempts);
+        prop_assert_eq!(sum(|r| r.failovers), s.failovers);
+        prop_assert_eq!(sum(|r| r.timeouts), s.timeouts);
+        prop_assert_eq!(some(|r| r.attempts_lost), s.attempts_lost);
+        prop_assert_eq!(some(|r| r.copies), s.copies);
+        prop_assert_eq!(some(|r| r.hedges), s.hedges);
+        prop_assert_eq!(some(|r| r.cancelled), s.cancelled);
+        prop_assert_eq!(some(|r| r.frames_corrupt), s.frames_corrupt);
+        prop_assert_eq!(some(|r| r.frames_dropped), s.frames_dropped);
+        let wasted: Option<f64> = rows.iter().map(|r| r.wasted_ms).sum();
+        prop_assert!(
+            wasted
+                .zip(s.wasted_ms)
+                .is_none_or(|(a, b)| (a - b).abs() < 1e-6),
+            "wasted {:?} against {:?}",
+            wasted,
+            s.wasted_ms
+        );
+        prop_assert_eq!(wasted.is_some(), s.wasted_ms.is_some());
+    } else {
+        prop_assert!(report.coordinators.is_empty());
     }
 
     // Counters agree with the records.
