@@ -355,7 +355,7 @@ impl Simulation {
     /// Whether the coordinators may pick `peer` at all: all know the
     /// same of its comings and goings.
     fn set_present(&mut self, peer: PeerId, present: bool) {
-        for c in &mut self.coordinators {
+        for c in self.coordinators.iter_mut() {
             c.set_present(peer, present);
         }
     }

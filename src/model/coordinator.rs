@@ -14,7 +14,7 @@ use super::frame::Task;
 use super::policy::{Selector, Standing};
 use super::reputation::Rule;
 use super::tally::Book;
-use super::{AttemptKey, PeerId, TaskId};
+use super::{AttemptKey, CoordinatorId, PeerId, TaskId};
 use crate::engine::{SimTime, Stream};
 
 /// The outcome of looking for a peer for one task.
@@ -179,6 +179,51 @@ pub struct Vote {
     pub book: Book,
     /// Its attempt's number within the task.
     pub number: u32,
+}
+
+/// The coordinators, by index: the first kept in place, the others (if
+/// any) beside it, so that a run with one coordinator reaches it without
+/// going through a vector on every step of every task.
+pub struct Coordinators {
+    first: Coordinator,
+    more: Vec<Coordinator>,
+}
+
+impl Coordinators {
+    /// `all` must hold one coordinator at least.
+    pub fn new(mut all: Vec<Coordinator>) -> Coordinators {
+        let more = all.split_off(1);
+        let first = all.pop().expect("one coordinator at least");
+        Coordinators { first, more }
+    }
+
+    #[inline(always)]
+    pub fn get(&self, c: CoordinatorId) -> &Coordinator {
+        match c.index() {
+            0 => &self.first,
+            i => &self.more[i - 1],
+        }
+    }
+
+    #[inline(always)]
+    pub fn get_mut(&mut self, c: CoordinatorId) -> &mut Coordinator {
+        match c.index() {
+            0 => &mut self.first,
+            i => &mut self.more[i - 1],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Coordinator> {
+        std::iter::once(&self.first).chain(&self.more)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Coordinator> {
+        std::iter::once(&mut self.first).chain(&mut self.more)
+    }
 }
 
 impl Coordinator {

@@ -48,7 +48,7 @@ impl Simulation {
         };
         let (task, waiting) = (a.task, a.resolved.is_none() && !a.moot);
         let c = a.book.coordinator;
-        let coordinator = &self.coordinators[c.index()];
+        let coordinator = self.coordinators.get(c);
         let latest = waiting && coordinator.out(task).last().map(|&(k, _)| k) == Some(key);
         let t = latest.then(|| &self.tasks[task.index()]);
         match t {
@@ -71,7 +71,7 @@ impl Simulation {
     pub(super) fn resolve_copy(&mut self, key: AttemptKey) -> bool {
         let a = &self.attempts[key.index()];
         let (c, now) = (a.book.coordinator, self.now());
-        let coordinator = &mut self.coordinators[c.index()];
+        let coordinator = self.coordinators.get_mut(c);
         if a.moot {
             coordinator.release_unheard(a.peer, a.work);
             self.levels.in_flight.down(now, &self.series);
@@ -120,7 +120,7 @@ impl Simulation {
         let a = &mut self.attempts[key.index()];
         a.resolved = Moment::at(now);
         let (peer, work, c) = (a.peer, a.work, a.book.coordinator);
-        self.coordinators[c.index()].release_unheard(peer, work);
+        self.coordinators.get_mut(c).release_unheard(peer, work);
         self.levels.in_flight.down(now, &self.series);
         if self.attempts[key.index()].left.is_none() {
             self.cancel_at_peer(key);
@@ -197,7 +197,7 @@ impl Simulation {
         // The cancels freed slots in its coordinator's view: what waits
         // there may go.
         let c = book.coordinator;
-        if self.coordinators[c.index()].is_central() {
+        if self.coordinators.get(c).is_central() {
             self.dispatch_queued(c);
         }
     }
@@ -255,16 +255,16 @@ impl Simulation {
         // Its waste, if any, is counted once the task is decided.
         self.attempts[key.index()].accepted = true;
         let c = book.coordinator;
-        self.coordinators[c.index()].release_unheard(peer, work);
+        self.coordinators.get_mut(c).release_unheard(peer, work);
         self.levels.in_flight.down(now, &self.series);
-        self.coordinators[c.index()].votes_mut(task).push(Vote {
+        self.coordinators.get_mut(c).votes_mut(task).push(Vote {
             peer,
             wrong,
             busy,
             book,
             number,
         });
-        let votes = self.coordinators[c.index()].votes_mut(task);
+        let votes = self.coordinators.get_mut(c).votes_mut(task);
         let agreeing = votes.iter().filter(|v| v.wrong == wrong).count() as u32;
         if agreeing >= self.quorum {
             let votes = std::mem::take(votes);
@@ -292,7 +292,7 @@ impl Simulation {
         } else {
             self.top_up(task, rec);
         }
-        if self.coordinators[c.index()].is_central() {
+        if self.coordinators.get(c).is_central() {
             self.dispatch_queued(c);
         }
     }

@@ -3,7 +3,7 @@
 
 use super::churn::Churning;
 use super::config::Config;
-use super::coordinator::{Coordinator, Heard};
+use super::coordinator::{Coordinators, Heard};
 use super::cost::{self, Costs};
 use super::link::Links;
 use super::peer::Peer;
@@ -46,7 +46,7 @@ pub struct Ending<'a> {
     pub end: SimTime,
     pub events: u64,
     pub peers: &'a [Peer],
-    pub coordinators: &'a [Coordinator],
+    pub coordinators: &'a Coordinators,
     pub counted: &'a Counters,
     /// By coordinator, when there are several.
     pub by_coordinator: &'a [Counters],

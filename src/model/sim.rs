@@ -9,7 +9,7 @@ use slab::Slab;
 use super::attempt::Attempt;
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
-use super::coordinator::{Coordinator, Crossing, Placement};
+use super::coordinator::{Coordinator, Coordinators, Crossing, Placement};
 use super::cost::Costs;
 use super::frame::{Frame, Task};
 use super::link::Links;
@@ -132,7 +132,7 @@ pub struct Simulation {
     pub(super) draws: Draws,
     pub(super) peers: Vec<Peer>,
     /// By index: renter `r` is served by coordinator `r mod count`.
-    pub(super) coordinators: Vec<Coordinator>,
+    pub(super) coordinators: Coordinators,
     pub(super) frames: Slab<Frame>,
     pub(super) tasks: Slab<Task>,
     pub(super) attempts: Slab<Attempt>,
@@ -210,16 +210,18 @@ impl Simulation {
                 }),
             })
             .collect();
-        let coordinators = (0..cfg.coordinator.count)
-            .map(|c| {
-                Coordinator::new(
-                    &cfg.coordinator,
-                    &cfg.reputation,
-                    standings.clone(),
-                    stream(cfg.seed, COORDINATOR_STREAM, c),
-                )
-            })
-            .collect();
+        let coordinators = Coordinators::new(
+            (0..cfg.coordinator.count)
+                .map(|c| {
+                    Coordinator::new(
+                        &cfg.coordinator,
+                        &cfg.reputation,
+                        standings.clone(),
+                        stream(cfg.seed, COORDINATOR_STREAM, c),
+                    )
+                })
+                .collect(),
+        );
         let mut queue = EventQueue::new();
         let arrivals = Arrivals::new(cfg.workload.arrival, cfg.workload.fps);
         let churn = cfg.peer_groups.iter().any(|g| g.churn.is_some());
@@ -454,7 +456,7 @@ impl Simulation {
     #[inline(always)]
     fn submit_to(&mut self, c: CoordinatorId, task: TaskId) {
         let now = self.now();
-        match self.coordinators[c.index()].place(task, &self.tasks, now) {
+        match self.coordinators.get_mut(c).place(task, &self.tasks, now) {
             Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
                 self.levels.waiting_coordinator.up(self.now(), &self.series);
@@ -468,7 +470,7 @@ impl Simulation {
     #[inline(always)]
     pub(super) fn dispatch_queued(&mut self, c: CoordinatorId) {
         // Mostly nothing waits: decide that without a call.
-        if self.coordinators[c.index()].queued() > 0 {
+        if self.coordinators.get(c).queued() > 0 {
             self.dispatch_waiting(c);
         }
     }
@@ -484,7 +486,9 @@ impl Simulation {
     pub(super) fn dispatch_waiting(&mut self, c: CoordinatorId) {
         let (mut parked_at, now) = (0, self.now());
         while let Some((task, peer)) =
-            self.coordinators[c.index()].next_waiting(&self.tasks, &mut parked_at, now)
+            self.coordinators
+                .get_mut(c)
+                .next_waiting(&self.tasks, &mut parked_at, now)
         {
             self.levels
                 .waiting_coordinator
@@ -500,8 +504,8 @@ impl Simulation {
         let t = &mut self.tasks[task.index()];
         t.attempts += 1;
         // A copy sent while another is out (copies, hedges) is no retry.
-        let c = t.coordinator.index();
-        let retry = t.attempts > 1 && !(self.redundant && self.coordinators[c].has_out(task));
+        let c = t.coordinator;
+        let retry = t.attempts > 1 && !(self.redundant && self.coordinators.get(c).has_out(task));
         let f = &self.frames[t.frame.index()];
         self.tally.count(f.book, |c| {
             c.attempts += 1;
@@ -547,7 +551,7 @@ impl Simulation {
             slot: slot as u32,
             serial,
         };
-        self.coordinators[c].assign(peer, t.work);
+        self.coordinators.get_mut(c).assign(peer, t.work);
         self.levels.in_flight.up(now, &self.series);
         self.at_peers += 1;
         if armed {
@@ -576,7 +580,7 @@ impl Simulation {
     #[inline(always)]
     pub(super) fn coordinator_of(&mut self, task: TaskId) -> &mut Coordinator {
         let c = self.tasks[task.index()].coordinator;
-        &mut self.coordinators[c.index()]
+        self.coordinators.get_mut(c)
     }
 
     /// The live attempt behind `key`, if the key is not stale.
@@ -757,7 +761,7 @@ impl Simulation {
         let a = &self.attempts[key.index()];
         let (task, peer, c) = (a.task, a.peer, a.book.coordinator);
         let attempt = (a.renter.0, a.frame_index, a.task_index, a.number);
-        let coordinator = &mut self.coordinators[c.index()];
+        let coordinator = self.coordinators.get_mut(c);
         coordinator.release_unheard(peer, a.work);
         let crossing = coordinator.hear(peer, success, now);
         self.after_hearing(c, peer, success, crossing, attempt, rec);
@@ -775,7 +779,7 @@ impl Simulation {
                 // Votes: one more copy if the quorum is now out of reach.
                 self.top_up(task, rec);
             } else if self.redundant && {
-                let coordinator = &self.coordinators[c.index()];
+                let coordinator = self.coordinators.get(c);
                 coordinator.has_out(task) || coordinator.waiting_for(task) > 0
             } {
                 // Copies: another copy is still out, or waits to be sent;
@@ -794,7 +798,7 @@ impl Simulation {
                 self.end_task(task, None, rec);
             }
         }
-        if self.coordinators[c.index()].is_central() {
+        if self.coordinators.get(c).is_central() {
             self.dispatch_queued(c);
         }
     }
@@ -810,7 +814,7 @@ impl Simulation {
         rec: &mut R,
     ) {
         let now = self.now();
-        let crossing = self.coordinators[c.index()].hear(peer, success, now);
+        let crossing = self.coordinators.get_mut(c).hear(peer, success, now);
         self.after_hearing(c, peer, success, crossing, attempt, rec);
     }
 
@@ -848,7 +852,7 @@ impl Simulation {
     #[inline(never)]
     fn reputation_crosses(&mut self, c: CoordinatorId, peer: PeerId, version: u32) {
         let now = self.now();
-        match self.coordinators[c.index()].reconsider(peer, version, now) {
+        match self.coordinators.get_mut(c).reconsider(peer, version, now) {
             Crossing::Stale => self.stale += 1,
             Crossing::NotYet(again) => {
                 self.stale += 1;

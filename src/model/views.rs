@@ -68,10 +68,10 @@ impl Simulation {
     /// there hands it what waits (central queue).
     #[inline(never)]
     pub(super) fn heartbeat_arrives(&mut self, peer: PeerId, load: u32) {
-        for c in 0..self.coordinators.len() {
-            let coordinator = &mut self.coordinators[c];
+        for c in (0..self.coordinators.len()).map(|c| CoordinatorId(c as u16)) {
+            let coordinator = self.coordinators.get_mut(c);
             if coordinator.heartbeat(peer, load) && coordinator.is_central() {
-                self.dispatch_queued(CoordinatorId(c as u16));
+                self.dispatch_queued(c);
             }
         }
     }
