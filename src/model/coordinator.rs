@@ -645,14 +645,16 @@ impl Coordinator {
     }
 
     /// The load of peer `i` as the view has it: the last report, plus (for
-    /// `heartbeat`) its own dispatches since, less its replies since (not
-    /// below 0: a reply to an attempt that was still on its way when the
-    /// report was made is not in the report).
+    /// `heartbeat`) its own dispatches since, less its replies since, and
+    /// never less than its own attempts out there. The report leaves out
+    /// what was on its way to the peer when it was made, and what was
+    /// dispatched while it travelled; without that floor, every report
+    /// would make the peer look emptier, the more so the more often it
+    /// came (a heartbeat every millisecond did worse than one every 200).
     fn viewed_load(&self, i: usize) -> u32 {
         match self.view {
-            View::Heartbeat => {
-                (i64::from(self.reported[i]) + i64::from(self.since[i])).max(0) as u32
-            }
+            View::Heartbeat => (i64::from(self.reported[i]) + i64::from(self.since[i]))
+                .max(i64::from(self.own[i])) as u32,
             _ => self.reported[i],
         }
     }
@@ -954,7 +956,8 @@ mod tests {
                 prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(out)));
                 let seen = match cfg.view {
                     View::Own => out,
-                    View::Heartbeat => (i64::from(c.reported[i]) + i64::from(c.since[i])).max(0) as u32,
+                    View::Heartbeat => (i64::from(c.reported[i]) + i64::from(c.since[i]))
+                        .max(i64::from(c.own[i])) as u32,
                     View::Board => c.reported[i],
                 };
                 prop_assert_eq!(s.assigned, seen);
