@@ -146,14 +146,26 @@ fn no_charts_draws_none_and_removes_old_ones() {
     assert!(!tmp.path().join("charts/peers.svg").exists());
 }
 
+/// A folder that holds no results, or none at all, is bad input (exit 2),
+/// as for `report` and `compare`.
 #[test]
 fn plot_of_a_folder_without_results_fails_clearly() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = p2c2g(&["plot", tmp.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("summary.csv"), "{stderr}");
-    assert!(!stderr.contains("panicked"));
+    let missing = tmp.path().join("missing");
+    for (dir, says) in [
+        (
+            tmp.path().to_path_buf(),
+            "neither a run's summary.csv nor a sweep's points.csv",
+        ),
+        (missing, "no such folder"),
+    ] {
+        let out = p2c2g(&["plot", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(stderr.contains(dir.to_str().unwrap()), "{stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
 }
 
 /// Memory does not grow with the length of the time series: a million

@@ -34,6 +34,18 @@ pub struct Args {
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     let format = args.format.unwrap_or_else(|| charts::format_in(&args.dir));
     let sweep = args.dir.join("points.csv").exists();
+    if !sweep && !args.dir.join("summary.csv").exists() {
+        let what = if args.dir.is_dir() {
+            "holds neither a run's summary.csv nor a sweep's points.csv"
+        } else {
+            "no such folder"
+        };
+        return Err(BadInput(format!(
+            "{}: {what}: give the output folder of `p2c2g run` or `p2c2g sweep`",
+            args.dir.display()
+        ))
+        .into());
+    }
     let files = if sweep {
         let choice = Choice {
             metrics: args.metrics,

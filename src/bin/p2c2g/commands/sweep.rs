@@ -131,11 +131,12 @@ pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         let thread_s = outcome.wall_s * outcome.threads as f64;
         eprintln!(
-            "{}: {ran} runs in {:.2} s wall on {} threads ({} already done); {:.2} s of it simulating, \
+            "{}: {ran} runs in {:.2} s wall on {} thread{} ({} already done); {:.2} s of it simulating, \
              {:.2} ms of thread time per run outside the simulations",
             sweep.name,
             outcome.wall_s,
             outcome.threads,
+            if outcome.threads == 1 { "" } else { "s" },
             outcome.already_done,
             outcome.simulating_s,
             if ran > 0 {
