@@ -527,6 +527,20 @@ pub fn points_summary(
         }
         table.push(line);
     }
+    let mut lines = aligned(&table);
+    if rows.len() > limit {
+        let more = rows.len() - limit;
+        lines.push(format!(
+            "... and {more} more point{} in points.csv",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
+    lines
+}
+
+/// Lines of cells, each column as wide as its widest cell, two spaces
+/// apart: the terminal tables of sweep and compare.
+pub fn aligned(table: &[Vec<String>]) -> Vec<String> {
     let columns = table.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -538,7 +552,7 @@ pub fn points_summary(
                 .unwrap_or(0)
         })
         .collect();
-    let mut lines: Vec<String> = table
+    table
         .iter()
         .map(|l| {
             l.iter()
@@ -549,15 +563,7 @@ pub fn points_summary(
                 .trim_end()
                 .to_string()
         })
-        .collect();
-    if rows.len() > limit {
-        let more = rows.len() - limit;
-        lines.push(format!(
-            "... and {more} more point{} in points.csv",
-            if more == 1 { "" } else { "s" }
-        ));
-    }
-    lines
+        .collect()
 }
 
 #[cfg(test)]

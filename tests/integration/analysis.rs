@@ -20,20 +20,6 @@ fn sweep_file(dir: &Path, name: &str, scenario: &str, body: &str) -> PathBuf {
     file
 }
 
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn header(path: &Path) -> Vec<String> {
     let mut r = csv::Reader::from_path(path).unwrap();
     r.headers().unwrap().iter().map(String::from).collect()

@@ -10,20 +10,6 @@ use crate::common::*;
 
 type Row = BTreeMap<String, String>;
 
-fn rows(path: &Path) -> Vec<Row> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn num(row: &Row, column: &str) -> f64 {
     row[column]
         .parse()

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use p2c2g::output::charts::Format;
 use p2c2g::output::compare::{self, Compared, Comparison, Shape};
-use p2c2g::output::sweep::{is_share, stats::Estimate};
+use p2c2g::output::sweep::{aligned, is_share, stats::Estimate};
 
 use super::{say, Out};
 
@@ -87,33 +87,6 @@ fn estimate(metric: &str, e: &Estimate, signed: bool) -> String {
         );
     }
     text
-}
-
-/// Lines of cells, each column as wide as its widest cell.
-fn aligned(table: &[Vec<String>]) -> Vec<String> {
-    let columns = table.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            table
-                .iter()
-                .filter_map(|l| l.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    table
-        .iter()
-        .map(|l| {
-            l.iter()
-                .zip(&widths)
-                .map(|(s, w)| format!("{s:<w$}"))
-                .collect::<Vec<_>>()
-                .join("  ")
-                .trim_end()
-                .to_string()
-        })
-        .collect()
 }
 
 pub fn exec(args: Args) -> anyhow::Result<ExitCode> {
