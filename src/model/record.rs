@@ -112,7 +112,7 @@ pub struct AttemptRecord {
 /// One interval `(t - length, t]` of the time series: levels as time
 /// averages over the interval, flows as counts within it (all frames,
 /// warmup included).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sample {
     /// The end of the interval.
     pub t: SimTime,
@@ -142,6 +142,17 @@ pub struct Sample {
     /// that went offline.
     pub peers_joined: Option<u64>,
     pub peers_left: Option<u64>,
+    /// Churn: attempts lost at a peer that left.
+    pub attempts_lost: Option<u64>,
+    /// Copies, hedges and cancels (when the summary has them): copies
+    /// started beyond the first, hedges, attempts stopped by a cancel.
+    pub copies: Option<u64>,
+    pub hedges: Option<u64>,
+    pub cancelled: Option<u64>,
+    /// `drop_late`: frames failed at their deadline.
+    pub frames_dropped: Option<u64>,
+    /// Untrusted results: delivered frames with a wrong accepted result.
+    pub frames_corrupt: Option<u64>,
 }
 
 /// A change in a churning peer's state, as it really is (online, offline)

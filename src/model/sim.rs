@@ -21,7 +21,7 @@ use super::renter::{Arrivals, Renter};
 use super::report::{self, Ending, Latencies};
 use super::stats::Report;
 use super::tally::{Book, Tally};
-use super::timeseries::{Levels, TimeSeries};
+use super::timeseries::{Flows, Levels, TimeSeries};
 use super::{
     AttemptKey, CoordinatorId, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId,
     Reputation, TaskId,
@@ -225,7 +225,13 @@ impl Simulation {
         let mut queue = EventQueue::new();
         let arrivals = Arrivals::new(cfg.workload.arrival, cfg.workload.fps);
         let churn = cfg.peer_groups.iter().any(|g| g.churn.is_some());
-        let series = TimeSeries::new(cfg.sample_every, churn);
+        let flows = Flows {
+            churn,
+            copies: cfg.coordinator.cancels(),
+            drop_late: cfg.coordinator.drop_late,
+            trust: cfg.trust(),
+        };
+        let series = TimeSeries::new(cfg.sample_every, flows);
         let mut levels = Levels::default();
         for _ in &peers {
             levels.online_peers.up(SimTime::ZERO, &series);

@@ -62,11 +62,23 @@ pub struct Levels {
     pub online_peers: Level,
 }
 
+/// The wave-2 flows a run's rows count, beside the core ones: those of
+/// the mechanisms that are on, as in the summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flows {
+    /// Peers joining and leaving, attempts lost.
+    pub churn: bool,
+    /// Copies, hedges, cancels.
+    pub copies: bool,
+    pub drop_late: bool,
+    /// Corrupt frames.
+    pub trust: bool,
+}
+
 /// The interval being accumulated.
 pub struct TimeSeries {
     every: SimTime,
-    /// Whether the rows count peers joining and leaving (churn).
-    churn: bool,
+    flows: Flows,
     /// Where the current interval starts and ends.
     start: SimTime,
     end: SimTime,
@@ -75,10 +87,10 @@ pub struct TimeSeries {
 }
 
 impl TimeSeries {
-    pub fn new(every: SimTime, churn: bool) -> TimeSeries {
+    pub fn new(every: SimTime, flows: Flows) -> TimeSeries {
         TimeSeries {
             every,
-            churn,
+            flows,
             start: SimTime::ZERO,
             end: every,
             totals_at_start: Counters::default(),
@@ -136,6 +148,9 @@ impl TimeSeries {
         let mean = |level: &mut Level| level.close(start, end, planned, every);
         let before = &self.totals_at_start;
         let delivered = |c: &Counters| c.frames_on_time + c.frames_late;
+        let flow =
+            |on: bool, count: fn(&Counters) -> u64| on.then(|| count(totals) - count(before));
+        let f = self.flows;
         rec.sample(&Sample {
             t: end,
             length,
@@ -151,10 +166,14 @@ impl TimeSeries {
             attempts: totals.attempts - before.attempts,
             failovers: totals.failovers - before.failovers,
             timeouts: totals.timeouts - before.timeouts,
-            peers_joined: self
-                .churn
-                .then(|| totals.peers_joined - before.peers_joined),
-            peers_left: self.churn.then(|| totals.peers_left - before.peers_left),
+            peers_joined: flow(f.churn, |c| c.peers_joined),
+            peers_left: flow(f.churn, |c| c.peers_left),
+            attempts_lost: flow(f.churn, |c| c.attempts_lost),
+            copies: flow(f.copies, |c| c.copies),
+            hedges: flow(f.copies, |c| c.hedges),
+            cancelled: flow(f.copies, |c| c.cancelled),
+            frames_dropped: flow(f.drop_late, |c| c.frames_dropped),
+            frames_corrupt: flow(f.trust, |c| c.frames_corrupt),
         });
         self.totals_at_start = totals.clone();
         self.start = end;
@@ -204,7 +223,7 @@ mod tests {
     /// every 10 ms up to an end at 27 ms.
     #[test]
     fn levels_are_time_averages_and_the_last_row_is_shorter() {
-        let mut series = TimeSeries::new(ms(10), false);
+        let mut series = TimeSeries::new(ms(10), Flows::default());
         let mut levels = Levels::default();
         let mut rows = Rows::default();
         let mut totals = Counters::default();
@@ -231,7 +250,7 @@ mod tests {
 
     #[test]
     fn an_end_on_a_boundary_closes_a_full_row() {
-        let mut series = TimeSeries::new(ms(10), false);
+        let mut series = TimeSeries::new(ms(10), Flows::default());
         let mut levels = Levels::default();
         levels.running.up(SimTime::ZERO, &series);
         levels.running.up(SimTime::ZERO, &series);

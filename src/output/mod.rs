@@ -407,8 +407,7 @@ mod tests {
             attempts: 7,
             failovers: 1,
             timeouts: 0,
-            peers_joined: None,
-            peers_left: None,
+            ..Sample::default()
         }
     }
 

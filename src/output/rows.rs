@@ -150,6 +150,23 @@ pub struct SampleRow {
     pub peers_joined: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub peers_left: Option<u64>,
+    /// Churn only: attempts lost at a peer that left.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attempts_lost: Option<u64>,
+    /// With copies, hedges or cancels: copies beyond the first, hedges,
+    /// attempts stopped by a cancel.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub copies: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hedges: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cancelled: Option<u64>,
+    /// With `drop_late`: frames failed at their deadline.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub frames_dropped: Option<u64>,
+    /// With untrusted peers: delivered frames with a wrong result.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub frames_corrupt: Option<u64>,
 }
 
 impl From<&Sample> for SampleRow {
@@ -170,6 +187,12 @@ impl From<&Sample> for SampleRow {
             timeouts: s.timeouts,
             peers_joined: s.peers_joined,
             peers_left: s.peers_left,
+            attempts_lost: s.attempts_lost,
+            copies: s.copies,
+            hedges: s.hedges,
+            cancelled: s.cancelled,
+            frames_dropped: s.frames_dropped,
+            frames_corrupt: s.frames_corrupt,
         }
     }
 }
@@ -271,6 +294,12 @@ mod tests {
             timeouts: 0,
             peers_joined: Some(0),
             peers_left: Some(0),
+            attempts_lost: Some(0),
+            copies: Some(0),
+            hedges: Some(0),
+            cancelled: Some(0),
+            frames_dropped: Some(0),
+            frames_corrupt: Some(0),
         };
         assert_eq!(
             columns::<SampleRow>().join(","),

@@ -264,6 +264,7 @@ fn sessions_longer_than_the_run_change_nothing() {
             .map(|s| Sample {
                 peers_joined: None,
                 peers_left: None,
+                attempts_lost: None,
                 ..s.clone()
             })
             .collect()

@@ -193,3 +193,56 @@ fn a_quorum_accepts_a_wrong_result_as_often_as_the_negative_binomial_says() {
         }
     }
 }
+
+/// timeseries.csv counts the flows of copies, hedges, cancels, dropped and
+/// corrupt frames when they are on, as summary.csv does; over a run with
+/// no warm-up its rows add up to the summary. Off, there are no such
+/// columns.
+#[test]
+fn the_time_series_counts_copies_hedges_cancels_and_bad_frames() {
+    use crate::common::{ok, p2c2g_into, repo, rows};
+    let dir = tempfile::tempdir().unwrap();
+    let flows = [
+        "copies",
+        "hedges",
+        "cancelled",
+        "frames_dropped",
+        "frames_corrupt",
+    ];
+    // Each with a flow that must not be empty: hedges with a hedge, copies
+    // with votes that disagree.
+    let drop_late = ["--set", "coordinator.drop_late=true"];
+    let liars_stay = ["--set", "reputation.exclude_below=0"];
+    let cases: [(&str, &[&str], Option<&str>); 3] = [
+        ("scenarios/tail.toml", &drop_late, Some("hedges")),
+        ("scenarios/trust.toml", &liars_stay, Some("copies")),
+        ("scenarios/baseline.toml", &[], None),
+    ];
+    for (scenario, sets, busy) in cases {
+        let out = dir.path().join("run");
+        let mut extra = vec!["--no-charts", "--force", "--set", "simulation.warmup_s=0"];
+        extra.extend(["--set", "simulation.duration_s=5"]);
+        extra.extend(sets);
+        ok(p2c2g_into("run", &repo(scenario), &out, &extra));
+        let summary = &rows(&out.join("summary.csv"))[0];
+        let series = rows(&out.join("timeseries.csv"));
+        for flow in flows {
+            let Some(total) = summary.get(flow) else {
+                assert!(!series[0].contains_key(flow), "{scenario}: {flow}");
+                continue;
+            };
+            let sum: u64 = series.iter().map(|r| r[flow].parse::<u64>().unwrap()).sum();
+            assert_eq!(sum, total.parse::<u64>().unwrap(), "{scenario}: {flow}");
+            if Some(flow) == busy {
+                assert!(sum > 0, "{scenario}: no {flow} to count");
+            }
+        }
+        let on = flows.iter().filter(|f| series[0].contains_key(**f)).count();
+        let expected = match scenario {
+            "scenarios/tail.toml" => 4,
+            "scenarios/trust.toml" => 4,
+            _ => 0,
+        };
+        assert_eq!(on, expected, "{scenario}: the flows it has");
+    }
+}

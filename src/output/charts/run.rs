@@ -318,6 +318,12 @@ mod tests {
             timeouts: 0,
             peers_joined: None,
             peers_left: None,
+            attempts_lost: None,
+            copies: None,
+            hedges: None,
+            cancelled: None,
+            frames_dropped: None,
+            frames_corrupt: None,
         }
     }
 
