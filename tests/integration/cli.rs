@@ -93,6 +93,57 @@ fn run_prints_a_human_summary_and_defaults_to_results_name() {
     assert!(tmp.path().join("results/poc/summary.csv").exists());
 }
 
+/// The summary on the terminal says what the wave-2 mechanisms that are
+/// on did, in the summary.csv's numbers, and nothing of those that are off.
+#[test]
+fn run_prints_what_copies_votes_drops_and_churn_did() {
+    let tmp = tempfile::tempdir().unwrap();
+    let short = ["--no-charts", "--force", "--set", "simulation.duration_s=8"];
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        (
+            "scenarios/tail.toml",
+            &["--set", "coordinator.drop_late=true"],
+            &["hedges", "wasted", "dropped at the deadline"],
+        ),
+        (
+            "scenarios/trust.toml",
+            &[],
+            &["copies", "corrupt", "good (on time and right)"],
+        ),
+        (
+            "scenarios/churn.toml",
+            &["--set", "simulation.warmup_s=1"],
+            &["churn: peers online", "attempts lost"],
+        ),
+        ("scenarios/baseline.toml", &[], &[]),
+    ];
+    for (scenario, sets, words) in cases {
+        let dir = tmp.path().join("run");
+        let repo_file = repo(scenario);
+        let mut args = vec![
+            "run",
+            repo_file.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(short);
+        args.extend(sets);
+        let (stdout, _) = ok(p2c2g(&args));
+        for word in words {
+            assert!(stdout.contains(word), "{scenario}: {word} in {stdout}");
+        }
+        let summary = &rows(&dir.join("summary.csv"))[0];
+        if let Some(hedges) = summary.get("hedges") {
+            assert!(stdout.contains(&format!("hedges {hedges} ")), "{stdout}");
+        }
+        if words.is_empty() {
+            for word in ["hedges", "corrupt", "churn", "dropped"] {
+                assert!(!stdout.contains(word), "{scenario}: {word} in {stdout}");
+            }
+        }
+    }
+}
+
 #[test]
 fn same_seed_gives_identical_bytes_and_another_seed_differs() {
     let tmp = tempfile::tempdir().unwrap();

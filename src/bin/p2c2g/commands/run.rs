@@ -149,6 +149,31 @@ fn print_summary(
         s.timeouts
     )?;
     say!(o, "  peer utilisation {:.1}%", 100.0 * s.utilization)?;
+    if let (Some(lost), Some(availability)) = (s.attempts_lost, s.peer_availability) {
+        say!(
+            o,
+            "  churn: peers online {} of the time   attempts lost {lost}",
+            pct(Some(availability))
+        )?;
+    }
+    if let (Some(copies), Some(hedges), Some(cancelled)) = (s.copies, s.hedges, s.cancelled) {
+        say!(
+            o,
+            "  copies {copies}   hedges {hedges}   cancelled {cancelled}   wasted {:.1} s of peer time",
+            s.wasted_ms.unwrap_or(0.0) / 1e3
+        )?;
+    }
+    if let Some(dropped) = s.frames_dropped {
+        say!(o, "  dropped at the deadline {}", share(dropped))?;
+    }
+    if let Some(corrupt) = s.frames_corrupt {
+        say!(
+            o,
+            "  corrupt {}   good (on time and right) {}",
+            share(corrupt),
+            pct(s.good_rate.flatten())
+        )?;
+    }
     if let Some(wait) = s.link_wait_ms_mean {
         say!(o, "  messages waited for a link {} on average", ms2(wait))?;
     }
