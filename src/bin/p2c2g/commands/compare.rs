@@ -37,8 +37,10 @@ pub struct Args {
     format: Format,
     /// Compare these metrics (columns of summary.csv or runs.csv), e.g. --metrics
     /// cost_total,energy_kwh [default: the headline metrics, latencies, failures, and
-    /// cost, churn and trust's where both have them]; for sweeps the first two are
-    /// shown on the terminal and each is charted.
+    /// cost, churn and trust's where both have them]. For sweeps, compare.csv has them
+    /// all, the first two are shown on the terminal, and each is charted when chosen
+    /// here (by default, the four headline ones: on-time rate, p99, failovers a frame,
+    /// utilisation).
     #[arg(long, value_name = "METRIC[,METRIC]", value_delimiter = ',')]
     metrics: Option<Vec<String>>,
     /// Write into a folder that holds something else than an earlier comparison.
