@@ -317,7 +317,7 @@ fn coordinator(t: &Table, peer_count: u64) -> CoordinatorConfig {
     let heartbeat_ms = t.number("heartbeat_ms", 1000.0, |x| {
         range_msg(
             x > 0.0 && x <= MAX_TIME_MS,
-            "a period in milliseconds, > 0 (churn: how often peers tell the coordinator they are alive)",
+            "a period in milliseconds, > 0 (how often a peer sends a heartbeat: churn's failure detector, and the load reports of view = \"heartbeat\" or \"board\")",
         )
     });
     let miss_limit = t.whole("miss_limit", 3, 1, 1_000_000) as u32;
@@ -1318,11 +1318,18 @@ fn check_quantity(dist: &Dist, q: Quantity, horizon_ms: f64) -> std::result::Res
                 num(low)
             ))
         }
-        Quantity::PositiveTime if is_normal || low < 0.0 || high <= 0.0 => {
+        Quantity::PositiveTime if is_normal => {
             return Err(
-                "expected a time in milliseconds, > 0 (a normal distribution is not allowed here)"
+                "expected a time in milliseconds, > 0, which a normal distribution cannot promise \
+                 (a gamma or a lognormal can)"
                     .into(),
             )
+        }
+        Quantity::PositiveTime if low < 0.0 || high <= 0.0 => {
+            return Err(format!(
+                "expected a time in milliseconds, > 0; this can be {}",
+                num(if high <= 0.0 { high } else { low })
+            ))
         }
         Quantity::Probability if !bounded || low < 0.0 || high > 1.0 => {
             return Err(format!(
