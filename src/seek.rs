@@ -252,13 +252,16 @@ fn real_text(x: f64) -> String {
 /// that is refused is about that end, not about a decimal point.
 fn takes_whole(source: &Source, key: &str, span: Span, limits: &Limits) -> bool {
     let whole = |x: f64| x.fract() == 0.0 && x.abs() <= 1e15;
-    if !whole(span.low) || !whole(span.high) {
-        return false;
-    }
     let valid = |text: String| {
         let mut s = source.clone();
         s.set(&format!("{key}={text}")).is_ok() && s.validate_with(limits).is_ok()
     };
+    if !whole(span.low) || !whole(span.high) {
+        // A key of whole numbers with an end that is not: say so of the
+        // range (`Values::new`), not of a decimal point in a value.
+        let base = span.low.floor();
+        return whole(base) && valid(format!("{}", base as i64)) && !valid(real_text(base + 0.5));
+    }
     let accepted = [span.low, span.high]
         .into_iter()
         .find(|&x| valid(format!("{}", x as i64)));

@@ -222,7 +222,7 @@ fn a_real_key_is_sought_on_a_grid() {
 
 #[test]
 fn bad_input_is_refused_with_what_was_expected() {
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &[
                 "--key",
@@ -303,6 +303,17 @@ fn bad_input_is_refused_with_what_was_expected() {
                 "0.5",
             ],
             "--step 0.5: expected a number above 0, whole, as the key takes whole numbers",
+        ),
+        (
+            &[
+                "--key",
+                "peers.0.count",
+                "--range",
+                "10..20.5",
+                "--target",
+                "deadline_hit_rate >= 0.9",
+            ],
+            "--range 10..20.5: the key takes whole numbers, so its ends must be whole",
         ),
         (
             &[
