@@ -49,6 +49,25 @@ const RUNS: &[(&str, &[&str])] = &[
         "sweep",
         &["sweep", "tests/golden/sweep.toml", "--jobs", "2"],
     ),
+    // Crowded enough (about 80,000 events pending) that the event loop
+    // asks for memory ahead of time: a hint that must change no byte.
+    (
+        "crowded",
+        &[
+            "run",
+            "scenarios/bench/large.toml",
+            "--set",
+            "peers.0.count=2000",
+            "--set",
+            "workload.renters=2000",
+            "--set",
+            "simulation.duration_s=0.3",
+            "--set",
+            "simulation.warmup_s=0.1",
+            "--set",
+            "simulation.drain_s=0.5",
+        ],
+    ),
 ];
 
 const REFUSED_DIR: &str = "tests/golden/refused";
