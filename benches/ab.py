@@ -2,7 +2,7 @@
 
     python3 benches/ab.py ref=/path/to/old/p2c2g,new=target/release/p2c2g mmc,supermarket 41
 
-Runs each scenarios/bench/NAME.toml with each binary, REPS times, in a
+Runs each scenarios/bench/NAME.toml (or each FILE.toml named by its path) with each binary, REPS times, in a
 shuffled order per round (so that a change in the host's load hits every
 binary alike), and prints the fastest, the 10th percentile and the median
 of each, relative to the first binary. On a shared machine, the fastest
@@ -24,8 +24,8 @@ for r in range(reps):
         for b, path in order:
             t = time.perf_counter()
             subprocess.run(
-                [path, "run", f"scenarios/bench/{s}.toml", "-q", "--no-charts",
-                 "--no-frames", "--out", f"/tmp/ab-{b}-{s}", "--force"],
+                [path, "run", s if s.endswith(".toml") else f"scenarios/bench/{s}.toml", "-q", "--no-charts",
+                 "--no-frames", "--out", f"/tmp/ab-{b}-{s.replace('/', '_')}", "--force"],
                 check=True,
             )
             wall[(b, s)].append(time.perf_counter() - t)

@@ -2,11 +2,15 @@
 //! random streams. It knows nothing of gaming; the model builds on it.
 
 pub mod keyed;
+pub mod prefetch;
 pub mod queue;
 pub mod rng;
+pub mod slots;
 pub mod time;
 
 pub use keyed::Keyed;
+pub use prefetch::prefetch;
 pub use queue::EventQueue;
 pub use rng::{stream, Stream};
+pub use slots::Slots;
 pub use time::{Moment, SimTime};

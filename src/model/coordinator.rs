@@ -7,15 +7,13 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use slab::Slab;
-
 use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
 use super::frame::Task;
 use super::policy::{Selector, Standing};
 use super::reputation::Rule;
 use super::tally::Book;
 use super::{AttemptKey, CoordinatorId, PeerId, TaskId};
-use crate::engine::{SimTime, Stream};
+use crate::engine::{prefetch, SimTime, Slots, Stream};
 
 /// The outcome of looking for a peer for one task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,7 +283,7 @@ impl Coordinator {
     /// and nothing waits ahead of it (per_peer queues: always), else in the
     /// central queue, or parked when only peers that failed it are free.
     #[inline(always)]
-    pub fn place(&mut self, task: TaskId, tasks: &Slab<Task>, now: SimTime) -> Placement {
+    pub fn place(&mut self, task: TaskId, tasks: &Slots<Task>, now: SimTime) -> Placement {
         if self.is_central() {
             if self.queued() == 0 {
                 match self.pick_for(task, tasks, now) {
@@ -319,7 +317,7 @@ impl Coordinator {
     #[inline]
     pub fn next_waiting(
         &mut self,
-        tasks: &Slab<Task>,
+        tasks: &Slots<Task>,
         parked_at: &mut usize,
         now: SimTime,
     ) -> Option<(TaskId, PeerId)> {
@@ -352,7 +350,7 @@ impl Coordinator {
     }
 
     #[inline(always)]
-    fn pick_for(&mut self, task: TaskId, tasks: &Slab<Task>, now: SimTime) -> Pick {
+    fn pick_for(&mut self, task: TaskId, tasks: &Slots<Task>, now: SimTime) -> Pick {
         let t = &tasks[task.index()];
         if self.redundant && self.has_out(task) {
             self.pick_copy(task, t, now)
@@ -581,6 +579,18 @@ impl Coordinator {
             if free > 0 {
                 self.remove_free(peer);
             }
+        }
+    }
+
+    /// Asks for what hearing from `peer` reads (see
+    /// [`prefetch`](crate::engine::prefetch)).
+    #[inline(always)]
+    pub fn prefetch(&self, peer: PeerId) {
+        if let Some(s) = self.standings.get(peer.index()) {
+            prefetch(s);
+        }
+        if let Some(h) = self.heard.get(peer.index()) {
+            prefetch(h);
         }
     }
 

@@ -4,8 +4,6 @@
 //! it really is in `peer.rs`, an attempt's life in `attempt.rs`, counting
 //! in `tally.rs` and the report in `report.rs`.
 
-use slab::Slab;
-
 use super::attempt::Attempt;
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
@@ -26,7 +24,7 @@ use super::{
     AttemptKey, CoordinatorId, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId,
     Reputation, TaskId,
 };
-use crate::engine::{stream, EventQueue, Moment, SimTime};
+use crate::engine::{prefetch, stream, EventQueue, Moment, SimTime, Slots};
 
 /// Stream families: one stream per renter, per peer, and per coordinator.
 const RENTER_STREAMS: u32 = 1;
@@ -72,6 +70,21 @@ pub(super) enum Event {
     /// Views of heartbeats: a peer's heartbeat, reporting this load,
     /// reaches the coordinators.
     HeartbeatArrives(PeerId, u32),
+}
+
+impl Event {
+    /// The attempt it is about, if any.
+    fn attempt(&self) -> Option<AttemptKey> {
+        match *self {
+            Event::AttemptReachesPeer(key)
+            | Event::AttemptProcessed(key)
+            | Event::ReplyReachesCoordinator(key)
+            | Event::AttemptTimeout(key)
+            | Event::Hedge(key)
+            | Event::CancelReachesPeer(key) => Some(key),
+            _ => None,
+        }
+    }
 }
 
 // An event is small and `Copy`: the queue moves millions of them.
@@ -133,9 +146,9 @@ pub struct Simulation {
     pub(super) peers: Vec<Peer>,
     /// By index: renter `r` is served by coordinator `r mod count`.
     pub(super) coordinators: Coordinators,
-    pub(super) frames: Slab<Frame>,
-    pub(super) tasks: Slab<Task>,
-    pub(super) attempts: Slab<Attempt>,
+    pub(super) frames: Slots<Frame>,
+    pub(super) tasks: Slots<Task>,
+    pub(super) attempts: Slots<Attempt>,
     pub(super) next_serial: u32,
     pub(super) tally: Tally,
     pub(super) latencies: Latencies,
@@ -262,9 +275,9 @@ impl Simulation {
             renters,
             peers,
             coordinators,
-            frames: Slab::new(),
-            tasks: Slab::new(),
-            attempts: Slab::new(),
+            frames: Slots::new(),
+            tasks: Slots::new(),
+            attempts: Slots::new(),
             next_serial: 0,
             tally,
             renters_active,
@@ -302,6 +315,9 @@ impl Simulation {
         let horizon = self.cfg.horizon();
         let mut drained = false;
         while let Some(event) = self.queue.pop_until(horizon) {
+            if self.queue.turned_crowded() {
+                self.ask_ahead();
+            }
             let now = self.now();
             if self.series.due(now) {
                 self.series
@@ -324,6 +340,51 @@ impl Simulation {
             horizon
         };
         self.finish(end, recorder)
+    }
+
+    /// With many events pending, what the next ones read has left the
+    /// cache. Each time the wheel turns, this asks for it in three steps,
+    /// each reading what the step before asked for: the attempts of the
+    /// events four buckets ahead; the peers and tasks of those two ahead;
+    /// the frames of those one ahead.
+    #[inline(never)]
+    fn ask_ahead(&self) {
+        for event in self.queue.ahead(4) {
+            if let Some(key) = event.attempt() {
+                self.attempts.prefetch(key.index());
+            }
+        }
+        for event in self.queue.ahead(2) {
+            if let Event::FrameDue(r) = *event {
+                prefetch(&self.renters[r.index()]);
+            }
+            let Some(a) = event.attempt().and_then(|k| self.attempts.get(k.index())) else {
+                continue;
+            };
+            match event {
+                Event::AttemptReachesPeer(_) | Event::AttemptProcessed(_) => {
+                    prefetch(&self.peers[a.peer.index()]);
+                }
+                Event::ReplyReachesCoordinator(_) => {
+                    prefetch(&self.peers[a.peer.index()]);
+                    self.tasks.prefetch(a.task.index());
+                    self.coordinators.get(a.book.coordinator).prefetch(a.peer);
+                }
+                _ => {}
+            }
+        }
+        for event in self.queue.ahead(1) {
+            match *event {
+                Event::ReplyReachesCoordinator(key) => {
+                    let task = self.attempts.get(key.index()).map(|a| a.task);
+                    if let Some(t) = task.and_then(|t| self.tasks.get(t.index())) {
+                        self.frames.prefetch(t.frame.index());
+                    }
+                }
+                Event::FrameReachesRenter(frame) => self.frames.prefetch(frame.index()),
+                _ => {}
+            }
+        }
     }
 
     #[inline(always)]
@@ -1022,7 +1083,7 @@ impl Simulation {
             .finish(end, &mut self.levels, &self.tally.all, rec);
         self.queue.advance_to(end);
         let counted = self.cfg.counted();
-        for (slot, a) in &self.attempts {
+        for (slot, a) in self.attempts.iter() {
             if let (Some(started), None) = (a.started.get(), a.left.get()) {
                 self.peers[a.peer.index()].add_busy(started, end, counted);
             }
