@@ -2,9 +2,9 @@
 
     python3 benches/ab.py ref=/path/to/old/p2c2g,new=target/release/p2c2g mmc,supermarket 41
 
-Runs each scenarios/bench/NAME.toml (or each FILE.toml named by its path) with each binary, REPS times, in a
-shuffled order per round (so that a change in the host's load hits every
-binary alike), and prints the fastest, the 10th percentile and the median
+Runs each scenarios/bench/NAME.toml (or FILE.toml, given by its path)
+with each binary, REPS times, in a shuffled order per round (so that a
+change in the host's load hits every binary alike), and prints the fastest, the 10th percentile and the median
 of each, relative to the first binary. On a shared machine, the fastest
 and the 10th percentile are the figures least moved by other work.
 """

@@ -44,9 +44,11 @@ struct Entry<E> {
 /// with the events pending, not with the buckets they ever visited.
 ///
 /// The entry's fields are laid out flat beside the link, so that with a
-/// 12-byte event a node is 32 bytes: two to a cache line, none straddling
-/// two (an `Entry` inside would be padded to 32, and the node to 40).
+/// 12-byte event a node is 32 bytes (an `Entry` inside would be padded to
+/// 32, and the node to 40), and aligned to 32: two to a cache line, none
+/// straddling two.
 #[derive(Clone, Copy)]
+#[repr(align(32))]
 struct Node<E> {
     time: SimTime,
     seq: u64,
@@ -149,7 +151,7 @@ pub struct EventQueue<E> {
     /// Pops after which to tune it again.
     tune_at: u64,
     /// So many are pending that the nodes are asked for ahead.
-    ask_ahead: bool,
+    crowded: bool,
     /// How many that is (tests lower it, to walk that path).
     ask_ahead_from: usize,
     /// See [`EventQueue::turned_crowded`].
@@ -186,7 +188,7 @@ impl<E: Copy> EventQueue<E> {
             tune_every: pops,
             tuned_at: (0, SimTime::ZERO),
             tune_at: pops,
-            ask_ahead: false,
+            crowded: false,
             ask_ahead_from: ASK_AHEAD_FROM,
             turned_crowded: false,
         }
@@ -391,7 +393,7 @@ impl<E: Copy> EventQueue<E> {
             }
             self.on_wheel -= self.current.len();
             self.current.sort_unstable();
-            if self.ask_ahead {
+            if self.crowded {
                 self.ask_ahead();
                 self.turned_crowded = true;
             }
@@ -422,7 +424,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn ahead(&self, buckets: usize) -> impl Iterator<Item = &E> {
         let mask = self.wheel.len() - 1;
         let mut i = if buckets < self.wheel.len() {
-            self.wheel[(self.cur as usize + buckets) & mask]
+            self.wheel[(self.cur as usize).wrapping_add(buckets) & mask]
         } else {
             NIL
         };
@@ -435,14 +437,15 @@ impl<E: Copy> EventQueue<E> {
 
     /// A bucket's nodes were written long ago, and with many pending they
     /// have left the cache: asks for those of the buckets a little ahead,
-    /// so that they are in cache when reached. A list is walked one link a
-    /// step, from a bucket whose earlier nodes were asked for before.
+    /// so that they are in cache when reached. A list is walked one link
+    /// further a step nearer, so that its earlier nodes were usually asked
+    /// for at earlier turns (not when the wheel skips empty buckets).
     #[inline(always)]
     fn ask_ahead(&self) {
         let mask = self.wheel.len() - 1;
         // The bucket 18 ahead: its first node; 15 ahead: its second...
         for (links, distance) in [18usize, 15, 12, 9, 6].into_iter().enumerate() {
-            let mut i = self.wheel[(self.cur as usize + distance) & mask];
+            let mut i = self.wheel[(self.cur as usize).wrapping_add(distance) & mask];
             for _ in 0..links {
                 if i == NIL {
                     break;
@@ -463,7 +466,7 @@ impl<E: Copy> EventQueue<E> {
         let gap_ns = (self.now - since).as_nanos() / (self.popped - pops).max(1);
         self.tuned_at = (self.popped, self.now);
         self.tune_at = self.popped + self.tune_every.max(self.len() as u64);
-        self.ask_ahead = self.len() >= self.ask_ahead_from;
+        self.crowded = self.len() >= self.ask_ahead_from;
         let shift = 64 - gap_ns.saturating_mul(2).leading_zeros();
         let buckets = (2 * self.len())
             .next_power_of_two()
@@ -575,13 +578,14 @@ mod tests {
     #[test]
     fn a_node_of_a_12_byte_event_is_half_a_cache_line() {
         assert_eq!(std::mem::size_of::<Node<[u32; 3]>>(), 32);
+        assert_eq!(std::mem::align_of::<Node<[u32; 3]>>(), 32);
     }
 
     #[test]
     fn ahead_lists_a_later_buckets_events_and_a_crowded_turn_is_told_once() {
         // 1 ms buckets until the first tuning.
         let mut q = EventQueue::new();
-        q.ask_ahead = true;
+        q.crowded = true;
         for (ms, event) in [(1.5, 'a'), (3.5, 'b'), (3.7, 'c'), (4.5, 'd')] {
             q.schedule(SimTime::from_ms(ms), event);
         }

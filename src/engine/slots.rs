@@ -18,6 +18,8 @@
 
 use std::ops::{Index, IndexMut};
 
+/// Values by slot, like `slab::Slab`, with slot numbers below 2^32 (the
+/// model's keys are `u32`).
 pub struct Slots<T> {
     values: Vec<Slot<T>>,
     /// The free slot to fill next: the last freed, or `values.len()`.
@@ -53,6 +55,7 @@ impl<T> Slots<T> {
         self.len += 1;
         match self.values.get(slot) {
             None => {
+                debug_assert_eq!(slot, self.values.len());
                 self.values.push(Slot::Held(value));
                 self.next += 1;
             }
@@ -67,6 +70,7 @@ impl<T> Slots<T> {
 
     /// Takes the value out of `slot`; panics if it holds none.
     #[inline(always)]
+    #[track_caller]
     pub fn remove(&mut self, slot: usize) -> T {
         let freed = Slot::Free(self.next);
         match std::mem::replace(&mut self.values[slot], freed) {
@@ -142,6 +146,7 @@ impl<T> Index<usize> for Slots<T> {
     type Output = T;
 
     #[inline(always)]
+    #[track_caller]
     fn index(&self, slot: usize) -> &T {
         self.get(slot).expect("slot holds a value")
     }
@@ -149,6 +154,7 @@ impl<T> Index<usize> for Slots<T> {
 
 impl<T> IndexMut<usize> for Slots<T> {
     #[inline(always)]
+    #[track_caller]
     fn index_mut(&mut self, slot: usize) -> &mut T {
         self.get_mut(slot).expect("slot holds a value")
     }

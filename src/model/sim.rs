@@ -347,6 +347,9 @@ impl Simulation {
     /// each reading what the step before asked for: the attempts of the
     /// events four buckets ahead; the peers and tasks of those two ahead;
     /// the frames of those one ahead.
+    ///
+    /// A stale event whose slot holds a later attempt asks for that one's
+    /// memory: harmless, as any slot's peer, task and frame are valid.
     #[inline(never)]
     fn ask_ahead(&self) {
         for event in self.queue.ahead(4) {
