@@ -11,16 +11,20 @@
 /// changes no result.
 #[inline(always)]
 pub fn prefetch<T>(r: &T) {
-    const LINE: usize = 64;
     let start = (r as *const T).cast::<u8>();
-    let first = start as usize & !(LINE - 1);
-    let last = (start as usize + std::mem::size_of::<T>().max(1) - 1) & !(LINE - 1);
-    // The same line-aligned addresses, kept as pointers into `*r`'s lines.
-    let mut at = start.wrapping_sub(start as usize - first);
-    for _ in 0..=(last - first) / LINE {
-        prefetch_line(at);
-        at = at.wrapping_add(LINE);
+    for line in lines(start as usize, std::mem::size_of::<T>()) {
+        // `*r`'s pointer, moved to the line's start.
+        prefetch_line(start.wrapping_sub(start as usize).wrapping_add(line * LINE));
     }
+}
+
+const LINE: usize = 64;
+
+/// The numbers of the cache lines that `size` bytes from `start` touch
+/// (one, for a value of no size).
+#[inline(always)]
+fn lines(start: usize, size: usize) -> std::ops::RangeInclusive<usize> {
+    start / LINE..=(start + size.max(1) - 1) / LINE
 }
 
 #[inline(always)]
@@ -35,4 +39,18 @@ fn prefetch_line(at: *const u8) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = at;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_asked_for_line_by_line() {
+        assert_eq!(lines(0, 64), 0..=0);
+        assert_eq!(lines(8, 64), 0..=1);
+        assert_eq!(lines(48, 112), 0..=2);
+        assert_eq!(lines(128, 112), 2..=3);
+        assert_eq!(lines(100, 0), 1..=1);
+    }
 }
