@@ -78,6 +78,25 @@ impl<E: Copy> Node<E> {
 /// The end of a list.
 const NIL: u32 = u32::MAX;
 
+/// The nodes of the list from `head`, by index. A node is read only when
+/// the one after it is asked for, so that the last one taken can still be
+/// merely asked for (prefetched).
+fn list<E>(nodes: &[Node<E>], head: u32) -> impl Iterator<Item = u32> + '_ {
+    let mut last = NIL;
+    std::iter::from_fn(move || {
+        let i = if last == NIL {
+            head
+        } else {
+            nodes[last as usize].next
+        };
+        if i == NIL {
+            return None;
+        }
+        last = i;
+        Some(i)
+    })
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
         (self.time, self.seq) == (other.time, other.seq)
@@ -296,13 +315,11 @@ impl<E: Copy> EventQueue<E> {
         self.early = BinaryHeap::from(early);
         let mut kept = Vec::new();
         for head in &mut self.wheel {
-            let mut i = std::mem::replace(head, NIL);
-            while i != NIL {
-                let node = self.nodes[i as usize];
+            for i in list(&self.nodes, std::mem::replace(head, NIL)) {
+                let node = &self.nodes[i as usize];
                 if keep(&node.event) {
                     kept.push(node.entry());
                 }
-                i = node.next;
             }
         }
         // A fresh pool, as large as what is kept: the memory of the dropped
@@ -422,17 +439,18 @@ impl<E: Copy> EventQueue<E> {
     /// their nodes are in cache by now, and what they will read can be
     /// asked for.
     pub fn ahead(&self, buckets: usize) -> impl Iterator<Item = &E> {
-        let mask = self.wheel.len() - 1;
-        let mut i = if buckets < self.wheel.len() {
-            self.wheel[(self.cur as usize).wrapping_add(buckets) & mask]
+        let head = if buckets < self.wheel.len() {
+            self.head_ahead(buckets)
         } else {
             NIL
         };
-        std::iter::from_fn(move || {
-            let node = self.nodes.get(i as usize)?;
-            i = node.next;
-            Some(&node.event)
-        })
+        list(&self.nodes, head).map(|i| &self.nodes[i as usize].event)
+    }
+
+    /// The first node of the bucket `buckets` ahead (less than the wheel).
+    fn head_ahead(&self, buckets: usize) -> u32 {
+        let mask = self.wheel.len() - 1;
+        self.wheel[(self.cur as usize).wrapping_add(buckets) & mask]
     }
 
     /// A bucket's nodes were written long ago, and with many pending they
@@ -442,17 +460,9 @@ impl<E: Copy> EventQueue<E> {
     /// for at earlier turns (not when the wheel skips empty buckets).
     #[inline(always)]
     fn ask_ahead(&self) {
-        let mask = self.wheel.len() - 1;
         // The bucket 18 ahead: its first node; 15 ahead: its second...
         for (links, distance) in [18usize, 15, 12, 9, 6].into_iter().enumerate() {
-            let mut i = self.wheel[(self.cur as usize).wrapping_add(distance) & mask];
-            for _ in 0..links {
-                if i == NIL {
-                    break;
-                }
-                i = self.nodes[i as usize].next;
-            }
-            if i != NIL {
+            if let Some(i) = list(&self.nodes, self.head_ahead(distance)).nth(links) {
                 super::prefetch(&self.nodes[i as usize]);
             }
         }
@@ -478,12 +488,7 @@ impl<E: Copy> EventQueue<E> {
         let mut pending = std::mem::take(&mut self.current);
         pending.extend(std::mem::take(&mut self.early).into_vec());
         for &head in &self.wheel {
-            let mut i = head;
-            while i != NIL {
-                let node = self.nodes[i as usize];
-                pending.push(node.entry());
-                i = node.next;
-            }
+            pending.extend(list(&self.nodes, head).map(|i| self.nodes[i as usize].entry()));
         }
         self.nodes.clear();
         self.free = NIL;

@@ -358,17 +358,13 @@ impl Simulation {
             }
         }
         for event in self.queue.ahead(2) {
-            if let Event::FrameDue(r) = *event {
-                prefetch(&self.renters[r.index()]);
-            }
-            let Some(a) = event.attempt().and_then(|k| self.attempts.get(k.index())) else {
-                continue;
-            };
-            match event {
-                Event::AttemptReachesPeer(_) | Event::AttemptProcessed(_) => {
+            let attempt = event.attempt().and_then(|k| self.attempts.get(k.index()));
+            match (*event, attempt) {
+                (Event::FrameDue(r), _) => prefetch(&self.renters[r.index()]),
+                (Event::AttemptReachesPeer(_) | Event::AttemptProcessed(_), Some(a)) => {
                     prefetch(&self.peers[a.peer.index()]);
                 }
-                Event::ReplyReachesCoordinator(_) => {
+                (Event::ReplyReachesCoordinator(_), Some(a)) => {
                     prefetch(&self.peers[a.peer.index()]);
                     self.tasks.prefetch(a.task.index());
                     self.coordinators.get(a.book.coordinator).prefetch(a.peer);
