@@ -10,6 +10,7 @@
 
 use super::attempt::Attempt;
 use super::config::{Churn, Leave, PeerGroup, Sessions};
+use super::mechanisms::Mechanisms;
 use super::record::{AttemptOutcome, PeerChange, PeerRecord, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, Dist, PeerId};
@@ -233,7 +234,7 @@ pub struct Churning {
 /// Stream family of the peers' churn streams.
 pub const CHURN_STREAMS: u32 = 4;
 
-impl Simulation {
+impl<M: Mechanisms> Simulation<M> {
     /// Sets up churn, if any group churns: where each peer stands at 0,
     /// and the events that follow.
     pub(super) fn start_churn<R: Recorder>(&mut self, rec: &mut R) {
@@ -482,7 +483,7 @@ impl Simulation {
         self.at_peers -= 1;
         self.t_last = now;
         let (peer, book) = (a.peer, a.book);
-        self.tally.count(book, |c| c.attempts_lost += 1);
+        self.tally.count::<M>(book, |c| c.attempts_lost += 1);
         if let Some(c) = self.churn.as_mut() {
             c.lost[peer.index()] += 1;
         }

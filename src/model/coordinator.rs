@@ -9,6 +9,7 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
 use super::frame::Task;
+use super::mechanisms::Mechanisms;
 use super::policy::{Selector, Standing};
 use super::reputation::Rule;
 use super::tally::Book;
@@ -195,17 +196,20 @@ impl Coordinators {
         Coordinators { first, more }
     }
 
+    /// Coordinator `c`, as the loop for `M` finds it: the core has one.
     #[inline(always)]
-    pub fn get(&self, c: CoordinatorId) -> &Coordinator {
+    pub fn get<M: Mechanisms>(&self, c: CoordinatorId) -> &Coordinator {
         match c.index() {
+            _ if !M::ANY => &self.first,
             0 => &self.first,
             i => &self.more[i - 1],
         }
     }
 
     #[inline(always)]
-    pub fn get_mut(&mut self, c: CoordinatorId) -> &mut Coordinator {
+    pub fn get_mut<M: Mechanisms>(&mut self, c: CoordinatorId) -> &mut Coordinator {
         match c.index() {
+            _ if !M::ANY => &mut self.first,
             0 => &mut self.first,
             i => &mut self.more[i - 1],
         }
@@ -283,10 +287,15 @@ impl Coordinator {
     /// and nothing waits ahead of it (per_peer queues: always), else in the
     /// central queue, or parked when only peers that failed it are free.
     #[inline(always)]
-    pub fn place(&mut self, task: TaskId, tasks: &Slots<Task>, now: SimTime) -> Placement {
+    pub fn place<M: Mechanisms>(
+        &mut self,
+        task: TaskId,
+        tasks: &Slots<Task>,
+        now: SimTime,
+    ) -> Placement {
         if self.is_central() {
             if self.queued() == 0 {
-                match self.pick_for(task, tasks, now) {
+                match self.pick_for::<M>(task, tasks, now) {
                     Pick::Peer(peer) => return Placement::Peer(peer),
                     Pick::Blocked => {
                         self.parked.push_back(task);
@@ -298,7 +307,7 @@ impl Coordinator {
             self.queue.push(task, tasks[task.index()].due);
             Placement::Queued
         } else {
-            match self.pick_for(task, tasks, now) {
+            match self.pick_for::<M>(task, tasks, now) {
                 Pick::Peer(peer) => Placement::Peer(peer),
                 // No peer may be picked at all (churn: none registered):
                 // it waits, in order, until one registers.
@@ -315,7 +324,7 @@ impl Coordinator {
     /// until it says `None`, with `parked_at` starting at 0 (it is where
     /// the walk through the parked retries stands).
     #[inline]
-    pub fn next_waiting(
+    pub fn next_waiting<M: Mechanisms>(
         &mut self,
         tasks: &Slots<Task>,
         parked_at: &mut usize,
@@ -323,7 +332,7 @@ impl Coordinator {
     ) -> Option<(TaskId, PeerId)> {
         while *parked_at < self.parked.len() {
             let task = self.parked[*parked_at];
-            match self.pick_for(task, tasks, now) {
+            match self.pick_for::<M>(task, tasks, now) {
                 Pick::Peer(peer) => {
                     self.parked.remove(*parked_at);
                     return Some((task, peer));
@@ -333,7 +342,7 @@ impl Coordinator {
             }
         }
         while let Some(task) = self.queue.peek() {
-            match self.pick_for(task, tasks, now) {
+            match self.pick_for::<M>(task, tasks, now) {
                 Pick::Peer(peer) => {
                     self.queue.pop();
                     return Some((task, peer));
@@ -350,9 +359,9 @@ impl Coordinator {
     }
 
     #[inline(always)]
-    fn pick_for(&mut self, task: TaskId, tasks: &Slots<Task>, now: SimTime) -> Pick {
+    fn pick_for<M: Mechanisms>(&mut self, task: TaskId, tasks: &Slots<Task>, now: SimTime) -> Pick {
         let t = &tasks[task.index()];
-        if self.redundant && self.has_out(task) {
+        if M::ANY && self.redundant && self.has_out(task) {
             self.pick_copy(task, t, now)
         } else {
             self.pick(&t.failed_peers, t.work, now)
@@ -372,6 +381,12 @@ impl Coordinator {
         let pick = self.pick_by_scan_except(&t.failed_peers, holds, t.work, now, central);
         self.out[task.index()] = out;
         pick
+    }
+
+    /// Whether it is as the core has it: a view of its own, no
+    /// forgetting, no copies.
+    pub fn core_only(&self) -> bool {
+        self.view == View::Own && self.rule.forgetting.is_none() && !self.redundant
     }
 
     /// Copies: whether `task` has an attempt out (sent, not heard back).
@@ -526,8 +541,8 @@ impl Coordinator {
 
     /// An attempt of `work` (at speed 1) was dispatched to `peer`.
     #[inline(always)]
-    pub fn assign(&mut self, peer: PeerId, work: SimTime) {
-        if self.view != View::Own {
+    pub fn assign<M: Mechanisms>(&mut self, peer: PeerId, work: SimTime) {
+        if M::ANY && self.view != View::Own {
             return self.assign_viewed(peer, work);
         }
         let s = &mut self.standings[peer.index()];
@@ -598,14 +613,15 @@ impl Coordinator {
     /// answered, timed out or cancelled. What it tells of the peer, if
     /// anything, is for `hear`.
     #[inline(always)]
-    pub fn release_unheard(&mut self, peer: PeerId, work: SimTime) {
-        if self.view != View::Own {
+    pub fn release_unheard<M: Mechanisms>(&mut self, peer: PeerId, work: SimTime) {
+        if M::ANY && self.view != View::Own {
             return self.release_viewed(peer, work);
         }
         let s = &mut self.standings[peer.index()];
         s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
         s.backlog = s.backlog - work;
-        if self.absent == 0 || self.present[peer.index()] {
+        // Only churn makes a peer absent.
+        if !M::ANY || self.absent == 0 || self.present[peer.index()] {
             if s.assigned < s.slots {
                 self.free_slots += 1;
             }
@@ -702,7 +718,12 @@ impl Coordinator {
     /// forgetting and exclusion, says when the peer's exclusion will
     /// change by forgetting alone, if it will, and the forecast's version.
     #[inline(always)]
-    pub fn hear(&mut self, peer: PeerId, success: bool, now: SimTime) -> Option<(SimTime, u32)> {
+    pub fn hear<M: Mechanisms>(
+        &mut self,
+        peer: PeerId,
+        success: bool,
+        now: SimTime,
+    ) -> Option<(SimTime, u32)> {
         let i = peer.index();
         let heard = &mut self.heard[i];
         heard.attempts += 1;
@@ -711,13 +732,21 @@ impl Coordinator {
         } else {
             heard.failures += 1;
         }
+        // The core forgets nothing.
+        let rule = match M::ANY {
+            true => self.rule,
+            false => Rule {
+                forgetting: None,
+                ..self.rule
+            },
+        };
         let r = &mut self.standings[i].reputation;
-        r.update(&self.rule, success, now);
+        r.update(&rule, success, now);
         if self.exclude_below > 0.0 {
             let excluded = r.value() < self.exclude_below;
             self.set_excluded(i, excluded);
         }
-        if self.rule.forgetting.is_some() {
+        if rule.forgetting.is_some() {
             self.foresee(i)
         } else {
             None
@@ -801,7 +830,7 @@ mod tests {
     use super::*;
     use crate::engine::stream;
     use crate::model::config::{Policy, ReputationModel, ScoreWeights};
-    use crate::model::{Dist, InitialReputation, Reputation};
+    use crate::model::{Dist, Full, InitialReputation, Reputation};
     use proptest::prelude::*;
 
     /// What `pick` must answer, by a plain scan over every peer.
@@ -947,14 +976,14 @@ mod tests {
                     Op::Assign(p) => {
                         let s = &c.standings[p];
                         if c.present[p] && (!central || s.assigned < s.slots) {
-                            c.assign(PeerId(p as u32), SimTime::from_ms(5.0));
+                            c.assign::<Full>(PeerId(p as u32), SimTime::from_ms(5.0));
                         }
                     }
                     Op::Release(p, success) => {
                         let out = if cfg.view == View::Own { c.standings[p].assigned } else { c.own[p] };
                         if out > 0 {
-                            c.release_unheard(PeerId(p as u32), SimTime::from_ms(5.0));
-                            c.hear(PeerId(p as u32), success, SimTime::ZERO);
+                            c.release_unheard::<Full>(PeerId(p as u32), SimTime::from_ms(5.0));
+                            c.hear::<Full>(PeerId(p as u32), success, SimTime::ZERO);
                         }
                     }
                 }

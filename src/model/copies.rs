@@ -9,19 +9,20 @@ use super::attempt::Attempt;
 use super::config::Cancel;
 use super::coordinator::Vote;
 use super::luck::Purpose;
+use super::mechanisms::Mechanisms;
 use super::record::{AttemptOutcome, Recorder};
 use super::sim::{Event, Simulation};
 use super::{AttemptKey, FrameId, PeerId, RenterId, TaskId};
 use crate::engine::{Moment, SimTime};
 
-impl Simulation {
+impl<M: Mechanisms> Simulation<M> {
     /// A new task, its first copy placed: places the others.
     pub(super) fn start_copies(&mut self, task: TaskId) {
         let frame = self.tasks[task.index()].frame;
         let book = self.frames[frame.index()].book;
         let copies = self.cfg.coordinator.copies.max(self.quorum);
         for _ in 1..copies {
-            self.tally.count(book, |c| c.copies += 1);
+            self.tally.count::<M>(book, |c| c.copies += 1);
             self.submit(task);
         }
     }
@@ -48,7 +49,7 @@ impl Simulation {
         };
         let (task, waiting) = (a.task, a.resolved.is_none() && !a.moot);
         let c = a.book.coordinator;
-        let coordinator = self.coordinators.get(c);
+        let coordinator = self.coordinators.get::<M>(c);
         let latest = waiting && coordinator.out(task).last().map(|&(k, _)| k) == Some(key);
         let t = latest.then(|| &self.tasks[task.index()]);
         match t {
@@ -57,7 +58,7 @@ impl Simulation {
                     < self.cfg.coordinator.max_attempts as usize =>
             {
                 let book = self.frames[t.frame.index()].book;
-                self.tally.count(book, |c| c.hedges += 1);
+                self.tally.count::<M>(book, |c| c.hedges += 1);
                 self.submit(task);
             }
             _ => self.stale += 1,
@@ -71,9 +72,9 @@ impl Simulation {
     pub(super) fn resolve_copy(&mut self, key: AttemptKey) -> bool {
         let a = &self.attempts[key.index()];
         let (c, now) = (a.book.coordinator, self.now());
-        let coordinator = self.coordinators.get_mut(c);
+        let coordinator = self.coordinators.get_mut::<M>(c);
         if a.moot {
-            coordinator.release_unheard(a.peer, a.work);
+            coordinator.release_unheard::<M>(a.peer, a.work);
             self.levels.in_flight.down(now, &self.series);
             if coordinator.is_central() {
                 self.dispatch_queued(c);
@@ -120,7 +121,9 @@ impl Simulation {
         let a = &mut self.attempts[key.index()];
         a.resolved = Moment::at(now);
         let (peer, work, c) = (a.peer, a.work, a.book.coordinator);
-        self.coordinators.get_mut(c).release_unheard(peer, work);
+        self.coordinators
+            .get_mut::<M>(c)
+            .release_unheard::<M>(peer, work);
         self.levels.in_flight.down(now, &self.series);
         if self.attempts[key.index()].left.is_none() {
             self.cancel_at_peer(key);
@@ -169,7 +172,7 @@ impl Simulation {
         let f = &mut self.frames[frame.index()];
         f.failed = true;
         let book = f.book;
-        self.tally.count(book, |c| c.frames_dropped += 1);
+        self.tally.count::<M>(book, |c| c.frames_dropped += 1);
         let tasks: Vec<TaskId> = self
             .tasks
             .iter()
@@ -197,7 +200,7 @@ impl Simulation {
         // The cancels freed slots in its coordinator's view: what waits
         // there may go.
         let c = book.coordinator;
-        if self.coordinators.get(c).is_central() {
+        if self.coordinators.get::<M>(c).is_central() {
             self.dispatch_queued(c);
         }
     }
@@ -255,16 +258,21 @@ impl Simulation {
         // Its waste, if any, is counted once the task is decided.
         self.attempts[key.index()].accepted = true;
         let c = book.coordinator;
-        self.coordinators.get_mut(c).release_unheard(peer, work);
+        self.coordinators
+            .get_mut::<M>(c)
+            .release_unheard::<M>(peer, work);
         self.levels.in_flight.down(now, &self.series);
-        self.coordinators.get_mut(c).votes_mut(task).push(Vote {
-            peer,
-            wrong,
-            busy,
-            book,
-            number,
-        });
-        let votes = self.coordinators.get_mut(c).votes_mut(task);
+        self.coordinators
+            .get_mut::<M>(c)
+            .votes_mut(task)
+            .push(Vote {
+                peer,
+                wrong,
+                busy,
+                book,
+                number,
+            });
+        let votes = self.coordinators.get_mut::<M>(c).votes_mut(task);
         let agreeing = votes.iter().filter(|v| v.wrong == wrong).count() as u32;
         if agreeing >= self.quorum {
             let votes = std::mem::take(votes);
@@ -279,7 +287,7 @@ impl Simulation {
                     rec,
                 );
                 if !agrees {
-                    self.tally.count(v.book, |c| c.wasted += v.busy);
+                    self.tally.count::<M>(v.book, |c| c.wasted += v.busy);
                 }
             }
             self.settle_copies(key, task, rec);
@@ -292,7 +300,7 @@ impl Simulation {
         } else {
             self.top_up(task, rec);
         }
-        if self.coordinators.get(c).is_central() {
+        if self.coordinators.get::<M>(c).is_central() {
             self.dispatch_queued(c);
         }
     }
@@ -313,12 +321,12 @@ impl Simulation {
         let t = &self.tasks[task.index()];
         if t.attempts + waiting < self.cfg.coordinator.max_attempts {
             let book = self.frames[t.frame.index()].book;
-            self.tally.count(book, |c| c.copies += 1);
+            self.tally.count::<M>(book, |c| c.copies += 1);
             self.submit(task);
         } else if out + waiting == 0 {
             let votes = std::mem::take(self.coordinator_of(task).votes_mut(task));
             for v in votes {
-                self.tally.count(v.book, |c| c.wasted += v.busy);
+                self.tally.count::<M>(v.book, |c| c.wasted += v.busy);
             }
             self.end_task(task, None, rec);
         }
@@ -333,7 +341,7 @@ impl Simulation {
         let book = a.book;
         self.at_peers -= 1;
         self.t_last = now;
-        self.tally.count(book, |c| c.cancelled += 1);
+        self.tally.count::<M>(book, |c| c.cancelled += 1);
     }
 }
 

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 
 use super::luck::{Luck, Purpose};
+use super::mechanisms::Mechanisms;
 use super::sim::Simulation;
 use super::{AttemptKey, Config, Dist, PeerId};
 use crate::engine::{stream, SimTime};
@@ -239,7 +240,7 @@ impl Links {
 
 /// The simulation's side of links: out of line, so that a run without
 /// links pays one test per message and no more.
-impl Simulation {
+impl<M: Mechanisms> Simulation<M> {
     /// The input of attempt `key`, just dispatched, enters its peer's
     /// downlink: how much later than without links it arrives, or `None`
     /// if the peer is offline, whose link loses what is sent on it (the
@@ -257,7 +258,7 @@ impl Simulation {
         let task = Luck::of_task(self.cfg.seed, a.renter, a.frame_index, a.task_index);
         let sent = links.send_input(key, a.peer, task, now);
         self.tally
-            .count(a.book, |c| c.link_wait(sent.start - sent.entered));
+            .count::<M>(a.book, |c| c.link_wait(sent.start - sent.entered));
         Some(sent.end - now)
     }
 
@@ -271,7 +272,7 @@ impl Simulation {
         let task = Luck::of_task(self.cfg.seed, a.renter, a.frame_index, a.task_index);
         let sent = links.send_reply(key, a.peer, task, success, now);
         self.tally
-            .count(a.book, |c| c.link_wait(sent.start - sent.entered));
+            .count::<M>(a.book, |c| c.link_wait(sent.start - sent.entered));
         sent.end - now
     }
 }

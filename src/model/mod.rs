@@ -15,6 +15,7 @@ mod frame;
 mod ids;
 pub mod link;
 mod luck;
+mod mechanisms;
 mod peer;
 pub mod policy;
 pub mod record;
@@ -30,6 +31,7 @@ mod views;
 pub use config::*;
 pub use dist::{num, Dist, DistError, Millis};
 pub use ids::{AttemptKey, CoordinatorId, FrameId, PeerId, RenterId, TaskId};
+pub use mechanisms::{Core, Full, Mechanisms};
 pub use record::{
     AttemptOutcome, AttemptRecord, FrameRecord, FrameStatus, HeardRecord, PeerChange, PeerRecord,
     Recorder, Sample, TaskRecord,

@@ -12,6 +12,7 @@ use super::cost::Costs;
 use super::frame::{Frame, Task};
 use super::link::Links;
 use super::luck::{Luck, Purpose};
+use super::mechanisms::{Core, Full, Mechanisms};
 use super::peer::Peer;
 use super::policy::Standing;
 use super::record::*;
@@ -25,6 +26,7 @@ use super::{
     Reputation, TaskId,
 };
 use crate::engine::{prefetch, stream, EventQueue, Moment, SimTime, Slots};
+use std::marker::PhantomData;
 
 /// Stream families: one stream per renter, per peer, and per coordinator.
 const RENTER_STREAMS: u32 = 1;
@@ -135,9 +137,12 @@ impl Draws {
 }
 
 /// A run in progress. Build it with [`Simulation::new`], then [`run`] it.
+/// `M`: the mechanisms its event loop is compiled for (see
+/// [`Mechanisms`]); a run is built for [`Full`], and runs on the loop for
+/// [`Core`] if every mechanism beyond the core is off.
 ///
 /// [`run`]: Simulation::run
-pub struct Simulation {
+pub struct Simulation<M: Mechanisms = Full> {
     pub(super) cfg: Config,
     pub(super) queue: EventQueue<Event>,
     pub(super) arrivals: Arrivals,
@@ -187,6 +192,7 @@ pub struct Simulation {
     pub(super) may_have_left: bool,
     /// Peers' prices and powers, if cost is reported.
     pub(super) cost: Option<Costs>,
+    mechanisms: PhantomData<M>,
 }
 
 /// Dead timeouts are dropped from the queue once they outnumber the other
@@ -294,6 +300,7 @@ impl Simulation {
             counts_waste: cancels,
             tail,
             cost,
+            mechanisms: PhantomData,
         }
     }
 
@@ -306,6 +313,116 @@ impl Simulation {
     /// (every 65,536 events): when it says `false`, the run stops there
     /// (at the horizon, as it were) and reports what it has.
     pub fn run_while<R: Recorder>(
+        self,
+        recorder: &mut R,
+        go_on: impl FnMut(SimTime) -> bool,
+    ) -> Report {
+        if self.core_only() {
+            self.narrow().run_loop(recorder, go_on)
+        } else {
+            self.run_loop(recorder, go_on)
+        }
+    }
+
+    /// [`run`](Self::run) on the loop compiled for [`Full`] even when
+    /// every mechanism is off: the same results, a little slower (tests
+    /// check that the two loops agree).
+    pub fn run_full<R: Recorder>(self, recorder: &mut R) -> Report {
+        self.run_loop(recorder, |_| true)
+    }
+
+    /// Whether every mechanism beyond the core is off, so that the run
+    /// takes the loop compiled for [`Core`]: this tests every switch that
+    /// that loop reads as off (`M::ANY && switch`).
+    pub fn core_only(&self) -> bool {
+        let c = &self.cfg.coordinator;
+        let first = self.coordinators.get::<Full>(CoordinatorId(0));
+        !(self.redundant
+            || self.quorum > 1
+            || self.tail
+            || self.counts_waste
+            || self.may_have_left
+            || self.cost.is_some()
+            || self.links.is_some()
+            || self.cfg.peer_groups.iter().any(|g| g.churn.is_some())
+            || c.drop_late
+            || c.cancel_on_timeout
+            || self.coordinators.len() > 1
+            || !first.core_only())
+    }
+
+    /// The same run, on the loop for [`Core`].
+    fn narrow(self) -> Simulation<Core> {
+        let Simulation {
+            cfg,
+            queue,
+            arrivals,
+            renters,
+            draws,
+            peers,
+            coordinators,
+            frames,
+            tasks,
+            attempts,
+            next_serial,
+            tally,
+            latencies,
+            series,
+            levels,
+            renters_active,
+            at_peers,
+            t_last,
+            stale,
+            dead_timeouts,
+            churn,
+            links,
+            redundant,
+            hedge,
+            quorum,
+            counts_waste,
+            tail,
+            may_have_left,
+            cost,
+            mechanisms: _,
+        } = self;
+        Simulation {
+            cfg,
+            queue,
+            arrivals,
+            renters,
+            draws,
+            peers,
+            coordinators,
+            frames,
+            tasks,
+            attempts,
+            next_serial,
+            tally,
+            latencies,
+            series,
+            levels,
+            renters_active,
+            at_peers,
+            t_last,
+            stale,
+            dead_timeouts,
+            churn,
+            links,
+            redundant,
+            hedge,
+            quorum,
+            counts_waste,
+            tail,
+            may_have_left,
+            cost,
+            mechanisms: PhantomData,
+        }
+    }
+}
+
+impl<M: Mechanisms> Simulation<M> {
+    /// The event loop.
+    fn run_loop<R: Recorder>(
         mut self,
         recorder: &mut R,
         mut go_on: impl FnMut(SimTime) -> bool,
@@ -367,7 +484,9 @@ impl Simulation {
                 (Event::ReplyReachesCoordinator(_), Some(a)) => {
                     prefetch(&self.peers[a.peer.index()]);
                     self.tasks.prefetch(a.task.index());
-                    self.coordinators.get(a.book.coordinator).prefetch(a.peer);
+                    self.coordinators
+                        .get::<M>(a.book.coordinator)
+                        .prefetch(a.peer);
                 }
                 _ => {}
             }
@@ -399,7 +518,7 @@ impl Simulation {
                 }
             }
             Event::AttemptReachesPeer(key) => {
-                if self.churn.is_some() && !self.still_at_peer(key) {
+                if M::ANY && self.churn.is_some() && !self.still_at_peer(key) {
                     // Lost on the peer's link when it went offline.
                     self.stale += 1;
                 } else if !self.reach_peer(key) {
@@ -409,7 +528,7 @@ impl Simulation {
             }
             Event::AttemptProcessed(key) => self.processed(key, rec),
             Event::ReplyReachesCoordinator(key) => {
-                if self.churn.is_some() && !self.reply_awaited(key) {
+                if M::ANY && self.churn.is_some() && !self.reply_awaited(key) {
                     // Lost on the peer's uplink when it went offline.
                     self.stale += 1;
                 } else {
@@ -485,11 +604,11 @@ impl Simulation {
             corrupt: false,
             book,
         }) as u32);
-        self.tally.count(book, |c| {
+        self.tally.count::<M>(book, |c| {
             c.frames += 1;
             c.tasks += u64::from(tasks);
         });
-        if self.cfg.coordinator.drop_late {
+        if M::ANY && self.cfg.coordinator.drop_late {
             self.schedule(now + deadline, Event::FrameDeadline(frame, r));
         }
         for index in 0..tasks {
@@ -506,7 +625,7 @@ impl Simulation {
                 failed_peers: Vec::new(),
             }) as u32);
             self.submit_to(book.coordinator, task);
-            if self.redundant {
+            if M::ANY && self.redundant {
                 self.start_copies(task);
             }
         }
@@ -522,7 +641,11 @@ impl Simulation {
     #[inline(always)]
     fn submit_to(&mut self, c: CoordinatorId, task: TaskId) {
         let now = self.now();
-        match self.coordinators.get_mut(c).place(task, &self.tasks, now) {
+        match self
+            .coordinators
+            .get_mut::<M>(c)
+            .place::<M>(task, &self.tasks, now)
+        {
             Placement::Peer(peer) => self.dispatch(task, peer),
             Placement::Queued => {
                 self.levels.waiting_coordinator.up(self.now(), &self.series);
@@ -536,7 +659,7 @@ impl Simulation {
     #[inline(always)]
     pub(super) fn dispatch_queued(&mut self, c: CoordinatorId) {
         // Mostly nothing waits: decide that without a call.
-        if self.coordinators.get(c).queued() > 0 {
+        if self.coordinators.get::<M>(c).queued() > 0 {
             self.dispatch_waiting(c);
         }
     }
@@ -553,8 +676,8 @@ impl Simulation {
         let (mut parked_at, now) = (0, self.now());
         while let Some((task, peer)) =
             self.coordinators
-                .get_mut(c)
-                .next_waiting(&self.tasks, &mut parked_at, now)
+                .get_mut::<M>(c)
+                .next_waiting::<M>(&self.tasks, &mut parked_at, now)
         {
             self.levels
                 .waiting_coordinator
@@ -571,9 +694,10 @@ impl Simulation {
         t.attempts += 1;
         // A copy sent while another is out (copies, hedges) is no retry.
         let c = t.coordinator;
-        let retry = t.attempts > 1 && !(self.redundant && self.coordinators.get(c).has_out(task));
+        let retry = t.attempts > 1
+            && !(M::ANY && self.redundant && self.coordinators.get::<M>(c).has_out(task));
         let f = &self.frames[t.frame.index()];
-        self.tally.count(f.book, |c| {
+        self.tally.count::<M>(f.book, |c| {
             c.attempts += 1;
             c.failovers += u64::from(retry);
         });
@@ -617,7 +741,7 @@ impl Simulation {
             slot: slot as u32,
             serial,
         };
-        self.coordinators.get_mut(c).assign(peer, t.work);
+        self.coordinators.get_mut::<M>(c).assign::<M>(peer, t.work);
         self.levels.in_flight.up(now, &self.series);
         self.at_peers += 1;
         if armed {
@@ -625,10 +749,10 @@ impl Simulation {
         }
         let p = &self.peers[peer.index()];
         let mut delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
-        if self.redundant {
+        if M::ANY && self.redundant {
             self.track_copy(task, key, peer);
         }
-        if self.links.is_some() {
+        if M::ANY && self.links.is_some() {
             match self.input_on_link(key) {
                 Some(on_link) => delay += on_link,
                 None => return,
@@ -646,7 +770,7 @@ impl Simulation {
     #[inline(always)]
     pub(super) fn coordinator_of(&mut self, task: TaskId) -> &mut Coordinator {
         let c = self.tasks[task.index()].coordinator;
-        self.coordinators.get_mut(c)
+        self.coordinators.get_mut::<M>(c)
     }
 
     /// The live attempt behind `key`, if the key is not stale.
@@ -699,7 +823,7 @@ impl Simulation {
     /// attempt from its queue and replies (unless it fails silently).
     fn processed<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        if self.may_have_left && !self.still_at_peer(key) {
+        if M::ANY && self.may_have_left && !self.still_at_peer(key) {
             // Lost when its peer left, or cancelled, before it was done.
             self.stale += 1;
             return;
@@ -718,7 +842,7 @@ impl Simulation {
         );
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
-        if self.tail && success {
+        if M::ANY && self.tail && success {
             a.wrong = p.is_wrong(|| a.luck(seed));
         }
         a.outcome = match (success, p.failure) {
@@ -739,7 +863,7 @@ impl Simulation {
             self.levels.waiting_peers.down(now, &self.series);
             self.start(next);
         }
-        if let (true, Some(delay)) = (self.links.is_some(), reply_delay.as_mut()) {
+        if let (true, Some(delay)) = (M::ANY && self.links.is_some(), reply_delay.as_mut()) {
             *delay += self.reply_on_link(key, success);
         }
         match reply_delay {
@@ -809,8 +933,8 @@ impl Simulation {
         a.resolved = Moment::at(now);
         a.timed_out = true;
         let book = a.book;
-        self.tally.count(book, |c| c.timeouts += 1);
-        if self.cfg.coordinator.cancel_on_timeout {
+        self.tally.count::<M>(book, |c| c.timeouts += 1);
+        if M::ANY && self.cfg.coordinator.cancel_on_timeout {
             self.cancel_at_peer(key);
         }
         self.resolve(key, false, rec);
@@ -820,20 +944,20 @@ impl Simulation {
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
     pub(super) fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
-        if self.tail && self.resolve_aside(key, success, rec) {
+        if M::ANY && self.tail && self.resolve_aside(key, success, rec) {
             return;
         }
         let now = self.now();
         let a = &self.attempts[key.index()];
         let (task, peer, c) = (a.task, a.peer, a.book.coordinator);
         let attempt = (a.renter.0, a.frame_index, a.task_index, a.number);
-        let coordinator = self.coordinators.get_mut(c);
-        coordinator.release_unheard(peer, a.work);
-        let crossing = coordinator.hear(peer, success, now);
+        let coordinator = self.coordinators.get_mut::<M>(c);
+        coordinator.release_unheard::<M>(peer, a.work);
+        let crossing = coordinator.hear::<M>(peer, success, now);
         self.after_hearing(c, peer, success, crossing, attempt, rec);
         self.levels.in_flight.down(now, &self.series);
         if success {
-            if self.tail {
+            if M::ANY && self.tail {
                 self.accept(key, task, rec);
             }
             let group = self.peers[peer.index()].group;
@@ -841,11 +965,11 @@ impl Simulation {
         } else {
             let t = &mut self.tasks[task.index()];
             t.failed_peers.push(peer);
-            if self.quorum > 1 {
+            if M::ANY && self.quorum > 1 {
                 // Votes: one more copy if the quorum is now out of reach.
                 self.top_up(task, rec);
-            } else if self.redundant && {
-                let coordinator = self.coordinators.get(c);
+            } else if M::ANY && self.redundant && {
+                let coordinator = self.coordinators.get::<M>(c);
                 coordinator.has_out(task) || coordinator.waiting_for(task) > 0
             } {
                 // Copies: another copy is still out, or waits to be sent;
@@ -864,7 +988,7 @@ impl Simulation {
                 self.end_task(task, None, rec);
             }
         }
-        if self.coordinators.get(c).is_central() {
+        if self.coordinators.get::<M>(c).is_central() {
             self.dispatch_queued(c);
         }
     }
@@ -880,7 +1004,10 @@ impl Simulation {
         rec: &mut R,
     ) {
         let now = self.now();
-        let crossing = self.coordinators.get_mut(c).hear(peer, success, now);
+        let crossing = self
+            .coordinators
+            .get_mut::<M>(c)
+            .hear::<M>(peer, success, now);
         self.after_hearing(c, peer, success, crossing, attempt, rec);
     }
 
@@ -918,7 +1045,11 @@ impl Simulation {
     #[inline(never)]
     fn reputation_crosses(&mut self, c: CoordinatorId, peer: PeerId, version: u32) {
         let now = self.now();
-        match self.coordinators.get_mut(c).reconsider(peer, version, now) {
+        match self
+            .coordinators
+            .get_mut::<M>(c)
+            .reconsider(peer, version, now)
+        {
             Crossing::Stale => self.stale += 1,
             Crossing::NotYet(again) => {
                 self.stale += 1;
@@ -970,7 +1101,7 @@ impl Simulation {
         let t = self.tasks.remove(task.index());
         let f = &mut self.frames[t.frame.index()];
         let completed = completed_by.is_some();
-        self.tally.count(f.book, |c| {
+        self.tally.count::<M>(f.book, |c| {
             c.tasks_completed += u64::from(completed);
             c.tasks_failed += u64::from(!completed);
         });
@@ -1005,21 +1136,21 @@ impl Simulation {
             Some(at) if at - f.created <= f.deadline => FrameStatus::OnTime,
             Some(_) => FrameStatus::Late,
         };
-        self.tally.count(f.book, |c| match status {
+        self.tally.count::<M>(f.book, |c| match status {
             FrameStatus::OnTime => c.frames_on_time += 1,
             FrameStatus::Late => c.frames_late += 1,
             FrameStatus::Failed => c.frames_failed += 1,
         });
-        if f.corrupt && delivered.is_some() {
+        if M::ANY && f.corrupt && delivered.is_some() {
             let on_time = status == FrameStatus::OnTime;
-            self.tally.count(f.book, |c| {
+            self.tally.count::<M>(f.book, |c| {
                 c.frames_corrupt += 1;
                 c.frames_on_time_corrupt += u64::from(on_time);
             });
         }
         if let (Some(at), true) = (delivered, f.book.counted) {
             self.latencies.frame.record(at - f.created);
-            if !self.latencies.frame_by_coordinator.is_empty() {
+            if M::ANY && !self.latencies.frame_by_coordinator.is_empty() {
                 self.latencies
                     .record_by_coordinator(f.book.coordinator, at - f.created);
             }
@@ -1043,7 +1174,7 @@ impl Simulation {
     #[inline(never)]
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
-            if self.counts_waste || rec.keeps_attempts() || self.cost.is_some() {
+            if M::ANY && (self.counts_waste || self.cost.is_some()) || rec.keeps_attempts() {
                 self.retired(key, rec);
             } else {
                 self.attempts.remove(key.index());
@@ -1058,7 +1189,7 @@ impl Simulation {
         let a = self.attempts.remove(key.index());
         if self.counts_waste {
             self.tally
-                .count(a.book, |c| c.wasted += super::copies::wasted(&a, None));
+                .count::<M>(a.book, |c| c.wasted += super::copies::wasted(&a, None));
         }
         if let Some(cost) = self.cost.as_mut() {
             cost.retired(&a, None);
@@ -1088,7 +1219,7 @@ impl Simulation {
             }
             if self.counts_waste {
                 self.tally
-                    .count(a.book, |c| c.wasted += super::copies::wasted(a, Some(end)));
+                    .count::<M>(a.book, |c| c.wasted += super::copies::wasted(a, Some(end)));
             }
             if let Some(cost) = self.cost.as_mut() {
                 cost.retired(a, Some(end));
@@ -1104,7 +1235,7 @@ impl Simulation {
         for t in self.tasks.drain() {
             let f = &mut self.frames[t.frame.index()];
             f.failed = true;
-            self.tally.count(f.book, |c| c.tasks_failed += 1);
+            self.tally.count::<M>(f.book, |c| c.tasks_failed += 1);
             if rec.keeps_tasks() {
                 rec.task(&task_record(&t, f, end, false));
             }

@@ -2,6 +2,7 @@
 //! the time series) and over counted frames only, by coordinator (the
 //! summary's are their sum), by one call that cannot forget either.
 
+use super::mechanisms::Mechanisms;
 use super::CoordinatorId;
 
 /// The counts of the summary (docs/model.md, "Outputs").
@@ -66,12 +67,12 @@ pub struct Book {
 ///
 /// ```
 /// use p2c2g::model::tally::{Book, Tally};
-/// use p2c2g::model::CoordinatorId;
+/// use p2c2g::model::{CoordinatorId, Full};
 /// let mut t = Tally::new(2);
 /// let warmup = Book { counted: false, coordinator: CoordinatorId(0) };
 /// let second = Book { counted: true, coordinator: CoordinatorId(1) };
-/// t.count(warmup, |c| c.attempts += 1);
-/// t.count(second, |c| c.attempts += 1);
+/// t.count::<Full>(warmup, |c| c.attempts += 1);
+/// t.count::<Full>(second, |c| c.attempts += 1);
 /// assert_eq!((t.all.attempts, t.counted.attempts), (2, 1));
 /// assert_eq!((t.by_coordinator[0].attempts, t.by_coordinator[1].attempts), (0, 1));
 /// ```
@@ -98,11 +99,12 @@ impl Tally {
     /// (the summary's, and its coordinator's when there are several) if
     /// the thing counted belongs to a counted frame.
     #[inline(always)]
-    pub fn count(&mut self, book: Book, add: impl Fn(&mut Counters)) {
+    pub fn count<M: Mechanisms>(&mut self, book: Book, add: impl Fn(&mut Counters)) {
         add(&mut self.all);
         if book.counted {
             add(&mut self.counted);
-            if !self.by_coordinator.is_empty() {
+            // Several coordinators are beyond the core.
+            if M::ANY && !self.by_coordinator.is_empty() {
                 self.count_by(book, add);
             }
         }

@@ -9,6 +9,7 @@
 use rand::RngExt;
 
 use super::config::{HeartbeatPhase, View};
+use super::mechanisms::Mechanisms;
 use super::sim::{Event, Simulation};
 use super::{CoordinatorId, PeerId};
 use crate::engine::{stream, SimTime};
@@ -16,7 +17,7 @@ use crate::engine::{stream, SimTime};
 /// The stream family of the heartbeats' phases.
 pub const VIEW_STREAMS: u32 = 7;
 
-impl Simulation {
+impl<M: Mechanisms> Simulation<M> {
     /// Under a view of heartbeats, schedules each peer's first heartbeat:
     /// at `heartbeat_ms` for all (`sync`), or at a phase drawn uniformly in
     /// `(0, heartbeat_ms]` for each (`random`). Before it, every view says
@@ -69,7 +70,7 @@ impl Simulation {
     #[inline(never)]
     pub(super) fn heartbeat_arrives(&mut self, peer: PeerId, load: u32) {
         for c in (0..self.coordinators.len()).map(|c| CoordinatorId(c as u16)) {
-            let coordinator = self.coordinators.get_mut(c);
+            let coordinator = self.coordinators.get_mut::<M>(c);
             if coordinator.heartbeat(peer, load) && coordinator.is_central() {
                 self.dispatch_queued(c);
             }

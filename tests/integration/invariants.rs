@@ -41,6 +41,15 @@ impl Recorder for Everything {
     }
 }
 
+impl Everything {
+    fn told(&self) -> String {
+        format!(
+            "{:?}{:?}{:?}{:?}{:?}{:?}",
+            self.frames, self.tasks, self.attempts, self.samples, self.peers, self.heard
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Params {
     seed: u64,
@@ -191,10 +200,10 @@ fn scenario_text(p: &Params) -> String {
             let hedge = hedge.map_or(String::new(), |h| format!("hedge_ms = {h}\n"));
             format!("copies = {k}\ncancel = \"{cancel}\"\nquorum = {quorum}\n{hedge}")
         })
-        + &format!(
-            "cancel_on_timeout = {}\ndrop_late = {}\n",
-            p.cancel_on_timeout, p.drop_late
-        )
+        // Written only when on: any key of copies given, even as off,
+        // reports what copies cost.
+        + if p.cancel_on_timeout { "cancel_on_timeout = true\n" } else { "" }
+        + if p.drop_late { "drop_late = true\n" } else { "" }
         + &p.coordinators.map_or(String::new(), |(count, view, sync)| {
             format!(
                 "count = {count}\nview = \"{view}\"\nheartbeat_ms = {}\nheartbeat_phase = \"{}\"\n",
@@ -252,7 +261,10 @@ fn scenario_text(p: &Params) -> String {
     t
 }
 
-fn check(p: &Params) -> Result<(), TestCaseError> {
+/// Checks the books of the run of `p`; says whether the run took the
+/// loop for the core (and so was also run on the loop for every
+/// mechanism, and compared).
+fn check(p: &Params) -> Result<bool, TestCaseError> {
     let text = scenario_text(p);
     let source = Source::parse(std::path::Path::new("prop.toml"), text).unwrap();
     let scenario = source
@@ -279,6 +291,15 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
     let cfg = &cfg;
     let mut rec = Everything::default();
     let report = Simulation::new(cfg).run(&mut rec);
+    let core_only = Simulation::new(cfg).core_only();
+    if core_only {
+        // The loop for the core tells what the loop for every mechanism
+        // tells, in the same order.
+        let mut full = Everything::default();
+        let full_report = Simulation::new(cfg).run_full(&mut full);
+        prop_assert_eq!(format!("{report:?}"), format!("{full_report:?}"));
+        prop_assert_eq!(rec.told(), full.told());
+    }
     let s = &report.summary;
     let tpf = cfg.workload.tasks_per_frame;
 
@@ -727,7 +748,7 @@ fn check(p: &Params) -> Result<(), TestCaseError> {
         .filter(|a| a.counted && a.timed_out)
         .count() as u64;
     prop_assert_eq!(timeouts, s.timeouts);
-    Ok(())
+    Ok(core_only)
 }
 
 /// Each peer's spans from a `from` change to the next of `to` (or the end
@@ -759,5 +780,22 @@ proptest! {
     #[test]
     fn the_books_always_balance(p in params()) {
         check(&p)?;
+    }
+
+    /// With every mechanism off, a run takes the loop compiled for the
+    /// core, which tells what the loop for every mechanism tells.
+    #[test]
+    fn the_core_loop_tells_what_the_full_loop_tells(p in params()) {
+        let core = Params {
+            churn: None,
+            links: None,
+            copies: None,
+            cancel_on_timeout: false,
+            drop_late: false,
+            half_life_s: None,
+            coordinators: None,
+            ..p
+        };
+        prop_assert!(check(&core)?, "a run with every mechanism off is not core_only");
     }
 }

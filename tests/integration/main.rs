@@ -14,6 +14,7 @@ mod fuzz;
 mod golden;
 mod invariants;
 mod links;
+mod mechanisms;
 mod meter;
 mod provenance;
 mod report;
