@@ -200,18 +200,17 @@ impl Coordinators {
     #[inline(always)]
     pub fn get<M: Mechanisms>(&self, c: CoordinatorId) -> &Coordinator {
         match c.index() {
-            _ if !M::ANY => &self.first,
-            0 => &self.first,
-            i => &self.more[i - 1],
+            i if M::on(i > 0) => &self.more[i - 1],
+            _ => &self.first,
         }
     }
 
+    /// The same, to change.
     #[inline(always)]
     pub fn get_mut<M: Mechanisms>(&mut self, c: CoordinatorId) -> &mut Coordinator {
         match c.index() {
-            _ if !M::ANY => &mut self.first,
-            0 => &mut self.first,
-            i => &mut self.more[i - 1],
+            i if M::on(i > 0) => &mut self.more[i - 1],
+            _ => &mut self.first,
         }
     }
 
@@ -361,7 +360,7 @@ impl Coordinator {
     #[inline(always)]
     fn pick_for<M: Mechanisms>(&mut self, task: TaskId, tasks: &Slots<Task>, now: SimTime) -> Pick {
         let t = &tasks[task.index()];
-        if M::ANY && self.redundant && self.has_out(task) {
+        if M::on(self.redundant) && self.has_out(task) {
             self.pick_copy(task, t, now)
         } else {
             self.pick(&t.failed_peers, t.work, now)
@@ -542,7 +541,7 @@ impl Coordinator {
     /// An attempt of `work` (at speed 1) was dispatched to `peer`.
     #[inline(always)]
     pub fn assign<M: Mechanisms>(&mut self, peer: PeerId, work: SimTime) {
-        if M::ANY && self.view != View::Own {
+        if M::on(self.view != View::Own) {
             return self.assign_viewed(peer, work);
         }
         let s = &mut self.standings[peer.index()];
@@ -614,14 +613,14 @@ impl Coordinator {
     /// anything, is for `hear`.
     #[inline(always)]
     pub fn release_unheard<M: Mechanisms>(&mut self, peer: PeerId, work: SimTime) {
-        if M::ANY && self.view != View::Own {
+        if M::on(self.view != View::Own) {
             return self.release_viewed(peer, work);
         }
         let s = &mut self.standings[peer.index()];
         s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
         s.backlog = s.backlog - work;
         // Only churn makes a peer absent.
-        if !M::ANY || self.absent == 0 || self.present[peer.index()] {
+        if !M::on(self.absent > 0) || self.present[peer.index()] {
             if s.assigned < s.slots {
                 self.free_slots += 1;
             }
@@ -733,7 +732,7 @@ impl Coordinator {
             heard.failures += 1;
         }
         // The core forgets nothing.
-        let rule = match M::ANY {
+        let rule = match M::on(self.rule.forgetting.is_some()) {
             true => self.rule,
             false => Rule {
                 forgetting: None,

@@ -332,8 +332,8 @@ impl Simulation {
     }
 
     /// Whether every mechanism beyond the core is off, so that the run
-    /// takes the loop compiled for [`Core`]: this tests every switch that
-    /// that loop reads as off (`M::ANY && switch`).
+    /// takes the loop compiled for [`Core`]. It must test every switch
+    /// that the loop reads through [`Mechanisms::on`].
     pub fn core_only(&self) -> bool {
         let c = &self.cfg.coordinator;
         let first = self.coordinators.get::<Full>(CoordinatorId(0));
@@ -518,7 +518,7 @@ impl<M: Mechanisms> Simulation<M> {
                 }
             }
             Event::AttemptReachesPeer(key) => {
-                if M::ANY && self.churn.is_some() && !self.still_at_peer(key) {
+                if M::on(self.churn.is_some()) && !self.still_at_peer(key) {
                     // Lost on the peer's link when it went offline.
                     self.stale += 1;
                 } else if !self.reach_peer(key) {
@@ -528,7 +528,7 @@ impl<M: Mechanisms> Simulation<M> {
             }
             Event::AttemptProcessed(key) => self.processed(key, rec),
             Event::ReplyReachesCoordinator(key) => {
-                if M::ANY && self.churn.is_some() && !self.reply_awaited(key) {
+                if M::on(self.churn.is_some()) && !self.reply_awaited(key) {
                     // Lost on the peer's uplink when it went offline.
                     self.stale += 1;
                 } else {
@@ -608,7 +608,7 @@ impl<M: Mechanisms> Simulation<M> {
             c.frames += 1;
             c.tasks += u64::from(tasks);
         });
-        if M::ANY && self.cfg.coordinator.drop_late {
+        if M::on(self.cfg.coordinator.drop_late) {
             self.schedule(now + deadline, Event::FrameDeadline(frame, r));
         }
         for index in 0..tasks {
@@ -625,7 +625,7 @@ impl<M: Mechanisms> Simulation<M> {
                 failed_peers: Vec::new(),
             }) as u32);
             self.submit_to(book.coordinator, task);
-            if M::ANY && self.redundant {
+            if M::on(self.redundant) {
                 self.start_copies(task);
             }
         }
@@ -695,7 +695,7 @@ impl<M: Mechanisms> Simulation<M> {
         // A copy sent while another is out (copies, hedges) is no retry.
         let c = t.coordinator;
         let retry = t.attempts > 1
-            && !(M::ANY && self.redundant && self.coordinators.get::<M>(c).has_out(task));
+            && !(M::on(self.redundant) && self.coordinators.get::<M>(c).has_out(task));
         let f = &self.frames[t.frame.index()];
         self.tally.count::<M>(f.book, |c| {
             c.attempts += 1;
@@ -749,10 +749,10 @@ impl<M: Mechanisms> Simulation<M> {
         }
         let p = &self.peers[peer.index()];
         let mut delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
-        if M::ANY && self.redundant {
+        if M::on(self.redundant) {
             self.track_copy(task, key, peer);
         }
-        if M::ANY && self.links.is_some() {
+        if M::on(self.links.is_some()) {
             match self.input_on_link(key) {
                 Some(on_link) => delay += on_link,
                 None => return,
@@ -823,7 +823,7 @@ impl<M: Mechanisms> Simulation<M> {
     /// attempt from its queue and replies (unless it fails silently).
     fn processed<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        if M::ANY && self.may_have_left && !self.still_at_peer(key) {
+        if M::on(self.may_have_left) && !self.still_at_peer(key) {
             // Lost when its peer left, or cancelled, before it was done.
             self.stale += 1;
             return;
@@ -842,7 +842,7 @@ impl<M: Mechanisms> Simulation<M> {
         );
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
-        if M::ANY && self.tail && success {
+        if M::on(self.tail) && success {
             a.wrong = p.is_wrong(|| a.luck(seed));
         }
         a.outcome = match (success, p.failure) {
@@ -863,7 +863,7 @@ impl<M: Mechanisms> Simulation<M> {
             self.levels.waiting_peers.down(now, &self.series);
             self.start(next);
         }
-        if let (true, Some(delay)) = (M::ANY && self.links.is_some(), reply_delay.as_mut()) {
+        if let (true, Some(delay)) = (M::on(self.links.is_some()), reply_delay.as_mut()) {
             *delay += self.reply_on_link(key, success);
         }
         match reply_delay {
@@ -934,7 +934,7 @@ impl<M: Mechanisms> Simulation<M> {
         a.timed_out = true;
         let book = a.book;
         self.tally.count::<M>(book, |c| c.timeouts += 1);
-        if M::ANY && self.cfg.coordinator.cancel_on_timeout {
+        if M::on(self.cfg.coordinator.cancel_on_timeout) {
             self.cancel_at_peer(key);
         }
         self.resolve(key, false, rec);
@@ -944,7 +944,7 @@ impl<M: Mechanisms> Simulation<M> {
     /// The coordinator learns an attempt's outcome: it updates what it
     /// knows of the peer, then completes, retries or fails the task.
     pub(super) fn resolve<R: Recorder>(&mut self, key: AttemptKey, success: bool, rec: &mut R) {
-        if M::ANY && self.tail && self.resolve_aside(key, success, rec) {
+        if M::on(self.tail) && self.resolve_aside(key, success, rec) {
             return;
         }
         let now = self.now();
@@ -957,7 +957,7 @@ impl<M: Mechanisms> Simulation<M> {
         self.after_hearing(c, peer, success, crossing, attempt, rec);
         self.levels.in_flight.down(now, &self.series);
         if success {
-            if M::ANY && self.tail {
+            if M::on(self.tail) {
                 self.accept(key, task, rec);
             }
             let group = self.peers[peer.index()].group;
@@ -965,10 +965,10 @@ impl<M: Mechanisms> Simulation<M> {
         } else {
             let t = &mut self.tasks[task.index()];
             t.failed_peers.push(peer);
-            if M::ANY && self.quorum > 1 {
+            if M::on(self.quorum > 1) {
                 // Votes: one more copy if the quorum is now out of reach.
                 self.top_up(task, rec);
-            } else if M::ANY && self.redundant && {
+            } else if M::on(self.redundant) && {
                 let coordinator = self.coordinators.get::<M>(c);
                 coordinator.has_out(task) || coordinator.waiting_for(task) > 0
             } {
@@ -1141,7 +1141,7 @@ impl<M: Mechanisms> Simulation<M> {
             FrameStatus::Late => c.frames_late += 1,
             FrameStatus::Failed => c.frames_failed += 1,
         });
-        if M::ANY && f.corrupt && delivered.is_some() {
+        if M::on(f.corrupt) && delivered.is_some() {
             let on_time = status == FrameStatus::OnTime;
             self.tally.count::<M>(f.book, |c| {
                 c.frames_corrupt += 1;
@@ -1150,7 +1150,7 @@ impl<M: Mechanisms> Simulation<M> {
         }
         if let (Some(at), true) = (delivered, f.book.counted) {
             self.latencies.frame.record(at - f.created);
-            if M::ANY && !self.latencies.frame_by_coordinator.is_empty() {
+            if M::on(!self.latencies.frame_by_coordinator.is_empty()) {
                 self.latencies
                     .record_by_coordinator(f.book.coordinator, at - f.created);
             }
@@ -1174,7 +1174,7 @@ impl<M: Mechanisms> Simulation<M> {
     #[inline(never)]
     pub(super) fn retire_if_settled<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         if self.attempts[key.index()].settled() {
-            if M::ANY && (self.counts_waste || self.cost.is_some()) || rec.keeps_attempts() {
+            if M::on(self.counts_waste || self.cost.is_some()) || rec.keeps_attempts() {
                 self.retired(key, rec);
             } else {
                 self.attempts.remove(key.index());

@@ -104,7 +104,7 @@ impl Tally {
         if book.counted {
             add(&mut self.counted);
             // Several coordinators are beyond the core.
-            if M::ANY && !self.by_coordinator.is_empty() {
+            if M::on(!self.by_coordinator.is_empty()) {
                 self.count_by(book, add);
             }
         }

@@ -292,6 +292,20 @@ fn check(p: &Params) -> Result<bool, TestCaseError> {
     let mut rec = Everything::default();
     let report = Simulation::new(cfg).run(&mut rec);
     let core_only = Simulation::new(cfg).core_only();
+    // Any key of copies written (see `scenario_text`) counts as on.
+    let mechanisms_off = p.churn.is_none()
+        && p.links.is_none()
+        && p.copies.is_none()
+        && !p.cancel_on_timeout
+        && !p.drop_late
+        && p.half_life_s.is_none()
+        && p.coordinators
+            .is_none_or(|(count, view, _)| count == 1 && view == "own");
+    prop_assert_eq!(
+        core_only,
+        mechanisms_off,
+        "the core loop, or not, for the wrong run"
+    );
     if core_only {
         // The loop for the core tells what the loop for every mechanism
         // tells, in the same order.
