@@ -351,72 +351,47 @@ impl Simulation {
             || !first.core_only())
     }
 
-    /// The same run, on the loop for [`Core`].
+    /// The same run, on the loop for [`Core`]: every field moved over.
+    /// The fields are listed once, and the pattern has no `..`, so the
+    /// compiler says if one is missing.
     fn narrow(self) -> Simulation<Core> {
-        let Simulation {
-            cfg,
-            queue,
-            arrivals,
-            renters,
-            draws,
-            peers,
-            coordinators,
-            frames,
-            tasks,
-            attempts,
-            next_serial,
-            tally,
-            latencies,
-            series,
-            levels,
-            renters_active,
-            at_peers,
-            t_last,
-            stale,
-            dead_timeouts,
-            churn,
-            links,
-            redundant,
-            hedge,
-            quorum,
-            counts_waste,
-            tail,
-            may_have_left,
-            cost,
-            mechanisms: _,
-        } = self;
-        Simulation {
-            cfg,
-            queue,
-            arrivals,
-            renters,
-            draws,
-            peers,
-            coordinators,
-            frames,
-            tasks,
-            attempts,
-            next_serial,
-            tally,
-            latencies,
-            series,
-            levels,
-            renters_active,
-            at_peers,
-            t_last,
-            stale,
-            dead_timeouts,
-            churn,
-            links,
-            redundant,
-            hedge,
-            quorum,
-            counts_waste,
-            tail,
-            may_have_left,
-            cost,
-            mechanisms: PhantomData,
+        macro_rules! moved {
+            ($($field:ident),*) => {{
+                let Simulation { $($field,)* mechanisms: _ } = self;
+                Simulation { $($field,)* mechanisms: PhantomData }
+            }};
         }
+        moved!(
+            cfg,
+            queue,
+            arrivals,
+            renters,
+            draws,
+            peers,
+            coordinators,
+            frames,
+            tasks,
+            attempts,
+            next_serial,
+            tally,
+            latencies,
+            series,
+            levels,
+            renters_active,
+            at_peers,
+            t_last,
+            stale,
+            dead_timeouts,
+            churn,
+            links,
+            redundant,
+            hedge,
+            quorum,
+            counts_waste,
+            tail,
+            may_have_left,
+            cost
+        )
     }
 }
 
