@@ -28,7 +28,7 @@
 //! [`EventQueue::retain`], so that they hold no memory.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::SimTime;
 
@@ -164,6 +164,11 @@ pub struct EventQueue<E> {
     free: u32,
     /// Later events.
     overflow: BinaryHeap<Entry<E>>,
+    /// Events scheduled with [`EventQueue::schedule_in_order`], each no
+    /// earlier than the one before: already in order, so kept off the wheel.
+    lane: VecDeque<Entry<E>>,
+    /// Events popped from the wheel (not the lane), for its tuning.
+    wheel_popped: u64,
     tune_every: u64,
     /// Pops and clock when the wheel was last tuned.
     tuned_at: (u64, SimTime),
@@ -204,6 +209,8 @@ impl<E: Copy> EventQueue<E> {
             nodes: Vec::new(),
             free: NIL,
             overflow: BinaryHeap::new(),
+            lane: VecDeque::new(),
+            wheel_popped: 0,
             tune_every: pops,
             tuned_at: (0, SimTime::ZERO),
             tune_at: pops,
@@ -224,6 +231,11 @@ impl<E: Copy> EventQueue<E> {
     }
 
     pub fn len(&self) -> usize {
+        self.wheel_len() + self.lane.len()
+    }
+
+    /// Pending events, less the lane's.
+    fn wheel_len(&self) -> usize {
         self.current.len() + self.early.len() + self.on_wheel + self.overflow.len()
     }
 
@@ -243,13 +255,44 @@ impl<E: Copy> EventQueue<E> {
         self.schedule(self.now + delay, event);
     }
 
+    /// Schedules `event` at `time` like [`EventQueue::schedule`], for an
+    /// event that usually comes no earlier than the one scheduled this way
+    /// before it (a timeout after a constant delay, say): such an event
+    /// waits in a plain FIFO lane, which costs less than the wheel and
+    /// leaves its memory alone. One that would come earlier goes to the
+    /// wheel, so the order popped is the same either way.
+    ///
+    /// ```
+    /// use p2c2g::engine::{EventQueue, SimTime};
+    /// let mut q = EventQueue::new();
+    /// q.schedule_in_order(SimTime::from_ms(5.0), "timeout");
+    /// q.schedule_in_order(SimTime::from_ms(1.0), "out of order");
+    /// q.schedule(SimTime::from_ms(2.0), "reply");
+    /// assert_eq!(q.pop(), Some((SimTime::from_ms(1.0), "out of order")));
+    /// assert_eq!(q.pop(), Some((SimTime::from_ms(2.0), "reply")));
+    /// assert_eq!(q.pop(), Some((SimTime::from_ms(5.0), "timeout")));
+    /// ```
+    #[inline(always)]
+    pub fn schedule_in_order(&mut self, time: SimTime, event: E) {
+        debug_assert!(time >= self.now, "event scheduled in the past");
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let entry = Entry { time, seq, event };
+        if self.lane.back().is_none_or(|last| last.time <= time) {
+            self.lane.push_back(entry);
+        } else {
+            self.place(entry);
+        }
+    }
+
     /// The time of the next event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.settle();
-        match (self.current.last(), self.early.peek()) {
-            (Some(c), Some(e)) => Some(c.time.min(e.time)),
-            (c, e) => c.or(e).map(|x| x.time),
-        }
+        [self.current.last(), self.early.peek(), self.lane.front()]
+            .into_iter()
+            .flatten()
+            .map(|x| x.time)
+            .min()
     }
 
     /// Removes the next event and advances the clock to its time.
@@ -263,14 +306,24 @@ impl<E: Copy> EventQueue<E> {
     #[inline(always)]
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<E> {
         self.settle();
-        let entry = if self.early.is_empty() {
-            if self.current.last()?.time > horizon {
+        let entry = if self.lane_first() {
+            if self.lane.front().expect("lane first").time > horizon {
                 self.advance_to(horizon);
                 return None;
             }
-            self.current.pop().expect("not empty")
+            self.lane.pop_front().expect("lane first")
         } else {
-            self.pop_from_both(horizon)?
+            let entry = if self.early.is_empty() {
+                if self.current.last()?.time > horizon {
+                    self.advance_to(horizon);
+                    return None;
+                }
+                self.current.pop().expect("not empty")
+            } else {
+                self.pop_from_both(horizon)?
+            };
+            self.wheel_popped += 1;
+            entry
         };
         self.now = entry.time;
         self.popped += 1;
@@ -278,6 +331,15 @@ impl<E: Copy> EventQueue<E> {
             self.tune();
         }
         Some(entry.event)
+    }
+
+    /// Whether the lane holds the next event.
+    #[inline(always)]
+    fn lane_first(&self) -> bool {
+        // `Entry`'s order is reversed: the greater is the earlier.
+        self.lane.front().is_some_and(|l| {
+            self.current.last().is_none_or(|c| l > c) && self.early.peek().is_none_or(|e| l > e)
+        })
     }
 
     /// The next event of `current` and `early`, if no later than `horizon`.
@@ -333,6 +395,8 @@ impl<E: Copy> EventQueue<E> {
         let mut overflow = std::mem::take(&mut self.overflow).into_vec();
         overflow.retain(|e| keep(&e.event));
         self.overflow = BinaryHeap::from(overflow);
+        self.lane.retain(|e| keep(&e.event));
+        self.lane.shrink_to_fit();
     }
 
     /// Moves the clock forward without an event (the end of a run).
@@ -469,16 +533,17 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Sets the bucket width to about twice the mean gap between the events
-    /// popped since the last tuning, and the wheel to about twice the number
-    /// of events pending, then puts every event where it now belongs.
+    /// popped off the wheel since the last tuning, and the wheel to about
+    /// twice the number of events pending on it, then puts every event
+    /// where it now belongs.
     fn tune(&mut self) {
         let (pops, since) = self.tuned_at;
-        let gap_ns = (self.now - since).as_nanos() / (self.popped - pops).max(1);
-        self.tuned_at = (self.popped, self.now);
+        let gap_ns = (self.now - since).as_nanos() / (self.wheel_popped - pops).max(1);
+        self.tuned_at = (self.wheel_popped, self.now);
         self.tune_at = self.popped + self.tune_every.max(self.len() as u64);
-        self.crowded = self.len() >= self.ask_ahead_from;
+        self.crowded = self.wheel_len() >= self.ask_ahead_from;
         let shift = 64 - gap_ns.saturating_mul(2).leading_zeros();
-        let buckets = (2 * self.len())
+        let buckets = (2 * self.wheel_len())
             .next_power_of_two()
             .clamp(MIN_BUCKETS, MAX_BUCKETS);
         let resize = buckets > 2 * self.wheel.len() || 4 * buckets < self.wheel.len();
@@ -538,12 +603,15 @@ mod tests {
 
         /// The wheel pops exactly what a plain binary heap on `(time,
         /// sequence)` pops, across time scales from nanoseconds to hours,
-        /// with re-tuning every few pops and peeks between them.
+        /// with re-tuning every few pops and peeks between them, and some
+        /// events through the lane: at a constant delay (as timeouts), or
+        /// at any (most of those then go to the wheel).
         #[test]
         fn pops_what_a_binary_heap_pops(
-            ops in proptest::collection::vec((0u32..5, 0u64..1000, 0u8..4), 1..2000),
+            ops in proptest::collection::vec((0u32..5, 0u64..1000, 0u8..4, 0u8..4), 1..2000),
             tune_every in 1u64..64,
             drop_every in 0usize..50,
+            lane_delay in 0u64..5_000_000,
         ) {
             let mut q = EventQueue::tuned_every(tune_every);
             // A short current bucket, so that the early heap is used too.
@@ -553,15 +621,22 @@ mod tests {
             q.ask_ahead_from = if tune_every % 2 == 0 { 0 } else { ASK_AHEAD_FROM };
             let mut reference = BinaryHeap::new();
             let mut now = 0;
-            for (seq, (scale, delay, pops)) in ops.into_iter().enumerate() {
+            for (seq, (scale, delay, pops, how)) in ops.into_iter().enumerate() {
                 if drop_every > 0 && seq % drop_every == drop_every - 1 {
                     // Drop a third of what is pending, by sequence number.
                     q.retain(|s| s % 3 != seq % 3);
                     reference.retain(|Reverse((_, s))| s % 3 != seq % 3);
                 }
                 // Delays of 0..1000 ns, us, ms, s, or far beyond the wheel.
-                let delay = delay * [1, 1_000, 1_000_000, 1_000_000_000, 1 << 40][scale as usize];
-                q.schedule(SimTime::from_nanos(now + delay), seq);
+                let mut delay = delay * [1, 1_000, 1_000_000, 1_000_000_000, 1 << 40][scale as usize];
+                match how {
+                    0 => {
+                        delay = lane_delay;
+                        q.schedule_in_order(SimTime::from_nanos(now + delay), seq);
+                    }
+                    1 => q.schedule_in_order(SimTime::from_nanos(now + delay), seq),
+                    _ => q.schedule(SimTime::from_nanos(now + delay), seq),
+                }
                 reference.push(Reverse((now + delay, seq)));
                 for _ in 0..pops {
                     let expected = reference.pop().map(|Reverse((t, s))| (SimTime::from_nanos(t), s));

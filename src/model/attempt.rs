@@ -6,7 +6,7 @@ use super::link::Stays;
 use super::luck::Luck;
 use super::record::{AttemptOutcome, AttemptRecord};
 use super::tally::Book;
-use super::{PeerId, RenterId, TaskId};
+use super::{AttemptKey, PeerId, RenterId, TaskId};
 use crate::engine::{Moment, SimTime};
 
 pub struct Attempt {
@@ -93,5 +93,72 @@ impl Attempt {
             timed_out: self.timed_out,
             counted: self.book.counted,
         }
+    }
+}
+
+/// One byte per attempt slot, that tells whether an attempt's timeout may
+/// still fire without reading the attempt: by the time the timeout comes,
+/// the attempt (a hundred bytes) has long left the cache, and nearly always
+/// it was answered first. A byte says "surely stale" (the attempt was
+/// answered, or its slot holds another one), or "maybe live" (then the
+/// attempt itself tells).
+#[derive(Default)]
+pub(super) struct TimeoutTags(Vec<u8>);
+
+impl TimeoutTags {
+    /// A live timeout's byte: from its serial, never 0 (answered). Two
+    /// attempts with the same byte only make the check read the attempt.
+    fn tag(key: AttemptKey) -> u8 {
+        (key.serial % 255) as u8 + 1
+    }
+
+    /// The timeout of `key` is in the queue.
+    #[inline(always)]
+    pub fn arm(&mut self, key: AttemptKey) {
+        let i = key.index();
+        if i >= self.0.len() {
+            self.0.resize(i + 1, 0);
+        }
+        self.0[i] = Self::tag(key);
+    }
+
+    /// The attempt of `key` (armed) was answered.
+    #[inline(always)]
+    pub fn disarm(&mut self, key: AttemptKey) {
+        self.0[key.index()] = 0;
+    }
+
+    /// False if the timeout of `key` is surely stale.
+    #[inline(always)]
+    pub fn may_fire(&self, key: AttemptKey) -> bool {
+        self.0.get(key.index()) == Some(&Self::tag(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(slot: u32, serial: u32) -> AttemptKey {
+        AttemptKey { slot, serial }
+    }
+
+    #[test]
+    fn a_timeout_is_stale_once_answered_or_its_slot_reused() {
+        let mut tags = TimeoutTags::default();
+        assert!(!tags.may_fire(key(3, 7)), "never armed");
+        tags.arm(key(3, 7));
+        assert!(tags.may_fire(key(3, 7)));
+        assert!(!tags.may_fire(key(3, 6)), "an earlier attempt in the slot");
+        tags.disarm(key(3, 7));
+        assert!(!tags.may_fire(key(3, 7)), "answered");
+        tags.arm(key(3, 9));
+        assert!(!tags.may_fire(key(3, 7)), "slot reused");
+        // Serials 255 apart share a byte: "maybe", and the attempt tells.
+        assert!(tags.may_fire(key(3, 9 + 255)));
+        // Every serial's byte is a live one.
+        assert!((0..=u32::MAX)
+            .step_by(9973)
+            .all(|s| TimeoutTags::tag(key(0, s)) != 0));
     }
 }

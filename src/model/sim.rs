@@ -4,7 +4,7 @@
 //! it really is in `peer.rs`, an attempt's life in `attempt.rs`, counting
 //! in `tally.rs` and the report in `report.rs`.
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, TimeoutTags};
 use super::churn::Churning;
 use super::config::{Config, FailureMode};
 use super::coordinator::{Coordinator, Coordinators, Crossing, Placement};
@@ -172,6 +172,8 @@ pub struct Simulation<M: Mechanisms = Full> {
     pub(super) stale: u64,
     /// Timeouts pending in the queue whose attempt is already answered.
     pub(super) dead_timeouts: usize,
+    /// Which timeouts pending may still fire, by attempt slot.
+    timeout_tags: TimeoutTags,
     /// Peers that come and go, if any group churns.
     pub(super) churn: Option<Churning>,
     /// Peers' access links, if messages take time on them.
@@ -291,6 +293,7 @@ impl Simulation {
             t_last: SimTime::ZERO,
             stale: 0,
             dead_timeouts: 0,
+            timeout_tags: TimeoutTags::default(),
             churn: None,
             links,
             redundant,
@@ -382,6 +385,7 @@ impl Simulation {
             t_last,
             stale,
             dead_timeouts,
+            timeout_tags,
             churn,
             links,
             redundant,
@@ -720,7 +724,11 @@ impl<M: Mechanisms> Simulation<M> {
         self.levels.in_flight.up(now, &self.series);
         self.at_peers += 1;
         if armed {
-            self.queue.schedule(fires, Event::AttemptTimeout(key));
+            // The delay is usually the same for every attempt: the timeouts
+            // come in the order they are armed.
+            self.queue
+                .schedule_in_order(fires, Event::AttemptTimeout(key));
+            self.timeout_tags.arm(key);
         }
         let p = &self.peers[peer.index()];
         let mut delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
@@ -868,6 +876,7 @@ impl<M: Mechanisms> Simulation<M> {
     #[inline(always)]
     pub(super) fn answered(&mut self, key: AttemptKey) {
         if self.attempts[key.index()].armed {
+            self.timeout_tags.disarm(key);
             self.timeout_is_dead();
         }
     }
@@ -897,7 +906,8 @@ impl<M: Mechanisms> Simulation<M> {
 
     fn timeout<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
-        let live = self.attempt(key).is_some_and(|a| a.resolved.is_none());
+        let live = self.timeout_tags.may_fire(key)
+            && self.attempt(key).is_some_and(|a| a.resolved.is_none());
         if !live {
             // Its attempt was answered first.
             self.stale += 1;
