@@ -10,7 +10,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
 use super::frame::Task;
 use super::mechanisms::Mechanisms;
-use super::policy::{Selector, Standing};
+use super::policy::{Selector, Standings};
 use super::reputation::Rule;
 use super::tally::Book;
 use super::{AttemptKey, CoordinatorId, PeerId, TaskId};
@@ -116,7 +116,7 @@ pub struct Heard {
 
 pub struct Coordinator {
     /// What it knows of each peer that a policy reads, by peer.
-    pub standings: Vec<Standing>,
+    pub standings: Standings,
     /// The outcomes it heard, by peer.
     pub heard: Vec<Heard>,
     /// Its own stream: the policy's draws and ties.
@@ -231,10 +231,11 @@ impl Coordinator {
     pub fn new(
         cfg: &CoordinatorConfig,
         reputation: &ReputationConfig,
-        standings: Vec<Standing>,
+        standings: Standings,
         rng: Stream,
     ) -> Self {
         let is_excluded: Vec<bool> = standings
+            .rest
             .iter()
             .map(|s| s.reputation.value() < reputation.exclude_below)
             .collect();
@@ -245,7 +246,7 @@ impl Coordinator {
         } else {
             vec![0; standings.len()]
         };
-        let free_slots = standings.iter().map(|s| u64::from(s.slots)).sum();
+        let free_slots = standings.loads.iter().map(|l| u64::from(l.slots)).sum();
         let standings_len = standings.len();
         Coordinator {
             heard: vec![Heard::default(); standings_len],
@@ -483,7 +484,7 @@ impl Coordinator {
         self.candidates.clear();
         let mut untried_exists = false;
         let mut free_but_failed = false;
-        for (i, s) in self.standings.iter().enumerate() {
+        for (i, s) in self.standings.loads.iter().enumerate() {
             if !self.present[i] || (!all_excluded && self.is_excluded[i]) {
                 continue;
             }
@@ -513,7 +514,7 @@ impl Coordinator {
                 };
             }
             // Every eligible peer failed this task: any of them may retry it.
-            for (i, s) in self.standings.iter().enumerate() {
+            for (i, s) in self.standings.loads.iter().enumerate() {
                 let excluded = !all_excluded && self.is_excluded[i];
                 let ok = !held(PeerId(i as u32));
                 if ok && self.present[i] && !excluded && (!central || s.assigned < s.slots) {
@@ -544,13 +545,14 @@ impl Coordinator {
         if M::on(self.view != View::Own) {
             return self.assign_viewed(peer, work);
         }
-        let s = &mut self.standings[peer.index()];
+        let s = &mut self.standings.loads[peer.index()];
         if s.assigned < s.slots {
             self.free_slots -= 1;
         }
         s.assigned += 1;
-        s.backlog += work;
-        if s.assigned == s.slots {
+        let full = s.assigned == s.slots;
+        self.standings.rest[peer.index()].backlog += work;
+        if full {
             self.remove_free(peer);
         }
     }
@@ -579,7 +581,7 @@ impl Coordinator {
             return;
         }
         self.present[i] = present;
-        let s = &self.standings[i];
+        let s = &self.standings.loads[i];
         let free = s.slots.saturating_sub(s.assigned);
         if present {
             self.absent -= 1;
@@ -600,8 +602,11 @@ impl Coordinator {
     /// [`prefetch`](crate::engine::prefetch)).
     #[inline(always)]
     pub fn prefetch(&self, peer: PeerId) {
-        if let Some(s) = self.standings.get(peer.index()) {
+        if let Some(s) = self.standings.rest.get(peer.index()) {
             prefetch(s);
+        }
+        if let Some(l) = self.standings.loads.get(peer.index()) {
+            prefetch(l);
         }
         if let Some(h) = self.heard.get(peer.index()) {
             prefetch(h);
@@ -616,9 +621,10 @@ impl Coordinator {
         if M::on(self.view != View::Own) {
             return self.release_viewed(peer, work);
         }
-        let s = &mut self.standings[peer.index()];
+        let backlog = &mut self.standings.rest[peer.index()].backlog;
+        *backlog = *backlog - work;
+        let s = &mut self.standings.loads[peer.index()];
         s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
-        s.backlog = s.backlog - work;
         // Only churn makes a peer absent.
         if !M::on(self.absent > 0) || self.present[peer.index()] {
             if s.assigned < s.slots {
@@ -636,7 +642,7 @@ impl Coordinator {
     fn assign_viewed(&mut self, peer: PeerId, work: SimTime) {
         let i = peer.index();
         self.own[i] += 1;
-        self.standings[i].backlog += work;
+        self.standings.rest[i].backlog += work;
         if self.view == View::Heartbeat {
             self.since[i] += 1;
             self.set_load(i, self.viewed_load(i));
@@ -648,7 +654,8 @@ impl Coordinator {
     fn release_viewed(&mut self, peer: PeerId, work: SimTime) {
         let i = peer.index();
         self.own[i] = self.own[i].checked_sub(1).expect(NEGATIVE_LOAD);
-        self.standings[i].backlog = self.standings[i].backlog - work;
+        let backlog = &mut self.standings.rest[i].backlog;
+        *backlog = *backlog - work;
         if self.view == View::Heartbeat {
             self.since[i] -= 1;
             self.set_load(i, self.viewed_load(i));
@@ -662,10 +669,10 @@ impl Coordinator {
         let i = peer.index();
         self.reported[i] = load;
         self.since[i] = 0;
-        let s = &self.standings[i];
+        let s = &self.standings.loads[i];
         let was_full = s.assigned >= s.slots;
         self.set_load(i, self.viewed_load(i));
-        let s = &self.standings[i];
+        let s = &self.standings.loads[i];
         was_full && s.assigned < s.slots
     }
 
@@ -687,7 +694,7 @@ impl Coordinator {
     /// Sets the load the coordinator sees on peer `i`, keeping the free
     /// slots (and the set of peers with one) in step.
     fn set_load(&mut self, i: usize, load: u32) {
-        let s = &mut self.standings[i];
+        let s = &mut self.standings.loads[i];
         let (was, slots) = (s.assigned, s.slots);
         s.assigned = load;
         if !self.present[i] {
@@ -739,7 +746,7 @@ impl Coordinator {
                 ..self.rule
             },
         };
-        let r = &mut self.standings[i].reputation;
+        let r = &mut self.standings.rest[i].reputation;
         r.update(&rule, success, now);
         if self.exclude_below > 0.0 {
             let excluded = r.value() < self.exclude_below;
@@ -766,7 +773,7 @@ impl Coordinator {
             return None;
         }
         self.updates[i] = self.updates[i].wrapping_add(1);
-        let r = &self.standings[i].reputation;
+        let r = &self.standings.rest[i].reputation;
         r.crossing(self.rule, self.exclude_below)
             .map(|at| (at, self.updates[i]))
     }
@@ -778,7 +785,7 @@ impl Coordinator {
         if self.updates[i] != version {
             return Crossing::Stale;
         }
-        let faded = self.standings[i].reputation.value_at(now, self.rule);
+        let faded = self.standings.rest[i].reputation.value_at(now, self.rule);
         let excluded = faded < self.exclude_below;
         if excluded == self.is_excluded[i] {
             return Crossing::NotYet(now + SimTime::from_nanos(1));
@@ -829,6 +836,7 @@ mod tests {
     use super::*;
     use crate::engine::stream;
     use crate::model::config::{Policy, ReputationModel, ScoreWeights};
+    use crate::model::policy::{Load, Standing};
     use crate::model::{Dist, Full, InitialReputation, Reputation};
     use proptest::prelude::*;
 
@@ -842,23 +850,27 @@ mod tests {
     }
 
     fn naive(
-        standings: &[Standing],
+        standings: &Standings,
         present: &[bool],
         failed: &[PeerId],
         exclude_below: f64,
         central: bool,
     ) -> Expected {
         let all_excluded = standings
+            .rest
             .iter()
             .zip(present)
             .all(|(s, &here)| !here || s.reputation.value() < exclude_below);
         let peers = (0..standings.len() as u32).map(PeerId);
         let allowed: Vec<PeerId> = peers
             .filter(|p| present[p.index()])
-            .filter(|p| all_excluded || standings[p.index()].reputation.value() >= exclude_below)
+            .filter(|p| {
+                all_excluded || standings.rest[p.index()].reputation.value() >= exclude_below
+            })
             .collect();
-        let free =
-            |p: &PeerId| !central || standings[p.index()].assigned < standings[p.index()].slots;
+        let free = |p: &PeerId| {
+            !central || standings.loads[p.index()].assigned < standings.loads[p.index()].slots
+        };
         let untried: Vec<PeerId> = allowed
             .iter()
             .copied()
@@ -936,15 +948,17 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let n = peers.len();
-            let standings: Vec<Standing> = peers
+            let standings: Standings = peers
                 .iter()
-                .map(|&(slots, rep, latency_ms)| Standing {
-                    slots,
-                    speed: 1.0,
-                    latency_ms,
-                    assigned: 0,
-                    backlog: SimTime::ZERO,
-                    reputation: Reputation::new(rep),
+                .map(|&(slots, rep, latency_ms)| {
+                    let load = Load { slots, assigned: 0 };
+                    let standing = Standing {
+                        speed: 1.0,
+                        latency_ms,
+                        backlog: SimTime::ZERO,
+                        reputation: Reputation::new(rep),
+                    };
+                    (load, standing)
                 })
                 .collect();
             let queue = if central { QueueMode::Central } else { QueueMode::PerPeer };
@@ -973,13 +987,13 @@ mod tests {
                         }
                     }
                     Op::Assign(p) => {
-                        let s = &c.standings[p];
+                        let s = &c.standings.loads[p];
                         if c.present[p] && (!central || s.assigned < s.slots) {
                             c.assign::<Full>(PeerId(p as u32), SimTime::from_ms(5.0));
                         }
                     }
                     Op::Release(p, success) => {
-                        let out = if cfg.view == View::Own { c.standings[p].assigned } else { c.own[p] };
+                        let out = if cfg.view == View::Own { c.standings.loads[p].assigned } else { c.own[p] };
                         if out > 0 {
                             c.release_unheard::<Full>(PeerId(p as u32), SimTime::from_ms(5.0));
                             c.hear::<Full>(PeerId(p as u32), success, SimTime::ZERO);
@@ -987,10 +1001,10 @@ mod tests {
                     }
                 }
             }
-            for (i, s) in c.standings.iter().enumerate() {
+            for (i, (s, l)) in c.standings.rest.iter().zip(&c.standings.loads).enumerate() {
                 // Every attempt here is of 5 ms: the backlog is what is in
                 // flight; and a view's load is what it says.
-                let out = if cfg.view == View::Own { s.assigned } else { c.own[i] };
+                let out = if cfg.view == View::Own { l.assigned } else { c.own[i] };
                 prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(out)));
                 let seen = match cfg.view {
                     View::Own => out,
@@ -998,7 +1012,7 @@ mod tests {
                         .max(i64::from(c.own[i])) as u32,
                     View::Board => c.reported[i],
                 };
-                prop_assert_eq!(s.assigned, seen);
+                prop_assert_eq!(l.assigned, seen);
             }
             let mut failed: Vec<PeerId> = failed.iter().map(|&p| PeerId((p % n) as u32)).collect();
             failed.sort();
@@ -1008,13 +1022,13 @@ mod tests {
             let mut free = c.free.clone();
             free.sort();
             let expect_free: Vec<PeerId> = (0..n)
-                .filter(|&i| c.present[i] && c.standings[i].assigned < c.standings[i].slots)
+                .filter(|&i| c.present[i] && c.standings.loads[i].assigned < c.standings.loads[i].slots)
                 .map(|i| PeerId(i as u32))
                 .collect();
             prop_assert_eq!(free, expect_free);
             let free_slots: u64 = (0..n)
                 .filter(|&i| c.present[i])
-                .map(|i| u64::from(c.standings[i].slots.saturating_sub(c.standings[i].assigned)))
+                .map(|i| u64::from(c.standings.loads[i].slots.saturating_sub(c.standings.loads[i].assigned)))
                 .sum();
             prop_assert_eq!(c.free_slots, free_slots);
             let got = c.pick(&failed, SimTime::from_ms(5.0), SimTime::ZERO);

@@ -184,7 +184,7 @@ pub fn build(run: &Ending) -> Report {
         let sum: f64 = run
             .coordinators
             .iter()
-            .map(|c| c.standings[i].reputation.value_at(run.end, c.rule()))
+            .map(|c| c.standings.rest[i].reputation.value_at(run.end, c.rule()))
             .sum();
         sum / run.coordinators.len() as f64
     };

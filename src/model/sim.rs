@@ -14,7 +14,7 @@ use super::link::Links;
 use super::luck::{Luck, Purpose};
 use super::mechanisms::{Core, Full, Mechanisms};
 use super::peer::Peer;
-use super::policy::Standing;
+use super::policy::{Load, Standing, Standings};
 use super::record::*;
 use super::renter::{Arrivals, Renter};
 use super::report::{self, Ending, Latencies};
@@ -217,18 +217,23 @@ impl Simulation {
                 peers.push(Peer::new(g, group, &mut rng));
             }
         }
-        let standings: Vec<Standing> = peers
+        let standings: Standings = peers
             .iter()
-            .map(|p| Standing {
-                slots: p.slots,
-                speed: p.speed,
-                latency_ms: p.latency.as_ms(),
-                assigned: 0,
-                backlog: SimTime::ZERO,
-                reputation: Reputation::new(match cfg.reputation.initial {
-                    InitialReputation::Value(v) => v,
-                    InitialReputation::Reliability => p.reliability,
-                }),
+            .map(|p| {
+                let load = Load {
+                    slots: p.slots,
+                    assigned: 0,
+                };
+                let standing = Standing {
+                    speed: p.speed,
+                    latency_ms: p.latency.as_ms(),
+                    backlog: SimTime::ZERO,
+                    reputation: Reputation::new(match cfg.reputation.initial {
+                        InitialReputation::Value(v) => v,
+                        InitialReputation::Reliability => p.reliability,
+                    }),
+                };
+                (load, standing)
             })
             .collect();
         let coordinators = Coordinators::new(
