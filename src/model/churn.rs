@@ -291,7 +291,7 @@ impl<M: Mechanisms> Simulation<M> {
         self.peers[i].online = true;
         note(rec, peer, now, PeerChange::Online);
         self.levels.online_peers.up(now, &self.series);
-        let group = &self.cfg.peer_groups[self.peers[i].group];
+        let group = &self.cfg.peer_groups[self.peers[i].group()];
         let leave = group.churn.as_ref().expect("a churning group").leave;
         let began = c.peers[i].as_ref().expect("a churning peer").began();
         if let Some(ends) = plan.ends {
@@ -311,7 +311,7 @@ impl<M: Mechanisms> Simulation<M> {
     /// A peer comes online.
     pub(super) fn peer_online<R: Recorder>(&mut self, peer: PeerId, rec: &mut R) {
         let now = self.now();
-        let group = &self.cfg.peer_groups[self.peers[peer.index()].group];
+        let group = &self.cfg.peer_groups[self.peers[peer.index()].group()];
         let c = self.churn.as_mut().expect("churn is on");
         let plan = c.peers[peer.index()]
             .as_mut()
@@ -388,7 +388,7 @@ impl<M: Mechanisms> Simulation<M> {
             c.online_counted[i] += b - a;
         }
         self.lose_attempts_at(peer, rec);
-        let group = &self.cfg.peer_groups[self.peers[i].group];
+        let group = &self.cfg.peer_groups[self.peers[i].group()];
         let leave = group.churn.as_ref().expect("a churning group").leave;
         let latency = self.peers[i].latency;
         let c = self.churn.as_mut().expect("churn is on");
@@ -439,7 +439,7 @@ impl<M: Mechanisms> Simulation<M> {
             }
         }
         let window = self.cfg.counted();
-        let queued: Vec<AttemptKey> = self.peers[peer.index()].waiting.drain(..).collect();
+        let queued: Vec<AttemptKey> = self.peers[peer.index()].waiting.take_all();
         for key in queued {
             self.levels.waiting_peers.down(now, &self.series);
             self.lose(key);

@@ -143,7 +143,7 @@ impl<M: Mechanisms> Simulation<M> {
         let p = &self.peers[a.peer.index()];
         let seed = self.cfg.seed;
         let delay = p.message_delay(
-            &self.draws.jitter[p.group],
+            &self.draws.jitter[p.group()],
             || a.luck(seed),
             Purpose::JitterCancel,
         );
@@ -295,7 +295,7 @@ impl<M: Mechanisms> Simulation<M> {
                 let frame = self.tasks[task.index()].frame;
                 self.frames[frame.index()].corrupt = true;
             }
-            let group = self.peers[peer.index()].group;
+            let group = self.peers[peer.index()].group();
             self.end_task(task, Some(group), rec);
         } else {
             self.top_up(task, rec);

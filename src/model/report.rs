@@ -6,7 +6,7 @@ use super::config::Config;
 use super::coordinator::{Coordinators, Heard};
 use super::cost::{self, Costs};
 use super::link::Links;
-use super::peer::Peer;
+use super::peer::{Odds, Peer};
 use super::stats::{CoordinatorReport, LatencyBucket, LatencyCounter, PeerReport, Report, Summary};
 use super::tally::Counters;
 use super::CoordinatorId;
@@ -46,6 +46,7 @@ pub struct Ending<'a> {
     pub end: SimTime,
     pub events: u64,
     pub peers: &'a [Peer],
+    pub odds: &'a [Odds],
     pub coordinators: &'a Coordinators,
     pub counted: &'a Counters,
     /// By coordinator, when there are several.
@@ -195,11 +196,11 @@ pub fn build(run: &Ending) -> Report {
         .map(|(i, p)| (i, p, heard(i)))
         .map(|(i, p, heard)| PeerReport {
             peer: i as u32,
-            group: cfg.peer_groups[p.group].name.clone(),
+            group: cfg.peer_groups[p.group()].name.clone(),
             slots: p.slots,
             speed: p.speed,
             latency_ms: p.latency.as_ms(),
-            reliability: p.reliability,
+            reliability: run.odds[i].reliability,
             attempts: heard.attempts,
             successes: heard.successes,
             failures: heard.failures,

@@ -13,7 +13,7 @@ use super::frame::{Frame, Task};
 use super::link::Links;
 use super::luck::{Luck, Purpose};
 use super::mechanisms::{Core, Full, Mechanisms};
-use super::peer::Peer;
+use super::peer::{Odds, Peer};
 use super::policy::{Load, Standing, Standings};
 use super::record::*;
 use super::renter::{Arrivals, Renter};
@@ -149,6 +149,8 @@ pub struct Simulation<M: Mechanisms = Full> {
     pub(super) renters: Vec<Renter>,
     pub(super) draws: Draws,
     pub(super) peers: Vec<Peer>,
+    /// What is true of each peer's results, by peer.
+    pub(super) odds: Vec<Odds>,
     /// By index: renter `r` is served by coordinator `r mod count`.
     pub(super) coordinators: Coordinators,
     pub(super) frames: Slots<Frame>,
@@ -211,15 +213,19 @@ impl Simulation {
         let tail = cancels || cfg.trust() || cfg.costs();
         let hedge = cfg.coordinator.hedge_ms.as_ref().map(Millis::new);
         let mut peers = Vec::new();
+        let mut odds = Vec::new();
         for (g, group) in cfg.peer_groups.iter().enumerate() {
             for _ in 0..group.count {
                 let mut rng = stream(cfg.seed, PEER_STREAMS, peers.len() as u32);
-                peers.push(Peer::new(g, group, &mut rng));
+                let (peer, its_odds) = Peer::new(g, group, &mut rng);
+                peers.push(peer);
+                odds.push(its_odds);
             }
         }
         let standings: Standings = peers
             .iter()
-            .map(|p| {
+            .zip(&odds)
+            .map(|(p, o)| {
                 let load = Load {
                     slots: p.slots,
                     assigned: 0,
@@ -230,7 +236,7 @@ impl Simulation {
                     backlog: SimTime::ZERO,
                     reputation: Reputation::new(match cfg.reputation.initial {
                         InitialReputation::Value(v) => v,
-                        InitialReputation::Reliability => p.reliability,
+                        InitialReputation::Reliability => o.reliability,
                     }),
                 };
                 (load, standing)
@@ -262,8 +268,8 @@ impl Simulation {
         for _ in &peers {
             levels.online_peers.up(SimTime::ZERO, &series);
         }
-        let links = Links::new(&cfg, peers.iter().map(|p| p.group));
-        let cost = Costs::new(&cfg, peers.iter().map(|p| p.group));
+        let links = Links::new(&cfg, peers.iter().map(Peer::group));
+        let cost = Costs::new(&cfg, peers.iter().map(Peer::group));
         let tally = Tally::new(cfg.coordinator.count);
         let mut renters_active = 0;
         let renters = (0..cfg.workload.renters)
@@ -287,6 +293,7 @@ impl Simulation {
             arrivals,
             renters,
             peers,
+            odds,
             coordinators,
             frames: Slots::new(),
             tasks: Slots::new(),
@@ -376,6 +383,7 @@ impl Simulation {
             renters,
             draws,
             peers,
+            odds,
             coordinators,
             frames,
             tasks,
@@ -736,7 +744,7 @@ impl<M: Mechanisms> Simulation<M> {
             self.timeout_tags.arm(key);
         }
         let p = &self.peers[peer.index()];
-        let mut delay = p.message_delay(&self.draws.jitter[p.group], luck, Purpose::JitterToPeer);
+        let mut delay = p.message_delay(&self.draws.jitter[p.group()], luck, Purpose::JitterToPeer);
         if M::on(self.redundant) {
             self.track_copy(task, key, peer);
         }
@@ -831,7 +839,7 @@ impl<M: Mechanisms> Simulation<M> {
         let seed = self.cfg.seed;
         let success = p.succeeds(|| a.luck(seed));
         if M::on(self.tail) && success {
-            a.wrong = p.is_wrong(|| a.luck(seed));
+            a.wrong = self.odds[a.peer.index()].is_wrong(|| a.luck(seed));
         }
         a.outcome = match (success, p.failure) {
             (true, _) => AttemptOutcome::Success,
@@ -840,7 +848,7 @@ impl<M: Mechanisms> Simulation<M> {
         };
         let mut reply_delay = (a.outcome != AttemptOutcome::Silent).then(|| {
             p.message_delay(
-                &self.draws.jitter[p.group],
+                &self.draws.jitter[p.group()],
                 || a.luck(seed),
                 Purpose::JitterToCoordinator,
             )
@@ -950,7 +958,7 @@ impl<M: Mechanisms> Simulation<M> {
             if M::on(self.tail) {
                 self.accept(key, task, rec);
             }
-            let group = self.peers[peer.index()].group;
+            let group = self.peers[peer.index()].group();
             self.end_task(task, Some(group), rec);
         } else {
             let t = &mut self.tasks[task.index()];
@@ -1239,6 +1247,7 @@ impl<M: Mechanisms> Simulation<M> {
             end,
             events: self.queue.popped() - self.stale,
             peers: &self.peers,
+            odds: &self.odds,
             coordinators: &self.coordinators,
             counted: &self.tally.counted,
             by_coordinator: &self.tally.by_coordinator,
@@ -1274,7 +1283,7 @@ fn begin_processing(
 /// line, so that the common case stays small.
 #[inline(never)]
 fn processing_time(a: &Attempt, p: &Peer, draws: &Draws, seed: u64) -> SimTime {
-    p.processing_time(a.work, draws.slowdown(p.group, || a.luck(seed)))
+    p.processing_time(a.work, draws.slowdown(p.group(), || a.luck(seed)))
 }
 
 fn task_record(t: &Task, f: &Frame, ended: SimTime, completed: bool) -> TaskRecord {
