@@ -165,6 +165,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn a_slot_is_no_larger_than_a_value_with_room_for_its_tag() {
+        #[repr(align(64))]
+        struct Line {
+            _flag: bool,
+            _rest: [u8; 63],
+        }
+        assert_eq!(std::mem::size_of::<Slot<Line>>(), 64);
+    }
+
     proptest! {
         /// The same slots as the `slab` crate, in any sequence of inserts
         /// and removals.

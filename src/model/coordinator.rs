@@ -7,7 +7,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
+use super::config::{CoordinatorConfig, Discipline, Policy, QueueMode, ReputationConfig, View};
 use super::frame::Task;
 use super::mechanisms::Mechanisms;
 use super::policy::{Selector, Standings};
@@ -121,6 +121,9 @@ pub struct Coordinator {
     pub heard: Vec<Heard>,
     /// Its own stream: the policy's draws and ties.
     rng: Stream,
+    /// Standings keep each peer's backlog: only `earliest_finish` reads
+    /// it, and elsewhere the write would cost a cache miss per dispatch.
+    tracks_backlog: bool,
     queue: TaskQueue,
     /// Retries that only failed peers could take when their turn came.
     parked: VecDeque<TaskId>,
@@ -252,6 +255,7 @@ impl Coordinator {
             heard: vec![Heard::default(); standings_len],
             standings,
             rng,
+            tracks_backlog: cfg.policy == Policy::EarliestFinish,
             queue: TaskQueue::new(cfg.discipline),
             parked: VecDeque::new(),
             mode: cfg.queue,
@@ -551,7 +555,9 @@ impl Coordinator {
         }
         s.assigned += 1;
         let full = s.assigned == s.slots;
-        self.standings.rest[peer.index()].backlog += work;
+        if self.tracks_backlog {
+            self.standings.rest[peer.index()].backlog += work;
+        }
         if full {
             self.remove_free(peer);
         }
@@ -621,8 +627,10 @@ impl Coordinator {
         if M::on(self.view != View::Own) {
             return self.release_viewed(peer, work);
         }
-        let backlog = &mut self.standings.rest[peer.index()].backlog;
-        *backlog = *backlog - work;
+        if self.tracks_backlog {
+            let backlog = &mut self.standings.rest[peer.index()].backlog;
+            *backlog = *backlog - work;
+        }
         let s = &mut self.standings.loads[peer.index()];
         s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
         // Only churn makes a peer absent.
@@ -642,7 +650,9 @@ impl Coordinator {
     fn assign_viewed(&mut self, peer: PeerId, work: SimTime) {
         let i = peer.index();
         self.own[i] += 1;
-        self.standings.rest[i].backlog += work;
+        if self.tracks_backlog {
+            self.standings.rest[i].backlog += work;
+        }
         if self.view == View::Heartbeat {
             self.since[i] += 1;
             self.set_load(i, self.viewed_load(i));
@@ -654,8 +664,10 @@ impl Coordinator {
     fn release_viewed(&mut self, peer: PeerId, work: SimTime) {
         let i = peer.index();
         self.own[i] = self.own[i].checked_sub(1).expect(NEGATIVE_LOAD);
-        let backlog = &mut self.standings.rest[i].backlog;
-        *backlog = *backlog - work;
+        if self.tracks_backlog {
+            let backlog = &mut self.standings.rest[i].backlog;
+            *backlog = *backlog - work;
+        }
         if self.view == View::Heartbeat {
             self.since[i] -= 1;
             self.set_load(i, self.viewed_load(i));
@@ -835,7 +847,7 @@ impl Coordinator {
 mod tests {
     use super::*;
     use crate::engine::stream;
-    use crate::model::config::{Policy, ReputationModel, ScoreWeights};
+    use crate::model::config::{ReputationModel, ScoreWeights};
     use crate::model::policy::{Load, Standing};
     use crate::model::{Dist, Full, InitialReputation, Reputation};
     use proptest::prelude::*;
@@ -1002,10 +1014,12 @@ mod tests {
                 }
             }
             for (i, (s, l)) in c.standings.rest.iter().zip(&c.standings.loads).enumerate() {
-                // Every attempt here is of 5 ms: the backlog is what is in
-                // flight; and a view's load is what it says.
+                // Every attempt here is of 5 ms: the backlog (kept for
+                // earliest_finish alone) is what is in flight; and a view's
+                // load is what it says.
                 let out = if cfg.view == View::Own { l.assigned } else { c.own[i] };
-                prop_assert_eq!(s.backlog, SimTime::from_ms(5.0 * f64::from(out)));
+                let in_flight = if c.tracks_backlog { 5.0 * f64::from(out) } else { 0.0 };
+                prop_assert_eq!(s.backlog, SimTime::from_ms(in_flight));
                 let seen = match cfg.view {
                     View::Own => out,
                     View::Heartbeat => (i64::from(c.reported[i]) + i64::from(c.since[i]))

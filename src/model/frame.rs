@@ -4,6 +4,8 @@ use super::tally::Book;
 use super::{CoordinatorId, FrameId, PeerId, RenterId};
 use crate::engine::SimTime;
 
+/// Aligned to a cache line: one line, not two, each time a task ends.
+#[repr(align(64))]
 pub struct Frame {
     pub renter: RenterId,
     /// The renter's frame number, from 0.
@@ -23,6 +25,8 @@ pub struct Frame {
     pub book: Book,
 }
 
+/// 64 bytes, aligned: one cache line.
+#[repr(align(64))]
 pub struct Task {
     pub frame: FrameId,
     /// The coordinator that places it (its renter's).
@@ -41,4 +45,15 @@ pub struct Task {
     pub dropped: bool,
     /// Peers whose attempt at it failed, in order.
     pub failed_peers: Vec<PeerId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_and_a_frame_are_one_cache_line_each() {
+        assert_eq!(std::mem::size_of::<Task>(), 64);
+        assert_eq!(std::mem::size_of::<Frame>(), 64);
+    }
 }
