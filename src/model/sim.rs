@@ -681,6 +681,8 @@ impl<M: Mechanisms> Simulation<M> {
     /// Sends an attempt of `task` to `peer` and arms its timeout.
     #[inline(always)]
     fn dispatch(&mut self, task: TaskId, peer: PeerId) {
+        // Read below for its latency: the miss overlaps what comes first.
+        prefetch(&self.peers[peer.index()]);
         let now = self.now();
         let t = &mut self.tasks[task.index()];
         t.attempts += 1;
