@@ -56,10 +56,8 @@ impl Odds {
     }
 }
 
-/// A peer's FIFO queue, allocated while attempts wait there and freed when
-/// the last leaves: 8 bytes in the peer, and telling that it is empty
-/// without reading the queue (elsewhere in memory, so a cache miss) at
-/// each attempt processed.
+/// A peer's FIFO queue, allocated the first time an attempt waits there:
+/// 8 bytes in the peer while it is not needed.
 #[derive(Default)]
 #[allow(clippy::box_collection)] // boxed: 8 bytes in the peer, not 32
 pub struct Waiting(Option<Box<VecDeque<AttemptKey>>>);
@@ -71,12 +69,7 @@ impl Waiting {
 
     #[inline(always)]
     pub fn pop_front(&mut self) -> Option<AttemptKey> {
-        let queue = self.0.as_mut()?;
-        let key = queue.pop_front();
-        if queue.is_empty() {
-            self.0 = None;
-        }
-        key
+        self.0.as_mut()?.pop_front()
     }
 
     pub fn len(&self) -> usize {
@@ -86,15 +79,14 @@ impl Waiting {
     pub fn retain(&mut self, keep: impl FnMut(&AttemptKey) -> bool) {
         if let Some(q) = self.0.as_mut() {
             q.retain(keep);
-            if q.is_empty() {
-                self.0 = None;
-            }
         }
     }
 
     /// Empties the queue, saying what it held, first first.
     pub fn take_all(&mut self) -> Vec<AttemptKey> {
-        self.0.take().map_or(Vec::new(), |q| Vec::from(*q))
+        self.0
+            .as_mut()
+            .map_or(Vec::new(), |q| q.drain(..).collect())
     }
 }
 
@@ -188,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn a_queue_is_fifo_and_allocated_only_while_not_empty() {
+    fn a_queue_is_fifo_and_allocated_when_first_used() {
         let key = |slot| AttemptKey { slot, serial: 0 };
         let mut q = Waiting::default();
         assert!(q.0.is_none() && q.pop_front().is_none() && q.len() == 0);
@@ -199,12 +191,6 @@ mod tests {
         assert_eq!(q.pop_front(), Some(key(0)));
         assert_eq!(q.len(), 2);
         assert_eq!(q.take_all(), [key(2), key(3)]);
-        assert!(q.0.is_none(), "freed once empty");
-        q.push_back(key(4));
-        assert_eq!(q.pop_front(), Some(key(4)));
-        assert!(q.0.is_none(), "freed once empty");
-        q.push_back(key(5));
-        q.retain(|k| k.slot != 5);
-        assert!(q.0.is_none(), "freed once empty");
+        assert_eq!(q.len(), 0);
     }
 }
