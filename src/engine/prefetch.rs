@@ -12,6 +12,11 @@
 #[inline(always)]
 pub fn prefetch<T>(r: &T) {
     let start = (r as *const T).cast::<u8>();
+    if std::mem::align_of::<T>() >= LINE && std::mem::size_of::<T>() <= LINE {
+        // A record aligned to a line and no larger: that line alone.
+        prefetch_line(start);
+        return;
+    }
     for line in lines(start as usize, std::mem::size_of::<T>()) {
         // `*r`'s pointer, moved to the line's start.
         prefetch_line(start.wrapping_sub(start as usize).wrapping_add(line * LINE));

@@ -307,11 +307,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn pop_until(&mut self, horizon: SimTime) -> Option<E> {
         self.settle();
         let entry = if self.lane_first() {
-            if self.lane.front().expect("lane first").time > horizon {
-                self.advance_to(horizon);
-                return None;
-            }
-            self.lane.pop_front().expect("lane first")
+            self.pop_lane(horizon)?
         } else {
             let entry = if self.early.is_empty() {
                 if self.current.last()?.time > horizon {
@@ -331,6 +327,17 @@ impl<E: Copy> EventQueue<E> {
             self.tune();
         }
         Some(entry.event)
+    }
+
+    /// The lane's first event, if no later than `horizon`. Out of line:
+    /// most runs leave the lane empty, and the loop stays small.
+    #[inline(never)]
+    fn pop_lane(&mut self, horizon: SimTime) -> Option<Entry<E>> {
+        if self.lane.front().expect("lane first").time > horizon {
+            self.advance_to(horizon);
+            return None;
+        }
+        self.lane.pop_front()
     }
 
     /// Whether the lane holds the next event.
