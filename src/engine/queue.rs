@@ -22,6 +22,11 @@
 //! ([`EventQueue::turned_crowded`], [`EventQueue::ahead`]) so that it can ask
 //! for what those events will read.
 //!
+//! Events that come in the order they are scheduled (timeouts after a
+//! constant delay: most of a large run's pending events) skip the wheel:
+//! [`EventQueue::schedule_in_order`] keeps them in a plain FIFO lane, and a
+//! pop takes the earlier of the lane's first and the wheel's next.
+//!
 //! Cancellation is left to the caller: an event that has become stale is
 //! recognised and skipped when it is popped, which keeps the queue plain;
 //! when stale events pile up, the caller drops them all at once with
