@@ -10,7 +10,8 @@
 //! current bucket (one or two events, usually) is sorted, and events beyond
 //! the wheel wait in an overflow heap until the wheel reaches them. Every
 //! so often the bucket width is set to about twice the mean gap between the
-//! events popped lately, and the wheel to about twice the number pending,
+//! wheel's events popped lately, and the wheel to about twice the number
+//! pending on it (the lane's aside, see below),
 //! which keeps buckets holding one or two events whatever the time scale of
 //! the model. On workload (a) with nothing but the queueing model
 //! (`examples/bare_mmc.rs`) it costs about a third less than a binary heap.
@@ -121,7 +122,8 @@ impl<E> Ord for Entry<E> {
 }
 
 /// Fewest pops between two re-tunings of the wheel; a re-tuning moves
-/// every pending event, so it also waits for as many pops as are pending.
+/// every event pending on the wheel, so it also waits for as many pops as
+/// are pending (the lane's included).
 const TUNE_EVERY: u64 = 4096;
 const MIN_BUCKETS: usize = 256;
 /// Longest the sorted current bucket grows by insertion (see `early`).
@@ -175,11 +177,11 @@ pub struct EventQueue<E> {
     /// Events popped from the wheel (not the lane), for its tuning.
     wheel_popped: u64,
     tune_every: u64,
-    /// Pops and clock when the wheel was last tuned.
+    /// Wheel pops (`wheel_popped`) and clock when the wheel was last tuned.
     tuned_at: (u64, SimTime),
     /// Pops after which to tune it again.
     tune_at: u64,
-    /// So many are pending that the nodes are asked for ahead.
+    /// So many are pending on the wheel that the nodes are asked for ahead.
     crowded: bool,
     /// How many that is (tests lower it, to walk that path).
     ask_ahead_from: usize,
@@ -550,11 +552,17 @@ impl<E: Copy> EventQueue<E> {
     /// where it now belongs.
     fn tune(&mut self) {
         let (pops, since) = self.tuned_at;
-        let gap_ns = (self.now - since).as_nanos() / (self.wheel_popped - pops).max(1);
+        let wheel_pops = self.wheel_popped - pops;
+        let gap_ns = (self.now - since).as_nanos() / wheel_pops.max(1);
         self.tuned_at = (self.wheel_popped, self.now);
         self.tune_at = self.popped + self.tune_every.max(self.len() as u64);
         self.crowded = self.wheel_len() >= self.ask_ahead_from;
-        let shift = 64 - gap_ns.saturating_mul(2).leading_zeros();
+        // Nothing popped off the wheel (all from the lane): no gap to go by.
+        let shift = if wheel_pops == 0 {
+            self.shift
+        } else {
+            64 - gap_ns.saturating_mul(2).leading_zeros()
+        };
         let buckets = (2 * self.wheel_len())
             .next_power_of_two()
             .clamp(MIN_BUCKETS, MAX_BUCKETS);

@@ -100,8 +100,9 @@ impl Attempt {
 /// still fire without reading the attempt: by the time the timeout comes,
 /// the attempt (a hundred bytes) has long left the cache, and nearly always
 /// it was answered first. A byte says "surely stale" (the attempt was
-/// answered, or its slot holds another one), or "maybe live" (then the
-/// attempt itself tells).
+/// answered, or another one armed since in its slot), or "maybe live"
+/// (then the attempt itself tells: its slot may hold a later attempt whose
+/// timeout, past the horizon, was never armed).
 #[derive(Default)]
 pub(super) struct TimeoutTags(Vec<u8>);
 

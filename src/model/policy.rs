@@ -18,7 +18,8 @@ pub struct Standing {
     pub speed: f64,
     pub latency_ms: f64,
     /// The work (at speed 1) of this coordinator's own attempts there not
-    /// heard back from, whatever the view.
+    /// heard back from, whatever the view; kept only under
+    /// `earliest_finish`, the one policy that reads it (else zero).
     pub backlog: SimTime,
     pub reputation: Reputation,
 }
