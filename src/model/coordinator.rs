@@ -7,7 +7,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::config::{CoordinatorConfig, Discipline, Policy, QueueMode, ReputationConfig, View};
+use super::config::{CoordinatorConfig, Discipline, QueueMode, ReputationConfig, View};
 use super::frame::Task;
 use super::mechanisms::Mechanisms;
 use super::policy::{Selector, Standings};
@@ -121,9 +121,6 @@ pub struct Coordinator {
     pub heard: Vec<Heard>,
     /// Its own stream: the policy's draws and ties.
     rng: Stream,
-    /// Standings keep each peer's backlog: only `earliest_finish` reads
-    /// it, and elsewhere the write would cost a cache miss per dispatch.
-    tracks_backlog: bool,
     queue: TaskQueue,
     /// Retries that only failed peers could take when their turn came.
     parked: VecDeque<TaskId>,
@@ -255,7 +252,6 @@ impl Coordinator {
             heard: vec![Heard::default(); standings_len],
             standings,
             rng,
-            tracks_backlog: cfg.policy == Policy::EarliestFinish,
             queue: TaskQueue::new(cfg.discipline),
             parked: VecDeque::new(),
             mode: cfg.queue,
@@ -555,11 +551,26 @@ impl Coordinator {
         }
         s.assigned += 1;
         let full = s.assigned == s.slots;
-        if self.tracks_backlog {
-            self.standings.rest[peer.index()].backlog += work;
-        }
+        self.add_backlog(peer.index(), work);
         if full {
             self.remove_free(peer);
+        }
+    }
+
+    /// Peer `i`'s backlog, kept only for a policy that reads it: elsewhere
+    /// the write would cost a cache miss per dispatch.
+    #[inline(always)]
+    fn add_backlog(&mut self, i: usize, work: SimTime) {
+        if self.selector.reads_backlog() {
+            self.standings.rest[i].backlog += work;
+        }
+    }
+
+    #[inline(always)]
+    fn take_backlog(&mut self, i: usize, work: SimTime) {
+        if self.selector.reads_backlog() {
+            let backlog = &mut self.standings.rest[i].backlog;
+            *backlog = *backlog - work;
         }
     }
 
@@ -627,10 +638,7 @@ impl Coordinator {
         if M::on(self.view != View::Own) {
             return self.release_viewed(peer, work);
         }
-        if self.tracks_backlog {
-            let backlog = &mut self.standings.rest[peer.index()].backlog;
-            *backlog = *backlog - work;
-        }
+        self.take_backlog(peer.index(), work);
         let s = &mut self.standings.loads[peer.index()];
         s.assigned = s.assigned.checked_sub(1).expect(NEGATIVE_LOAD);
         // Only churn makes a peer absent.
@@ -650,9 +658,7 @@ impl Coordinator {
     fn assign_viewed(&mut self, peer: PeerId, work: SimTime) {
         let i = peer.index();
         self.own[i] += 1;
-        if self.tracks_backlog {
-            self.standings.rest[i].backlog += work;
-        }
+        self.add_backlog(i, work);
         if self.view == View::Heartbeat {
             self.since[i] += 1;
             self.set_load(i, self.viewed_load(i));
@@ -664,10 +670,7 @@ impl Coordinator {
     fn release_viewed(&mut self, peer: PeerId, work: SimTime) {
         let i = peer.index();
         self.own[i] = self.own[i].checked_sub(1).expect(NEGATIVE_LOAD);
-        if self.tracks_backlog {
-            let backlog = &mut self.standings.rest[i].backlog;
-            *backlog = *backlog - work;
-        }
+        self.take_backlog(i, work);
         if self.view == View::Heartbeat {
             self.since[i] -= 1;
             self.set_load(i, self.viewed_load(i));
@@ -847,7 +850,7 @@ impl Coordinator {
 mod tests {
     use super::*;
     use crate::engine::stream;
-    use crate::model::config::{ReputationModel, ScoreWeights};
+    use crate::model::config::{Policy, ReputationModel, ScoreWeights};
     use crate::model::policy::{Load, Standing};
     use crate::model::{Dist, Full, InitialReputation, Reputation};
     use proptest::prelude::*;
@@ -1018,7 +1021,7 @@ mod tests {
                 // earliest_finish alone) is what is in flight; and a view's
                 // load is what it says.
                 let out = if cfg.view == View::Own { l.assigned } else { c.own[i] };
-                let in_flight = if c.tracks_backlog { 5.0 * f64::from(out) } else { 0.0 };
+                let in_flight = if c.selector.reads_backlog() { 5.0 * f64::from(out) } else { 0.0 };
                 prop_assert_eq!(s.backlog, SimTime::from_ms(in_flight));
                 let seen = match cfg.view {
                     View::Own => out,

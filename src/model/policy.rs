@@ -106,6 +106,13 @@ impl Selector {
         self.choose_except(standings, candidates, &[], work, now, rng)
     }
 
+    /// Whether the policy reads the peers' backlogs (else they need not be
+    /// kept).
+    #[inline(always)]
+    pub fn reads_backlog(&self) -> bool {
+        self.policy == Policy::EarliestFinish
+    }
+
     /// Whether the policy ignores the order of its candidates, and so can
     /// draw from any set of them, skipping `except` by rejection.
     pub fn order_free(&self) -> bool {
