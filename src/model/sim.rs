@@ -873,6 +873,7 @@ impl<M: Mechanisms> Simulation<M> {
 
     /// A reply reaches the coordinator; a late one (after the timeout) is
     /// ignored.
+    #[inline(always)]
     fn reply<R: Recorder>(&mut self, key: AttemptKey, rec: &mut R) {
         let now = self.now();
         let a = &mut self.attempts[key.index()];
