@@ -19,7 +19,7 @@
 //! With hundreds of thousands of events pending (100,000 peers), the nodes
 //! of a bucket were written long before it is reached and have left the
 //! cache: each turn of the wheel then asks for the nodes of the buckets a
-//! few turns ahead ([`prefetch`](super::prefetch)), and tells the caller
+//! few turns ahead ([`prefetch`](fn@super::prefetch)), and tells the caller
 //! ([`EventQueue::turned_crowded`], [`EventQueue::ahead`]) so that it can ask
 //! for what those events will read.
 //!

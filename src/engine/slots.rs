@@ -3,7 +3,7 @@
 //!
 //! The `slab` crate does the same, but gives no way to name a slot's
 //! memory without reading it, and asking for that memory ahead of time is
-//! what a large run needs (see [`prefetch`](super::prefetch)). Slots are
+//! what a large run needs (see [`prefetch`](fn@super::prefetch)). Slots are
 //! handed out in exactly the order `slab` hands them out.
 //!
 //! ```
