@@ -19,9 +19,10 @@
 //! With hundreds of thousands of events pending (100,000 peers), the nodes
 //! of a bucket were written long before it is reached and have left the
 //! cache: each turn of the wheel then asks for the nodes of the buckets a
-//! few turns ahead ([`prefetch`](fn@super::prefetch)), and tells the caller
-//! ([`EventQueue::turned_crowded`], [`EventQueue::ahead`]) so that it can ask
-//! for what those events will read.
+//! few turns ahead ([`prefetch`](fn@super::prefetch)). And the wheel turns
+//! ahead of the clock, so that the next dozen events wait sorted in one
+//! short array: the caller reads them there ([`EventQueue::upcoming`]) and
+//! asks for what they will read, at a steady distance of a few events.
 //!
 //! Events that come in the order they are scheduled (timeouts after a
 //! constant delay: most of a large run's pending events) skip the wheel:
@@ -132,6 +133,10 @@ const MAX_BUCKETS: usize = 1 << 20;
 /// Pending events beyond which their nodes no longer stay in cache (32
 /// bytes each: 1 MiB), and are asked for ahead of time.
 const ASK_AHEAD_FROM: usize = 1 << 15;
+/// With that many pending, how many events `current` holds ahead of the
+/// clock: enough for the caller to ask, a few events ahead, for what they
+/// will read (see [`EventQueue::upcoming`]).
+pub const LOOK_AHEAD: usize = 12;
 
 /// A clock plus the events still to come.
 ///
@@ -183,10 +188,11 @@ pub struct EventQueue<E> {
     tune_at: u64,
     /// So many are pending on the wheel that the nodes are asked for ahead.
     crowded: bool,
+    /// How many events `current` holds before `settle` looks further: 1,
+    /// or [`LOOK_AHEAD`] when crowded.
+    keep: usize,
     /// How many that is (tests lower it, to walk that path).
     ask_ahead_from: usize,
-    /// See [`EventQueue::turned_crowded`].
-    turned_crowded: bool,
 }
 
 impl<E: Copy> Default for EventQueue<E> {
@@ -222,8 +228,8 @@ impl<E: Copy> EventQueue<E> {
             tuned_at: (0, SimTime::ZERO),
             tune_at: pops,
             crowded: false,
+            keep: 1,
             ask_ahead_from: ASK_AHEAD_FROM,
-            turned_crowded: false,
         }
     }
 
@@ -458,42 +464,69 @@ impl<E: Copy> EventQueue<E> {
 
     /// Makes `current` hold the next event, if there is one: turns the
     /// wheel to the next non-empty bucket, or jumps to the overflow's first.
+    /// With many pending, it holds the next [`LOOK_AHEAD`] or so.
     #[inline(always)]
     fn settle(&mut self) {
-        if !self.current.is_empty() || !self.early.is_empty() {
-            return;
+        if self.current.len() < self.keep {
+            self.refill();
         }
-        if self.on_wheel == 0 {
-            let Some(first) = self.overflow.peek() else {
-                return;
-            };
-            self.cur = self.bucket(first.time);
-        } else {
-            let mask = self.wheel.len() - 1;
-            loop {
-                self.cur += 1;
-                if self.wheel[(self.cur as usize) & mask] != NIL {
-                    break;
-                }
+    }
+
+    #[inline(always)]
+    fn refill(&mut self) {
+        if self.current.is_empty() && self.early.is_empty() {
+            if self.on_wheel > 0 {
+                self.take_next_bucket();
+            } else if let Some(first) = self.overflow.peek() {
+                self.cur = self.bucket(first.time);
+                self.bring_in_overflow();
             }
-            // The bucket's events become the current ones, their nodes free.
-            let slot = (self.cur as usize) & mask;
-            let mut i = std::mem::replace(&mut self.wheel[slot], NIL);
-            while i != NIL {
-                let node = &mut self.nodes[i as usize];
-                self.current.push(node.entry());
-                let next = std::mem::replace(&mut node.next, self.free);
-                self.free = i;
-                i = next;
+        }
+        if self.crowded {
+            self.pull_ahead();
+        }
+    }
+
+    /// Turns the wheel to its next non-empty bucket (there is one), whose
+    /// events join `current`: all of them later than those already there.
+    #[inline(always)]
+    fn take_next_bucket(&mut self) {
+        let mask = self.wheel.len() - 1;
+        loop {
+            self.cur += 1;
+            if self.wheel[(self.cur as usize) & mask] != NIL {
+                break;
             }
-            self.on_wheel -= self.current.len();
+        }
+        // The bucket's events join `current`, their nodes free.
+        let earlier = self.current.len();
+        let slot = (self.cur as usize) & mask;
+        let mut i = std::mem::replace(&mut self.wheel[slot], NIL);
+        while i != NIL {
+            let node = &mut self.nodes[i as usize];
+            self.current.push(node.entry());
+            let next = std::mem::replace(&mut node.next, self.free);
+            self.free = i;
+            i = next;
+        }
+        self.on_wheel -= self.current.len() - earlier;
+        if earlier == 0 {
             self.current.sort_unstable();
-            if self.crowded {
-                self.ask_ahead();
-                self.turned_crowded = true;
-            }
+        } else {
+            // Sorted, the later ones go before the earlier (latest first).
+            self.current[earlier..].sort_unstable();
+            let later = self.current.len() - earlier;
+            self.current.rotate_right(later);
         }
-        // The wheel moved on: bring in the overflow events it now covers.
+        if self.crowded {
+            self.ask_ahead();
+        }
+        self.bring_in_overflow();
+    }
+
+    /// The wheel moved on: brings in the overflow events it now covers.
+    #[inline(always)]
+    fn bring_in_overflow(&mut self) {
         let end = self.wheel_end();
         while let Some(first) = self.overflow.peek() {
             if self.bucket(first.time) >= end {
@@ -504,25 +537,35 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Whether the wheel has turned, with so many events pending that what
-    /// they will read has likely left the cache, since this was last asked:
-    /// the time to ask for it, with [`EventQueue::ahead`].
-    #[inline(always)]
-    pub fn turned_crowded(&mut self) -> bool {
-        std::mem::take(&mut self.turned_crowded)
+    /// With many pending, turns the wheel past buckets not yet due, so that
+    /// `current` holds the next [`LOOK_AHEAD`] or so events in order, which
+    /// the caller reads ahead ([`EventQueue::upcoming`]).
+    #[inline(never)]
+    fn pull_ahead(&mut self) {
+        while self.current.len() < LOOK_AHEAD && self.on_wheel > 0 {
+            self.take_next_bucket();
+        }
     }
 
-    /// Some of the events `buckets` ahead of the current one (unordered;
-    /// none if that is past the wheel): after [`EventQueue::turned_crowded`],
-    /// their nodes are in cache by now, and what they will read can be
-    /// asked for.
-    pub fn ahead(&self, buckets: usize) -> impl Iterator<Item = &E> {
-        let head = if buckets < self.wheel.len() {
-            self.head_ahead(buckets)
-        } else {
-            NIL
-        };
-        list(&self.nodes, head).map(|i| &self.nodes[i as usize].event)
+    /// With many pending, the event `k` places after the next (the lane's
+    /// aside), for `k` below [`LOOK_AHEAD`]: a hint of what is coming, to
+    /// ask for what it will read. None when few are pending.
+    #[inline(always)]
+    pub fn upcoming(&self, k: usize) -> Option<&E> {
+        let i = self.current.len().checked_sub(k + 1)?;
+        Some(&self.current[i].event)
+    }
+
+    /// Whether so many events are pending that what they read has left
+    /// the cache.
+    #[inline(always)]
+    pub fn crowded(&self) -> bool {
+        self.crowded
+    }
+
+    fn set_crowded(&mut self, crowded: bool) {
+        self.crowded = crowded;
+        self.keep = if crowded { LOOK_AHEAD } else { 1 };
     }
 
     /// The first node of the bucket `buckets` ahead (less than the wheel).
@@ -556,7 +599,7 @@ impl<E: Copy> EventQueue<E> {
         let gap_ns = (self.now - since).as_nanos() / wheel_pops.max(1);
         self.tuned_at = (self.wheel_popped, self.now);
         self.tune_at = self.popped + self.tune_every.max(self.len() as u64);
-        self.crowded = self.wheel_len() >= self.ask_ahead_from;
+        self.set_crowded(self.wheel_len() >= self.ask_ahead_from);
         // Nothing popped off the wheel (all from the lane): no gap to go by.
         let shift = if wheel_pops == 0 {
             self.shift
@@ -682,23 +725,35 @@ mod tests {
     }
 
     #[test]
-    fn ahead_lists_a_later_buckets_events_and_a_crowded_turn_is_told_once() {
-        // 1 ms buckets until the first tuning.
+    fn upcoming_lists_the_next_events_in_order_when_crowded() {
+        // 1 ms buckets until the first tuning: 3 events a bucket.
         let mut q = EventQueue::new();
-        q.crowded = true;
-        for (ms, event) in [(1.5, 'a'), (3.5, 'b'), (3.7, 'c'), (4.5, 'd')] {
-            q.schedule(SimTime::from_ms(ms), event);
+        for ms in 0..30 {
+            for k in 0..3 {
+                q.schedule(
+                    SimTime::from_ms(1.5 + f64::from(ms) + f64::from(2 - k) * 0.1),
+                    (ms, k),
+                );
+            }
         }
-        assert!(!q.turned_crowded());
-        assert_eq!(q.pop(), Some((SimTime::from_ms(1.5), 'a')));
-        assert!(q.turned_crowded());
-        assert!(!q.turned_crowded());
-        let mut two_ahead: Vec<char> = q.ahead(2).copied().collect();
-        two_ahead.sort();
-        assert_eq!(two_ahead, ['b', 'c']);
-        assert_eq!(q.ahead(3).copied().collect::<Vec<_>>(), ['d']);
-        assert_eq!(q.ahead(1).count(), 0);
-        assert_eq!(q.ahead(1 << 30).count(), 0);
+        assert_eq!(q.pop().map(|(_, e)| e), Some((0, 2)));
+        assert_eq!(q.upcoming(0), Some(&(0, 1)), "the current bucket only");
+        assert_eq!(q.upcoming(2), None);
+        q.set_crowded(true);
+        assert_eq!(q.pop().map(|(_, e)| e), Some((0, 1)));
+        let ahead: Vec<_> = (0..LOOK_AHEAD)
+            .map_while(|k| q.upcoming(k).copied())
+            .collect();
+        assert!(ahead.len() >= LOOK_AHEAD - 1, "{ahead:?}");
+        // An event scheduled among them takes its place in order.
+        q.schedule(SimTime::from_ms(2.55), (99, 0));
+        let ahead: Vec<_> = (0..LOOK_AHEAD)
+            .map_while(|k| q.upcoming(k).copied())
+            .collect();
+        assert_eq!(ahead[..5], [(0, 0), (1, 2), (99, 0), (1, 1), (1, 0)]);
+        for expected in ahead {
+            assert_eq!(q.pop().map(|(_, e)| e), Some(expected));
+        }
     }
 
     #[test]

@@ -424,7 +424,7 @@ impl<M: Mechanisms> Simulation<M> {
         let horizon = self.cfg.horizon();
         let mut drained = false;
         while let Some(event) = self.queue.pop_until(horizon) {
-            if self.queue.turned_crowded() {
+            if self.queue.crowded() {
                 self.ask_ahead();
             }
             let now = self.now();
@@ -452,21 +452,21 @@ impl<M: Mechanisms> Simulation<M> {
     }
 
     /// With many events pending, what the next ones read has left the
-    /// cache. Each time the wheel turns, this asks for it in three steps,
-    /// each reading what the step before asked for: the attempts of the
-    /// events four buckets ahead; the peers and tasks of those two ahead;
-    /// the frames of those one ahead.
+    /// cache. At each event this asks for it in three steps, each reading
+    /// what the step before asked for, a few events earlier: the attempt
+    /// of the event nine places ahead; the peer, task and standings of the
+    /// one five ahead; the frame of the one two ahead.
     ///
     /// A stale event whose slot holds a later attempt asks for that one's
     /// memory: harmless, as any slot's peer, task and frame are valid.
     #[inline(never)]
     fn ask_ahead(&self) {
-        for event in self.queue.ahead(4) {
+        if let Some(event) = self.queue.upcoming(9) {
             if let Some(key) = event.attempt() {
                 self.attempts.prefetch(key.index());
             }
         }
-        for event in self.queue.ahead(2) {
+        if let Some(event) = self.queue.upcoming(5) {
             let attempt = event.attempt().and_then(|k| self.attempts.get(k.index()));
             match (*event, attempt) {
                 (Event::FrameDue(r), _) => prefetch(&self.renters[r.index()]),
@@ -483,7 +483,7 @@ impl<M: Mechanisms> Simulation<M> {
                 _ => {}
             }
         }
-        for event in self.queue.ahead(1) {
+        if let Some(event) = self.queue.upcoming(2) {
             match *event {
                 Event::ReplyReachesCoordinator(key) => {
                     let task = self.attempts.get(key.index()).map(|a| a.task);
