@@ -191,6 +191,8 @@ pub struct EventQueue<E> {
     /// How many events `current` holds before `settle` looks further: 1,
     /// or [`LOOK_AHEAD`] when crowded.
     keep: usize,
+    /// The last pop was the lane's.
+    popped_lane: bool,
     /// How many that is (tests lower it, to walk that path).
     ask_ahead_from: usize,
 }
@@ -229,6 +231,7 @@ impl<E: Copy> EventQueue<E> {
             tune_at: pops,
             crowded: false,
             keep: 1,
+            popped_lane: false,
             ask_ahead_from: ASK_AHEAD_FROM,
         }
     }
@@ -350,6 +353,7 @@ impl<E: Copy> EventQueue<E> {
             self.advance_to(horizon);
             return None;
         }
+        self.popped_lane = true;
         self.lane.pop_front()
     }
 
@@ -557,10 +561,11 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Whether so many events are pending that what they read has left
-    /// the cache.
+    /// the cache, and the events [`upcoming`](EventQueue::upcoming) moved
+    /// on since this was last asked (the lane's pops leave them be).
     #[inline(always)]
-    pub fn crowded(&self) -> bool {
-        self.crowded
+    pub fn crowded_and_moved_on(&mut self) -> bool {
+        self.crowded && !std::mem::take(&mut self.popped_lane)
     }
 
     fn set_crowded(&mut self, crowded: bool) {

@@ -424,7 +424,7 @@ impl<M: Mechanisms> Simulation<M> {
         let horizon = self.cfg.horizon();
         let mut drained = false;
         while let Some(event) = self.queue.pop_until(horizon) {
-            if self.queue.crowded() {
+            if self.queue.crowded_and_moved_on() {
                 self.ask_ahead();
             }
             let now = self.now();
