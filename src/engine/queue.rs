@@ -481,6 +481,7 @@ impl<E: Copy> EventQueue<E> {
         if self.current.is_empty() && self.early.is_empty() {
             if self.on_wheel > 0 {
                 self.take_next_bucket();
+                self.current.sort_unstable();
             } else if let Some(first) = self.overflow.peek() {
                 self.cur = self.bucket(first.time);
                 self.bring_in_overflow();
@@ -492,7 +493,8 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Turns the wheel to its next non-empty bucket (there is one), whose
-    /// events join `current`: all of them later than those already there.
+    /// events go to the end of `current`, unsorted, for the caller to sort:
+    /// all of them later than those already there.
     #[inline(always)]
     fn take_next_bucket(&mut self) {
         let mask = self.wheel.len() - 1;
@@ -503,28 +505,21 @@ impl<E: Copy> EventQueue<E> {
             }
         }
         // The bucket's events join `current`, their nodes free.
-        let earlier = self.current.len();
         let slot = (self.cur as usize) & mask;
         let mut i = std::mem::replace(&mut self.wheel[slot], NIL);
         while i != NIL {
             let node = &mut self.nodes[i as usize];
             self.current.push(node.entry());
+            self.on_wheel -= 1;
             let next = std::mem::replace(&mut node.next, self.free);
             self.free = i;
             i = next;
         }
-        self.on_wheel -= self.current.len() - earlier;
-        if earlier == 0 {
-            self.current.sort_unstable();
-        } else {
-            // Sorted, the later ones go before the earlier (latest first).
-            self.current[earlier..].sort_unstable();
-            let later = self.current.len() - earlier;
-            self.current.rotate_right(later);
-        }
         if self.crowded {
             self.ask_ahead();
         }
+        // The overflow's events it brings go to the wheel, not to `current`:
+        // they lie past the wheel's end as it was, beyond this bucket.
         self.bring_in_overflow();
     }
 
@@ -542,18 +537,32 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// With many pending, turns the wheel past buckets not yet due, so that
-    /// `current` holds the next [`LOOK_AHEAD`] or so events in order, which
-    /// the caller reads ahead ([`EventQueue::upcoming`]).
+    /// `current` holds the next [`LOOK_AHEAD`] events at least, in order,
+    /// which the caller reads ahead ([`EventQueue::upcoming`]). It takes
+    /// twice as many at a time, so that the earlier ones move aside for
+    /// the later once every dozen events, not at each.
     #[inline(never)]
     fn pull_ahead(&mut self) {
-        while self.current.len() < LOOK_AHEAD && self.on_wheel > 0 {
-            self.take_next_bucket();
+        let earlier = self.current.len();
+        if earlier >= LOOK_AHEAD {
+            return;
         }
+        // Twice as many, so that this runs once every dozen events or so.
+        while self.current.len() < 2 * LOOK_AHEAD && self.on_wheel > 0 {
+            let bucket = self.current.len();
+            self.take_next_bucket();
+            // Earliest first, bucket after bucket.
+            self.current[bucket..].sort_unstable_by(|a, b| b.cmp(a));
+        }
+        // Reversed, latest first; and before the earlier ones.
+        self.current[earlier..].reverse();
+        let later = self.current.len() - earlier;
+        self.current.rotate_right(later);
     }
 
-    /// With many pending, the event `k` places after the next (the lane's
-    /// aside), for `k` below [`LOOK_AHEAD`]: a hint of what is coming, to
-    /// ask for what it will read. None when few are pending.
+    /// With many pending, the `k`-th of the events to come (0: the next;
+    /// the lane's aside), for `k` below [`LOOK_AHEAD`]: a hint of what is
+    /// coming, to ask for what it will read. Few pending, few are known.
     #[inline(always)]
     pub fn upcoming(&self, k: usize) -> Option<&E> {
         let i = self.current.len().checked_sub(k + 1)?;
