@@ -10,7 +10,7 @@ pub mod time;
 
 pub use keyed::Keyed;
 pub use prefetch::prefetch;
-pub use queue::EventQueue;
+pub use queue::{EventQueue, LOOK_AHEAD};
 pub use rng::{stream, Stream};
 pub use slots::Slots;
 pub use time::{Moment, SimTime};

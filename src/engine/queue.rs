@@ -7,7 +7,8 @@
 //! wheel: time is cut into buckets of `2^shift` ns, and the `N` buckets after
 //! the current one sit on a wheel, so that scheduling an event is a push on
 //! a list and popping is a scan to the next non-empty bucket. Only the
-//! current bucket (one or two events, usually) is sorted, and events beyond
+//! current bucket (one or two events, usually; a few buckets, a dozen or
+//! two events, when many are pending: see below) is sorted, and events beyond
 //! the wheel wait in an overflow heap until the wheel reaches them. Every
 //! so often the bucket width is set to about twice the mean gap between the
 //! wheel's events popped lately, and the wheel to about twice the number
@@ -156,7 +157,8 @@ pub struct EventQueue<E> {
     popped: u64,
     /// Bucket width: `2^shift` ns.
     shift: u32,
-    /// The current bucket, by absolute number (`time >> shift`).
+    /// The current bucket, by absolute number (`time >> shift`): the
+    /// clock's, or a few buckets ahead of it when crowded.
     cur: u64,
     /// Events of buckets up to `cur`: the next events, sorted latest
     /// first, so that the next one is at the end.
@@ -191,7 +193,8 @@ pub struct EventQueue<E> {
     /// How many events `current` holds before `settle` looks further: 1,
     /// or [`LOOK_AHEAD`] when crowded.
     keep: usize,
-    /// The last pop was the lane's.
+    /// A pop from the lane since [`EventQueue::crowded_and_moved_on`] was
+    /// last asked.
     popped_lane: bool,
     /// How many that is (tests lower it, to walk that path).
     ask_ahead_from: usize,
@@ -487,7 +490,7 @@ impl<E: Copy> EventQueue<E> {
                 self.bring_in_overflow();
             }
         }
-        if self.crowded {
+        if self.crowded && self.on_wheel > 0 {
             self.pull_ahead();
         }
     }
@@ -537,10 +540,12 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// With many pending, turns the wheel past buckets not yet due, so that
-    /// `current` holds the next [`LOOK_AHEAD`] events at least, in order,
-    /// which the caller reads ahead ([`EventQueue::upcoming`]). It takes
-    /// twice as many at a time, so that the earlier ones move aside for
-    /// the later once every dozen events, not at each.
+    /// `current` holds [`LOOK_AHEAD`] events or more, in order, which the
+    /// caller reads ahead ([`EventQueue::upcoming`]); fewer only when the
+    /// wheel runs short (the overflow is not read ahead). When it has fewer,
+    /// it takes whole buckets until it holds twice as many, so that the
+    /// earlier ones move aside for the later once every dozen events, not
+    /// at each.
     #[inline(never)]
     fn pull_ahead(&mut self) {
         let earlier = self.current.len();
@@ -560,9 +565,11 @@ impl<E: Copy> EventQueue<E> {
         self.current.rotate_right(later);
     }
 
-    /// With many pending, the `k`-th of the events to come (0: the next;
-    /// the lane's aside), for `k` below [`LOOK_AHEAD`]: a hint of what is
-    /// coming, to ask for what it will read. Few pending, few are known.
+    /// With many pending, the `k`-th of the events to come off the wheel (0:
+    /// the next; those of the lane and of the `early` heap aside), known for
+    /// `k` below `LOOK_AHEAD - 1` after a pop unless the wheel runs short: a
+    /// hint of what is coming, to ask for what it will read. Few pending,
+    /// few are known.
     #[inline(always)]
     pub fn upcoming(&self, k: usize) -> Option<&E> {
         let i = self.current.len().checked_sub(k + 1)?;
@@ -570,8 +577,10 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Whether so many events are pending that what they read has left
-    /// the cache, and the events [`upcoming`](EventQueue::upcoming) moved
-    /// on since this was last asked (the lane's pops leave them be).
+    /// the cache, and the last pop moved the events
+    /// [`upcoming`](EventQueue::upcoming) on (a pop from the lane leaves
+    /// them be). To be asked after every pop: it tells whether one of the
+    /// pops since the last time was the lane's.
     #[inline(always)]
     pub fn crowded_and_moved_on(&mut self) -> bool {
         self.crowded && !std::mem::take(&mut self.popped_lane)
@@ -680,22 +689,28 @@ mod tests {
 
         /// The wheel pops exactly what a plain binary heap on `(time,
         /// sequence)` pops, across time scales from nanoseconds to hours,
-        /// with re-tuning every few pops and peeks between them, and some
-        /// events through the lane: at a constant delay (as timeouts), or
-        /// at any (most of those then go to the wheel).
+        /// with re-tuning every few pops and peeks between them, pops up to
+        /// a horizon, and some events through the lane: at a constant delay
+        /// (as timeouts), or at any (most of those then go to the wheel).
+        /// Crowded (the queue then reads ahead) comes and goes with the
+        /// number pending, and what it tells of the events to come is
+        /// what comes.
         #[test]
         fn pops_what_a_binary_heap_pops(
             ops in proptest::collection::vec((0u32..5, 0u64..1000, 0u8..4, 0u8..4), 1..2000),
             tune_every in 1u64..64,
             drop_every in 0usize..50,
             lane_delay in 0u64..5_000_000,
+            limit in 0usize..9,
+            crowded_from in 0usize..300,
         ) {
             let mut q = EventQueue::tuned_every(tune_every);
-            // A short current bucket, so that the early heap is used too.
-            q.current_limit = 1 + tune_every as usize % 8;
-            // Nodes asked for ahead, in half the cases: a hint that must
-            // change nothing.
-            q.ask_ahead_from = if tune_every % 2 == 0 { 0 } else { ASK_AHEAD_FROM };
+            // A short current bucket, so that the early heap is used too;
+            // or the usual limit, that a crowded `current` stays under.
+            q.current_limit = if limit == 8 { CURRENT_LIMIT } else { 1 + limit };
+            // Crowded from a few pending on (it changes the queue's layout:
+            // `current` then holds buckets ahead of the clock), or never.
+            q.ask_ahead_from = if crowded_from < 250 { crowded_from } else { ASK_AHEAD_FROM };
             let mut reference = BinaryHeap::new();
             let mut now = 0;
             for (seq, (scale, delay, pops, how)) in ops.into_iter().enumerate() {
@@ -715,12 +730,42 @@ mod tests {
                     _ => q.schedule(SimTime::from_nanos(now + delay), seq),
                 }
                 reference.push(Reverse((now + delay, seq)));
-                for _ in 0..pops {
+                for pop in 0..pops {
+                    if (seq + usize::from(pop)) % 7 == 0 {
+                        // Up to a horizon: the next event if it comes by
+                        // then, else none and the clock at the horizon.
+                        let horizon = now + delay / 2;
+                        let expected = reference
+                            .peek()
+                            .filter(|Reverse((t, _))| *t <= horizon)
+                            .map(|Reverse((_, s))| *s);
+                        prop_assert_eq!(q.pop_until(SimTime::from_nanos(horizon)), expected);
+                        match expected {
+                            Some(_) => {
+                                let Reverse((t, _)) = reference.pop().expect("peeked");
+                                now = t;
+                            }
+                            // The clock moves to the horizon only if an
+                            // event is left after it.
+                            None if !reference.is_empty() => now = now.max(horizon),
+                            None => {}
+                        }
+                        prop_assert_eq!(q.now(), SimTime::from_nanos(now));
+                        continue;
+                    }
                     let expected = reference.pop().map(|Reverse((t, s))| (SimTime::from_nanos(t), s));
                     prop_assert_eq!(q.peek_time(), expected.map(|e| e.0));
                     prop_assert_eq!(q.pop(), expected);
                     if let Some((t, _)) = expected {
                         now = t.as_nanos();
+                    }
+                    if q.crowded && q.early.is_empty() && q.lane.is_empty() {
+                        // What it tells of the events to come is what comes.
+                        let mut next = reference.clone().into_sorted_vec();
+                        next.reverse();
+                        for k in 0..q.current.len() {
+                            prop_assert_eq!(q.upcoming(k), next.get(k).map(|Reverse((_, s))| s));
+                        }
                     }
                 }
                 prop_assert_eq!(q.len(), reference.len());

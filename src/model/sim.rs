@@ -25,7 +25,7 @@ use super::{
     AttemptKey, CoordinatorId, Dist, FrameId, InitialReputation, Millis, PeerId, RenterId,
     Reputation, TaskId,
 };
-use crate::engine::{prefetch, stream, EventQueue, Moment, SimTime, Slots};
+use crate::engine::{prefetch, stream, EventQueue, Moment, SimTime, Slots, LOOK_AHEAD};
 use std::marker::PhantomData;
 
 /// Stream families: one stream per renter, per peer, and per coordinator.
@@ -35,6 +35,16 @@ const COORDINATOR_STREAM: u32 = 3;
 
 /// How many events pass between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// How many events ahead `ask_ahead` asks for an event's attempt, then for
+/// what the attempt points to, then for the frame: far enough for a miss
+/// to be served before the next step reads the line, and within what the
+/// queue holds in order after a pop.
+const ASK_ATTEMPT: usize = 9;
+const ASK_PEER: usize = 5;
+const ASK_FRAME: usize = 2;
+const _: () =
+    assert!(ASK_FRAME < ASK_PEER && ASK_PEER < ASK_ATTEMPT && ASK_ATTEMPT < LOOK_AHEAD - 1);
 
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Event {
@@ -452,21 +462,22 @@ impl<M: Mechanisms> Simulation<M> {
     }
 
     /// With many events pending, what the next ones read has left the
-    /// cache. At each event this asks for it in three steps, each reading
-    /// what the step before asked for, a few events earlier: the attempt
-    /// of the event nine places ahead; the peer, task and standings of the
-    /// one five ahead; the frame of the one two ahead.
+    /// cache. At each event off the wheel this asks for it in three steps,
+    /// each reading what the step before asked for, a few events earlier:
+    /// the attempt of the event [`ASK_ATTEMPT`] places ahead; the peer,
+    /// task and standings of the one [`ASK_PEER`] ahead; the frame of the
+    /// one [`ASK_FRAME`] ahead.
     ///
     /// A stale event whose slot holds a later attempt asks for that one's
     /// memory: harmless, as any slot's peer, task and frame are valid.
     #[inline(never)]
     fn ask_ahead(&self) {
-        if let Some(event) = self.queue.upcoming(9) {
+        if let Some(event) = self.queue.upcoming(ASK_ATTEMPT) {
             if let Some(key) = event.attempt() {
                 self.attempts.prefetch(key.index());
             }
         }
-        if let Some(event) = self.queue.upcoming(5) {
+        if let Some(event) = self.queue.upcoming(ASK_PEER) {
             let attempt = event.attempt().and_then(|k| self.attempts.get(k.index()));
             match (*event, attempt) {
                 (Event::FrameDue(r), _) => prefetch(&self.renters[r.index()]),
@@ -483,7 +494,7 @@ impl<M: Mechanisms> Simulation<M> {
                 _ => {}
             }
         }
-        if let Some(event) = self.queue.upcoming(2) {
+        if let Some(event) = self.queue.upcoming(ASK_FRAME) {
             match *event {
                 Event::ReplyReachesCoordinator(key) => {
                     let task = self.attempts.get(key.index()).map(|a| a.task);
