@@ -479,6 +479,8 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// `settle`'s slower part: the next bucket, or the overflow's first,
+    /// when nothing is left; and more ahead when crowded.
     #[inline(always)]
     fn refill(&mut self) {
         if self.current.is_empty() && self.early.is_empty() {
