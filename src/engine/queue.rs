@@ -191,7 +191,8 @@ pub struct EventQueue<E> {
     /// So many are pending on the wheel that the nodes are asked for ahead.
     crowded: bool,
     /// How many events `current` holds before `settle` looks further: 1,
-    /// or [`LOOK_AHEAD`] when crowded.
+    /// or [`LOOK_AHEAD`] when crowded. Kept, not derived from `crowded` at
+    /// each pop: that cost 8 M instructions a million tasks on (a).
     keep: usize,
     /// A pop from the lane since [`EventQueue::crowded_and_moved_on`] was
     /// last asked.
