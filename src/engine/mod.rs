@@ -6,6 +6,7 @@ pub mod prefetch;
 pub mod queue;
 pub mod rng;
 pub mod slots;
+pub mod ticks;
 pub mod time;
 
 pub use keyed::Keyed;

@@ -26,6 +26,9 @@ mod sim;
 pub mod stats;
 pub mod tally;
 mod timeseries;
+// Always compiled (and tested); only the loop's calls depend on the feature.
+#[cfg_attr(not(feature = "event-timing"), allow(dead_code))]
+mod timing;
 mod views;
 
 pub use config::*;

@@ -433,7 +433,11 @@ impl<M: Mechanisms> Simulation<M> {
         self.start_heartbeats();
         let horizon = self.cfg.horizon();
         let mut drained = false;
+        #[cfg(feature = "event-timing")]
+        let mut timing = super::timing::EventTiming::start();
         while let Some(event) = self.queue.pop_until(horizon) {
+            #[cfg(feature = "event-timing")]
+            timing.popped();
             if self.queue.crowded_and_moved_on() {
                 self.ask_ahead();
             }
@@ -442,7 +446,11 @@ impl<M: Mechanisms> Simulation<M> {
                 self.series
                     .advance(now, &mut self.levels, &self.tally.all, recorder);
             }
+            #[cfg(feature = "event-timing")]
+            timing.handling(&event);
             self.handle(event, recorder);
+            #[cfg(feature = "event-timing")]
+            timing.handled();
             if self.queue.popped().is_multiple_of(PROGRESS_EVERY) && !go_on(now) {
                 break;
             }
@@ -451,6 +459,8 @@ impl<M: Mechanisms> Simulation<M> {
                 break;
             }
         }
+        #[cfg(feature = "event-timing")]
+        eprint!("{}", timing.table());
         // Drained, the run ends with its last frame or attempt (stale
         // events left in the queue cannot move it); else at the horizon.
         let end = if drained {
