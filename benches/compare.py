@@ -82,13 +82,16 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as scratch:
         for title, scenario, simpy_name, formula, formula_name in WORKLOADS:
+            # A folder per workload: p2c2g will not write over another
+            # scenario's results.
+            out = os.path.join(scratch, simpy_name)
             runs = [timed([P2C2G, "run", os.path.join(ROOT, "scenarios", scenario), "--quiet",
-                           "--no-charts", "--out", scratch]) for _ in range(args.p2c2g_runs)]
-            ours = read_row(os.path.join(scratch, "summary.csv"))
+                           "--no-charts", "--out", out]) for _ in range(args.p2c2g_runs)]
+            ours = read_row(os.path.join(out, "summary.csv"))
             ours_wall = statistics.median(r[0] for r in runs)
             # p2c2g reports its own peak (VmHWM): wait4's figure for a child
             # of Python counts the interpreter's pages from before exec.
-            ours_peak = float(read_row(os.path.join(scratch, "run_info.csv"))["peak_rss_mb"])
+            ours_peak = float(read_row(os.path.join(out, "run_info.csv"))["peak_rss_mb"])
             tasks, events = float(ours["tasks"]), float(ours["events"])
             simpy_runs = [timed([sys.executable, os.path.join(ROOT, "benches", "simpy", "queues.py"),
                                  simpy_name]) for _ in range(args.simpy_runs)]
